@@ -1,0 +1,26 @@
+# Set-up is a virtualenv in .venv with the locked dependency set (constraints.txt).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lock
+
+$(BIN)/mql: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(BIN)/mql
+
+setup: $(BIN)/mql
+
+demo: setup
+	$(BIN)/mql demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+# Re-resolve the dependency set after changing pyproject.toml, then commit constraints.txt.
+lock:
+	rm -rf $(VENV).lock && $(PYTHON) -m venv $(VENV).lock
+	$(VENV).lock/bin/pip install --quiet -e '.[dev]'
+	$(VENV).lock/bin/pip freeze --exclude-editable | grep -v '^mql-pipeline' > constraints.txt
+	rm -rf $(VENV).lock

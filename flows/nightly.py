@@ -1,0 +1,293 @@
+"""The nightly MQL flow and the backfill flow: wiring of the stages in `tasks/`.
+
+One run date: extract -> validate -> screen (quarantine, normalise, discard junk) -> match
+against the warehouse -> deduplicate -> score -> qualify -> enroll -> write back, the write in
+one transaction together with the audit rows.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.engine import Engine
+
+from flows.settings import PROJECT_ROOT, Settings
+from tasks import dedupe, nurture, qualify, score, screen, state
+from tasks.conservation import check_conservation, stage_counts
+from tasks.errors import ExtractError, MqlError
+from tasks.extract import Extract, read_extract
+from tasks.fraud import FraudRules, load_fraud_rules
+from tasks.model import ScoringModel, load_model
+from tasks.validate import ValidationReport, validate_extract
+from tasks.warehouse import bulk_insert, first_line, open_warehouse, sql_statement
+
+STAGE = {"cache_policy": NO_CACHE, "retries": 0}
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    run_date: date
+    status: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
+
+
+@task(name="extract", **STAGE)
+def extract_stage(extracts_dir: Path, run_date: date) -> Extract:
+    return read_extract(extracts_dir, run_date)
+
+
+@task(name="validate", **STAGE)
+def validate_stage(extract: Extract, run_date: date, expectations_dir: Path) -> dict[str, ValidationReport]:
+    reports = {
+        name: validate_extract(frame, name, run_date, expectations_dir)
+        for name, frame in extract.frames.items() if frame is not None
+    }
+    critical = [message for report in reports.values() for message in report.critical]
+    if critical:
+        raise ExtractError(f"{run_date}: critical validation failure: {critical[0]}"
+                           + (f" (and {len(critical) - 1} more)" if len(critical) > 1 else ""))
+    return reports
+
+
+@task(name="screen", **STAGE)
+def screen_stage(extract: Extract, reports: dict[str, ValidationReport], rules: FraudRules, run_date: date):
+    leads = screen.screen_leads(extract.leads, reports["leads"], rules, run_date)
+    activities, quarantined_activities = screen.screen_rows(
+        extract.frames["activities"], reports.get("activities"), "activities", run_date)
+    outcomes, quarantined_outcomes = screen.screen_rows(
+        extract.frames["outcomes"], reports.get("outcomes"), "outcomes", run_date)
+    quarantined = pd.concat([quarantined_activities, quarantined_outcomes], ignore_index=True)
+    return leads, screen.flag_bots(activities, rules), outcomes, quarantined
+
+
+@task(name="match", **STAGE)
+def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
+                run_date: date) -> pd.DataFrame:
+    sources = pd.concat([f[["source_system", "source_lead_id"]] for f in (survivors, activities, outcomes)],
+                        ignore_index=True).dropna().drop_duplicates()
+    with engine.connect() as conn:
+        return state.lookup_known(conn, survivors, sources, run_date)
+
+
+@task(name="dedupe", **STAGE)
+def dedupe_stage(survivors: pd.DataFrame, known: pd.DataFrame, run_date: date) -> dedupe.Assignment:
+    return dedupe.assign_leads(survivors, known, run_date.isoformat())
+
+
+@task(name="load_state", **STAGE)
+def load_state_stage(engine: Engine, lead_ids: pd.Series, run_date: date) -> state.LeadState:
+    with engine.connect() as conn:
+        return state.load_lead_state(conn, lead_ids, run_date)
+
+
+@task(name="score", **STAGE)
+def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.DataFrame, run_date: date,
+                model: ScoringModel) -> tuple[pd.DataFrame, score.Scores]:
+    derived = score.derive_attributes(profiles, model)
+    countable = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
+    return derived, score.score_leads(derived, prior.engagement, countable, run_date, model)
+
+
+@task(name="qualify", **STAGE)
+def qualify_stage(leads: pd.DataFrame, scores: pd.DataFrame, outcomes: pd.DataFrame,
+                  model: ScoringModel) -> qualify.Lifecycle:
+    return qualify.qualify(leads, scores, outcomes[outcomes["lead_id"].notna()], model)
+
+
+@task(name="enroll", **STAGE)
+def enroll_stage(leads: pd.DataFrame, open_enrollments: pd.DataFrame, run_date: date,
+                 model: ScoringModel) -> pd.DataFrame:
+    return nurture.enroll(leads, open_enrollments, run_date.isoformat(), model)
+
+
+@task(name="write", **STAGE)
+def write_stage(engine: Engine, run_id: str, run_date: date, day: state.DayResult,
+                counts: dict[str, dict[str, int]], reports: dict[str, ValidationReport]) -> None:
+    with engine.begin() as conn:
+        state.write_day(conn, run_date, day)
+        _write_audit(conn, run_id, run_date, counts, reports)
+        conn.execute(sql_text_clause("finish_run"),
+                     {"run_id": run_id, "status": "succeeded", "ended_at": _now(), "error": None})
+
+
+def sql_text_clause(name: str):
+    import sqlalchemy as sa
+
+    return sa.text(sql_statement(name))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def code_version() -> str:
+    """The package version and, in a git checkout, the commit."""
+    from importlib.metadata import version
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                                text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return version("mql-pipeline") + (f"+{commit}" if commit else "")
+
+
+def _write_audit(conn, run_id: str, run_date: date, counts: dict[str, dict[str, int]],
+                 reports: dict[str, ValidationReport]) -> None:
+    rows = [(stage_name, metric, value) for stage_name, metrics in counts.items() for metric, value in metrics.items()]
+    bulk_insert(conn, "run_counts", pd.DataFrame(
+        [(run_id, run_date.isoformat(), s, m, int(v)) for s, m, v in rows],
+        columns=["run_id", "run_date", "stage", "metric", "value"]))
+    if reports:
+        results = pd.concat([r.results for r in reports.values()], ignore_index=True)
+        results = results.rename(columns={"column": "column_name"})
+        results.insert(0, "run_date", run_date.isoformat())
+        results.insert(0, "run_id", run_id)
+        results["success"] = results["success"].astype(bool)
+        bulk_insert(conn, "validation_results", results)
+
+
+def _begin_run(engine: Engine, run_date: date, parameters: dict[str, Any], model_version: str | None) -> str:
+    run_id = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(sql_text_clause("insert_run"), {
+            "run_id": run_id, "run_date": run_date, "parameters": json.dumps(parameters, default=str),
+            "started_at": _now(), "code_version": code_version(), "model_version": model_version,
+        })
+    return run_id
+
+
+def _fail_run(engine: Engine, run_id: str, error: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(sql_text_clause("finish_run"),
+                     {"run_id": run_id, "status": "failed", "ended_at": _now(), "error": error})
+
+
+def resolve_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with the caller's non-empty options on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@flow(name="mql-nightly", log_prints=False)
+def nightly(
+    run_date: date | None = None,
+    extracts_dir: str | None = None,
+    warehouse_url: str | None = None,
+    model_path: str | None = None,
+) -> RunSummary:
+    """Score and qualify one run date's extracts into the warehouse (default: yesterday, UTC)."""
+    run_date = run_date or (datetime.now(timezone.utc).date() - timedelta(days=1))
+    settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
+    model = load_model(settings.model_path)
+    rules = load_fraud_rules(settings.fraud_rules_path)
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    parameters = {"extracts_dir": str(settings.extracts_dir), "model_path": str(settings.model_path),
+                  "fraud_rules_path": str(settings.fraud_rules_path)}
+    run_id = _begin_run(engine, run_date, parameters, model.version)
+    try:
+        counts = run_day(engine, run_id, run_date, settings, model, rules)
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, MqlError) else f"{type(exc).__name__}: {first_line(exc)}"
+        _fail_run(engine, run_id, message)
+        engine.dispose()
+        raise
+    engine.dispose()
+    return RunSummary(run_id=run_id, run_date=run_date, status="succeeded", counts=counts)
+
+
+def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, model: ScoringModel,
+            rules: FraudRules) -> dict[str, dict[str, int]]:
+    """The stages of one run date; returns the run's counts (raises if anything would be lost)."""
+    extract = extract_stage(settings.extracts_dir, run_date)
+    reports = validate_stage(extract, run_date, settings.expectations_dir)
+    leads, activities, outcomes, quarantined = screen_stage(extract, reports, rules, run_date)
+
+    known = match_stage(engine, leads.survivors, activities, outcomes, run_date)
+    assigned = dedupe_stage(leads.survivors, known, run_date)
+    activities = activities.assign(lead_id=dedupe.attribute(activities, known, assigned.rows))
+    outcomes = outcomes.assign(lead_id=dedupe.attribute(outcomes, known, assigned.rows))
+    touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
+    prior = load_state_stage(engine, pd.Series(touched, dtype=object), run_date)
+
+    golden = dedupe.golden_records(leads.survivors, assigned.rows, prior.profiles)
+    profiles = state.day_profiles(golden, prior.profiles)
+    unsubscribed = activities.loc[(activities["activity_type"] == "unsubscribe") & activities["bot_reason"].isna(),
+                                  "lead_id"]
+    profiles.loc[profiles["lead_id"].isin(unsubscribed), "email_consent"] = False
+
+    profiles, scored = score_stage(profiles, prior, activities, run_date, model)
+    stamped = [
+        activities[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
+        outcomes[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
+        golden[["lead_id", "updated_at"]].rename(columns={"updated_at": "at"}),
+    ]
+    profiles["event_at"] = state.event_times(profiles["lead_id"], stamped, run_date)
+    lifecycle = qualify_stage(profiles, scored.scores, outcomes, model)
+    enrolled_view = profiles.drop(columns=["lifecycle_stage"]).merge(scored.scores, on="lead_id") \
+        .merge(lifecycle.leads[["lead_id", "lifecycle_stage"]], on="lead_id")
+    enrollments = enroll_stage(enrolled_view, prior.enrollments, run_date, model)
+
+    day_iso = run_date.isoformat()
+    lead_rows = state.lead_rows(profiles, scored.scores, lifecycle.leads, model.version, run_date)
+    day = state.DayResult(
+        leads=lead_rows,
+        lead_history=lead_rows.assign(run_date=day_iso),
+        lead_identities=assigned.identities,
+        lead_match_keys=assigned.match_keys,
+        lead_scores=scored.scores.assign(run_date=day_iso, model_version=model.version),
+        score_contributions=scored.contributions.assign(run_date=day_iso),
+        mql_events=lifecycle.events.assign(run_date=day_iso),
+        nurture_enrollments=enrollments,
+        activities=activities[["source_system", "activity_id", "source_lead_id", "lead_id", "occurred_at",
+                               "activity_type", "asset", "campaign", "bot_reason"]].assign(run_date=day_iso),
+        sales_outcomes=outcomes[["row_number", "source_system", "source_lead_id", "lead_id", "occurred_at",
+                                 "status", "reason"]].assign(run_date=day_iso),
+        rejected_leads=leads.set_aside,
+        quarantined_rows=quarantined,
+    )
+    counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day)
+    check_conservation(counts, run_date)
+    write_stage(engine, run_id, run_date, day, counts, reports)
+    get_run_logger().info("run date %s: %s", run_date, json.dumps(counts["conservation"]))
+    return counts
+
+
+def backfill_dates(settings: Settings, start_date: date, end_date: date) -> list[date]:
+    """The dates a backfill runs: start to end, then every later loaded date, since each day
+    builds on the state the day before left."""
+    if end_date < start_date:
+        raise MqlError(f"backfill end {end_date} is before start {start_date}")
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    try:
+        with engine.connect() as conn:
+            later = state.loaded_dates_after(conn, end_date)
+    finally:
+        engine.dispose()
+    return [start_date + timedelta(days=i) for i in range((end_date - start_date).days + 1)] + later
+
+
+@flow(name="mql-backfill")
+def backfill(
+    start_date: date,
+    end_date: date,
+    extracts_dir: str | None = None,
+    warehouse_url: str | None = None,
+    model_path: str | None = None,
+) -> list[RunSummary]:
+    """Run every date from start to end in order (and the later loaded dates); stops at the first failure."""
+    settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
+    return [
+        nightly(run_date=run_date, extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
+        for run_date in backfill_dates(settings, start_date, end_date)
+    ]

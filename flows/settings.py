@@ -1,0 +1,39 @@
+"""The one place that reads the environment: which warehouse, extracts, model and rules a run uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = PROJECT_ROOT / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+class Settings(BaseSettings):
+    """Run settings; each can be set as an `MQL_<NAME>` environment variable or a CLI option."""
+
+    model_config = SettingsConfigDict(env_prefix="MQL_", extra="ignore")
+
+    warehouse_url: str = Field(
+        "sqlite:///mql_warehouse.db",
+        description="SQLAlchemy URL of the warehouse; the default is an embedded SQLite file.",
+    )
+    warehouse_schema: str = Field(
+        "mql", description="Schema holding the tables on databases that have schemas (PostgreSQL)."
+    )
+    extracts_dir: Path = Field(
+        Path("extracts"), description="Folder holding one <YYYY-MM-DD>/ folder of extracts per run date."
+    )
+    model_path: Path = Field(
+        CONFIG_DIR / "scoring_model.yaml", description="The scoring model YAML file."
+    )
+    fraud_rules_path: Path = Field(
+        CONFIG_DIR / "fraud.yaml", description="The fraud and junk rules YAML file."
+    )
+    expectations_dir: Path = Field(
+        EXPECTATIONS_DIR, description="Folder of Great Expectations suites, one JSON file per extract."
+    )

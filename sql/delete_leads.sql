@@ -1,0 +1,1 @@
+DELETE FROM leads WHERE lead_id IN :values

@@ -1,0 +1,2 @@
+UPDATE runs SET status = :status, ended_at = :ended_at, error = :error
+WHERE run_id = :run_id

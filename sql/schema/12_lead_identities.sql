@@ -1,0 +1,11 @@
+-- Which golden lead each source record belongs to.
+CREATE TABLE IF NOT EXISTS lead_identities (
+    source_system   TEXT NOT NULL,
+    source_lead_id  TEXT NOT NULL,
+    lead_id         TEXT NOT NULL,
+    run_date        DATE NOT NULL,          -- the run date the identity was first seen
+    match_rule      TEXT NOT NULL,          -- new | source_id | email | phone
+    PRIMARY KEY (source_lead_id, source_system)
+);
+CREATE INDEX IF NOT EXISTS lead_identities_lead ON lead_identities (lead_id);
+CREATE INDEX IF NOT EXISTS lead_identities_run_date ON lead_identities (run_date);

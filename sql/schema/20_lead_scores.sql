@@ -1,0 +1,12 @@
+-- One row per lead per run date on which the lead was scored.
+CREATE TABLE IF NOT EXISTS lead_scores (
+    run_date            DATE NOT NULL,
+    lead_id             TEXT NOT NULL,
+    fit_score           DOUBLE PRECISION NOT NULL,
+    engagement_score    DOUBLE PRECISION NOT NULL,
+    total_score         DOUBLE PRECISION NOT NULL,
+    grade               TEXT NOT NULL,
+    model_version       TEXT NOT NULL,
+    PRIMARY KEY (lead_id, run_date)
+);
+CREATE INDEX IF NOT EXISTS lead_scores_run_date ON lead_scores (run_date);

@@ -1,0 +1,40 @@
+"""The extract contract: which files a run date's folder holds and which columns they carry."""
+
+from __future__ import annotations
+
+LEAD_COLUMNS: tuple[str, ...] = (
+    "source_system", "source_lead_id", "created_at", "updated_at", "email", "first_name",
+    "last_name", "phone", "company", "job_title", "industry", "employee_count", "annual_revenue",
+    "country", "region", "city", "lead_source", "campaign", "utm_source", "utm_medium",
+    "utm_campaign", "ip_address", "user_agent", "form_seconds", "honeypot", "email_consent",
+    "do_not_contact",
+)
+LEAD_REQUIRED: tuple[str, ...] = ("source_system", "source_lead_id", "created_at")
+
+ACTIVITY_COLUMNS: tuple[str, ...] = (
+    "source_system", "activity_id", "source_lead_id", "occurred_at", "activity_type", "asset",
+    "campaign", "ip_address", "user_agent",
+)
+ACTIVITY_REQUIRED: tuple[str, ...] = (
+    "source_system", "activity_id", "source_lead_id", "occurred_at", "activity_type",
+)
+
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "source_system", "source_lead_id", "occurred_at", "status", "reason",
+)
+OUTCOME_REQUIRED: tuple[str, ...] = ("source_system", "source_lead_id", "occurred_at", "status")
+
+ACTIVITY_TYPES: tuple[str, ...] = (
+    "page_view", "pricing_page_view", "form_submit", "content_download", "webinar_registered",
+    "webinar_attended", "demo_request", "trial_signup", "email_open", "email_click", "ad_click",
+    "cart_add", "newsletter_signup", "contact_request", "call_inbound", "social_engagement",
+    "unsubscribe", "email_bounce",
+)
+OUTCOME_STATUSES: tuple[str, ...] = ("sales_accepted", "sales_rejected", "opportunity", "won", "lost")
+
+# file stem -> (all columns, required columns, required file?)
+EXTRACT_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    "leads": (LEAD_COLUMNS, LEAD_REQUIRED, True),
+    "activities": (ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, False),
+    "outcomes": (OUTCOME_COLUMNS, OUTCOME_REQUIRED, False),
+}

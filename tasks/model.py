@@ -1,0 +1,155 @@
+"""The scoring model: a versioned YAML file owned by marketing ops, validated on load."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tasks.contract import ACTIVITY_TYPES
+from tasks.errors import ConfigError
+
+STAGES = ("lead", "mql", "sales_accepted", "sql", "customer", "recycled", "disqualified")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FitRule(_Strict):
+    """Points for a lead attribute: equals / in / range / pattern / missing."""
+
+    name: str
+    field: str
+    op: Literal["equals", "in", "range", "pattern", "missing"]
+    value: str | float | None = None
+    values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    points: float
+
+    @model_validator(mode="after")
+    def _operands(self) -> FitRule:
+        needed = {"equals": "value", "in": "values", "pattern": "pattern"}.get(self.op)
+        if needed and getattr(self, needed) is None:
+            raise ValueError(f"op {self.op!r} needs {needed!r}")
+        if self.op == "range" and self.min is None and self.max is None:
+            raise ValueError("op 'range' needs 'min' or 'max'")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {self.pattern!r} is not a regular expression: {exc}") from exc
+        return self
+
+
+class EngagementRule(_Strict):
+    """Points per activity of the given types; each activity counts for the first rule it matches."""
+
+    name: str
+    activity_types: list[str]
+    asset_pattern: str | None = None
+    points: float
+    daily_cap: float | None = Field(None, gt=0, description="Most points (in absolute value) a day can add.")
+    cap: float | None = Field(None, gt=0, description="Most points (in absolute value) the rule can hold.")
+
+    @field_validator("activity_types")
+    @classmethod
+    def _known_types(cls, types: list[str]) -> list[str]:
+        unknown = sorted(set(types) - set(ACTIVITY_TYPES))
+        if unknown:
+            raise ValueError(f"unknown activity type(s): {', '.join(unknown)}")
+        return types
+
+
+class FitSection(_Strict):
+    cap: float = Field(gt=0)
+    rules: list[FitRule]
+
+
+class EngagementSection(_Strict):
+    half_life_days: float = Field(gt=0, description="Days after which an activity's points count half.")
+    cap: float = Field(gt=0)
+    rules: list[EngagementRule]
+
+
+class Grade(_Strict):
+    grade: str
+    min_fit: float
+
+
+class MqlRule(_Strict):
+    """Entry and exit thresholds: exit below entry so that status does not flap."""
+
+    entry_min_total: float
+    entry_min_fit: float = 0
+    exit_below_total: float
+    disqualify_reasons: list[str] = []
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> MqlRule:
+        if self.exit_below_total > self.entry_min_total:
+            raise ValueError("exit_below_total must not be above entry_min_total")
+        return self
+
+
+class SegmentCondition(_Strict):
+    grades: list[str] | None = None
+    stages: list[str] | None = None
+    industries: list[str] | None = None
+    min_engagement: float | None = None
+    max_engagement: float | None = None
+
+    @field_validator("stages")
+    @classmethod
+    def _known_stages(cls, stages: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(stages or ()) - set(STAGES))
+        if unknown:
+            raise ValueError(f"unknown lifecycle stage(s): {', '.join(unknown)}")
+        return stages
+
+
+class Segment(_Strict):
+    """A nurture track; when several match, the first listed wins."""
+
+    name: str
+    when: SegmentCondition
+
+
+class ScoringModel(_Strict):
+    version: str
+    derive: dict[Literal["seniority", "department"], dict[str, str]]
+    fit: FitSection
+    engagement: EngagementSection
+    total_cap: float = Field(gt=0)
+    grades: list[Grade]
+    mql: MqlRule
+    segments: list[Segment]
+
+    @model_validator(mode="after")
+    def _unique_rule_names(self) -> ScoringModel:
+        names = [r.name for r in self.fit.rules] + [r.name for r in self.engagement.rules]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"rule names must be unique, repeated: {', '.join(repeated)}")
+        return self
+
+
+def load_model(path: Path) -> ScoringModel:
+    """Read and validate a scoring model file; errors name the file and the field."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: scoring model file not found") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: not a readable YAML file: {str(exc).splitlines()[0]}") from exc
+    try:
+        return ScoringModel.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise ConfigError(f"{path}: {where}: {error['msg']}") from exc

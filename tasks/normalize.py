@@ -1,0 +1,89 @@
+"""Normalisation of contact data into match keys and typed values; each distinct value once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+import pandas as pd
+import phonenumbers
+
+GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+TRUE_WORDS = {"true", "t", "yes", "y", "1"}
+FALSE_WORDS = {"false", "f", "no", "n", "0"}
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+K = TypeVar("K", bound=Hashable)
+
+
+def per_distinct(values: pd.Series, fn: Callable[[K], object]) -> pd.Series:
+    """Apply `fn` once per distinct value (normalisers are costly per call, values repeat)."""
+    uniques = values.dropna().unique()
+    mapping = {value: fn(value) for value in uniques}
+    result = values.map(mapping).astype(object)
+    return result.where(values.notna() & result.notna(), None)
+
+
+def email_key(email: str) -> str | None:
+    """Lowercased, trimmed address; for Gmail, dots and +tags dropped and googlemail folded in."""
+    email = email.strip().lower()
+    local, at, domain = email.rpartition("@")
+    if not at or not local or not domain:
+        return None
+    if domain in GMAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+        if not local:
+            return None
+    return f"{local}@{domain}"
+
+
+def phone_e164(phone_and_country: tuple[str, str | None]) -> str | None:
+    """E.164 form of a phone number, read in the lead's country unless it carries its own prefix."""
+    phone, country = phone_and_country
+    region = country.strip().upper() if isinstance(country, str) and _COUNTRY.match(country.strip()) else None
+    try:
+        number = phonenumbers.parse(phone[:64], region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_bool(value: str, default: bool) -> bool:
+    word = value.strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else default
+
+
+def parse_timestamps(values: pd.Series) -> pd.Series:
+    """ISO-8601 text to UTC timestamps; unparseable values become NaT."""
+    return pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
+
+
+def normalise_leads(leads: pd.DataFrame) -> pd.DataFrame:
+    """Add match keys and typed columns to a frame of lead rows (contract columns as strings)."""
+    out = leads.copy()
+    out["email_key"] = per_distinct(out["email"], email_key)
+    out["email_domain"] = per_distinct(out["email_key"], lambda key: key.rpartition("@")[2])
+    pairs = pd.Series(
+        [(p, c) if isinstance(p, str) else None for p, c in zip(out["phone"], out["country"])],
+        index=out.index, dtype=object,
+    )
+    out["phone_e164"] = per_distinct(pairs, phone_e164)
+    out["created_ts"] = parse_timestamps(out["created_at"])
+    updated = parse_timestamps(out["updated_at"])
+    out["updated_ts"] = updated.where(updated.notna(), out["created_ts"])
+    out["employee_count_num"] = parse_numbers(out["employee_count"])
+    out["annual_revenue_num"] = parse_numbers(out["annual_revenue"])
+    out["consent"] = out["email_consent"].map(
+        lambda v: parse_bool(v, default=False) if isinstance(v, str) else False
+    ).astype(bool)
+    out["dnc"] = out["do_not_contact"].map(
+        lambda v: parse_bool(v, default=False) if isinstance(v, str) else False
+    ).astype(bool)
+    return out

@@ -1,0 +1,88 @@
+"""Screening: split each extract into rows that go on and rows kept aside with their reasons
+(quarantined by validation, rejected as junk), keeping every set-aside row as it arrived."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from tasks.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS
+from tasks.extract import with_contract_columns
+from tasks.fraud import FraudRules, detect_junk_leads, flag_bot_activities
+from tasks.normalize import normalise_leads, parse_timestamps
+from tasks.validate import ValidationReport
+
+REJECTED_COLUMNS = ["run_date", "row_number", "disposition", "source_system", "source_lead_id", "reasons", "raw"]
+QUARANTINED_COLUMNS = ["run_date", "file", "row_number", "reasons", "raw"]
+
+
+@dataclass(frozen=True)
+class ScreenedLeads:
+    survivors: pd.DataFrame  # normalised lead rows that go on to deduplication, with row_number
+    set_aside: pd.DataFrame  # rejected_leads rows: quarantined and rejected
+
+
+def raw_json(frame: pd.DataFrame) -> pd.Series:
+    """Each row as it arrived, as JSON text (only the file's own columns)."""
+    columns = [c for c in frame.columns if not str(c).startswith("_")]
+    return pd.Series(
+        [json.dumps(dict(zip(columns, values)), ensure_ascii=False)
+         for values in frame[columns].itertuples(index=False, name=None)],
+        index=frame.index, dtype=object,
+    )
+
+
+def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRules, run_date: date) -> ScreenedLeads:
+    """Quarantine the rows validation failed, reject junk with every reason that fired, pass the rest."""
+    frame = leads.assign(row_number=range(len(leads)))
+    quarantined = frame.index.isin(report.quarantined.index)
+    candidates = normalise_leads(with_contract_columns(frame[~quarantined], LEAD_COLUMNS))
+    junk = detect_junk_leads(candidates, rules)
+    rejected = candidates[junk != ""]
+    set_aside = pd.concat([
+        _set_aside(frame[quarantined], "quarantined", report.quarantined["reasons"], run_date),
+        _set_aside(leads.loc[rejected.index].assign(row_number=rejected["row_number"]),
+                   "rejected", junk[junk != ""], run_date),
+    ], ignore_index=True)
+    return ScreenedLeads(survivors=candidates[junk == ""].reset_index(drop=True),
+                         set_aside=set_aside.sort_values("row_number", ignore_index=True))
+
+
+def _set_aside(rows: pd.DataFrame, disposition: str, reasons: pd.Series, run_date: date) -> pd.DataFrame:
+    return pd.DataFrame({
+        "run_date": run_date.isoformat(),
+        "row_number": rows["row_number"].astype("int64"),
+        "disposition": disposition,
+        "source_system": rows.get("source_system"),
+        "source_lead_id": rows.get("source_lead_id"),
+        "reasons": reasons.reindex(rows.index).astype(str),
+        "raw": raw_json(rows.drop(columns="row_number")),
+    }, columns=REJECTED_COLUMNS)
+
+
+def screen_rows(
+    frame: pd.DataFrame | None, report: ValidationReport | None, file: str, run_date: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Activities or outcomes: (rows that go on, with typed occurred_at; quarantined_rows rows)."""
+    columns = ACTIVITY_COLUMNS if file == "activities" else OUTCOME_COLUMNS
+    if frame is None:
+        return pd.DataFrame(columns=[*columns, "row_number"]), pd.DataFrame(columns=QUARANTINED_COLUMNS)
+    frame = frame.assign(row_number=range(len(frame)))
+    bad = frame.index.isin(report.quarantined.index) if report is not None else frame.index.isin([])
+    quarantined = pd.DataFrame({
+        "run_date": run_date.isoformat(), "file": file, "row_number": frame.loc[bad, "row_number"],
+        "reasons": report.quarantined["reasons"].reindex(frame.index[bad]).astype(str) if report is not None else "",
+        "raw": raw_json(frame[bad].drop(columns="row_number")),
+    }, columns=QUARANTINED_COLUMNS)
+    good = with_contract_columns(frame[~bad], columns).copy()
+    good["occurred_at"] = parse_timestamps(good["occurred_at"])
+    return good.reset_index(drop=True), quarantined.reset_index(drop=True)
+
+
+def flag_bots(activities: pd.DataFrame, rules: FraudRules) -> pd.DataFrame:
+    """Activities with `bot_reason` set where the bot rules fire (None otherwise)."""
+    reasons = flag_bot_activities(activities, rules) if len(activities) else pd.Series(dtype=object)
+    return activities.assign(bot_reason=reasons.where(reasons != "", None) if len(activities) else None)

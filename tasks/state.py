@@ -1,0 +1,150 @@
+"""Lead state across run dates: read what the day before left, assemble the day's rows, write them.
+
+Reads are point-in-time (only rows of earlier run dates), so re-running a date sees exactly
+what the nightly run saw. The write replaces the run date and everything after it in one
+transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from tasks.dedupe import SEP
+from tasks.warehouse import bulk_insert, query, query_in, run_script
+
+TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_at", "last_mql_at",
+                     "entered_at", "exited_at", "occurred_at")
+DATE_COLUMNS = ("run_date", "first_run_date", "last_run_date", "state_date", "entered_run_date", "exited_run_date")
+BOOL_COLUMNS = ("email_consent", "do_not_contact")
+LEAD_TABLE_COLUMNS = (
+    "lead_id", "email", "email_key", "first_name", "last_name", "phone", "phone_e164", "company",
+    "job_title", "seniority", "department", "industry", "employee_count", "annual_revenue", "country",
+    "region", "city", "lead_source", "campaign", "utm_source", "utm_medium", "utm_campaign",
+    "email_consent", "do_not_contact", "custom_attributes", "created_at", "updated_at", "fit_score",
+    "engagement_score", "total_score", "grade", "lifecycle_stage", "stage_changed_at", "first_mql_at",
+    "last_mql_at", "model_version", "first_run_date", "last_run_date",
+)
+
+
+@dataclass(frozen=True)
+class LeadState:
+    """What the warehouse knew about some leads at the end of the day before a run date."""
+
+    profiles: pd.DataFrame     # `leads` columns
+    engagement: pd.DataFrame   # lead_id, rule, decayed_value, state_date
+    enrollments: pd.DataFrame  # open enrollments: lead_id, segment, entered_run_date, entered_at
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """Every row a run date writes, by table."""
+
+    leads: pd.DataFrame
+    lead_history: pd.DataFrame
+    lead_identities: pd.DataFrame
+    lead_match_keys: pd.DataFrame
+    lead_scores: pd.DataFrame
+    score_contributions: pd.DataFrame
+    mql_events: pd.DataFrame
+    nurture_enrollments: pd.DataFrame
+    activities: pd.DataFrame
+    sales_outcomes: pd.DataFrame
+    rejected_leads: pd.DataFrame
+    quarantined_rows: pd.DataFrame
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Warehouse values as the stages expect them, whichever database they came from
+    (SQLite returns timestamps and dates as text and booleans as integers)."""
+    out = frame.copy()
+    for name in out.columns:
+        if name in TIMESTAMP_COLUMNS:
+            out[name] = pd.to_datetime(out[name], utc=True, format="ISO8601")
+        elif name in DATE_COLUMNS:
+            out[name] = out[name].map(lambda d: None if pd.isna(d) else str(d)[:10]).astype(object)
+        elif name in BOOL_COLUMNS:
+            out[name] = out[name].astype(bool)
+    return out
+
+
+def lookup_known(conn: Connection, rows: pd.DataFrame, source_ids: pd.DataFrame, run_date: date) -> pd.DataFrame:
+    """Warehouse keys (key_type, key_value, lead_id) matching the day's lead rows and the source
+    records its activities and outcomes refer to, as known before `run_date`."""
+    params = {"run_date": run_date}
+    identities = query_in(conn, "lookup_identities", source_ids["source_lead_id"], params)
+    wanted = set(source_ids["source_system"].astype(str) + SEP + source_ids["source_lead_id"].astype(str))
+    identities["key_value"] = identities["source_system"].astype(str) + SEP + identities["source_lead_id"].astype(str)
+    parts = [identities[identities["key_value"].isin(wanted)].assign(key_type="source")]
+    for key_type, column in (("email", "email_key"), ("phone", "phone_e164")):
+        parts.append(query_in(conn, "lookup_match_keys", rows[column], {**params, "key_type": key_type}))
+    known = pd.concat([p[["key_type", "key_value", "lead_id"]] for p in parts], ignore_index=True)
+    return known.drop_duplicates(ignore_index=True)
+
+
+def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date) -> LeadState:
+    params = {"run_date": run_date}
+    profiles = typed(query_in(conn, "lead_state", lead_ids, params))
+    return LeadState(
+        profiles=profiles.drop(columns=["run_date"], errors="ignore"),
+        engagement=typed(query_in(conn, "engagement_state", lead_ids, params)),
+        enrollments=typed(query_in(conn, "open_enrollments", lead_ids, params)),
+    )
+
+
+def loaded_dates_after(conn: Connection, run_date: date) -> list[date]:
+    """Run dates after `run_date` whose results are loaded (they must be re-run after it)."""
+    dates = query(conn, "loaded_dates_after", {"run_date": run_date})["run_date"]
+    return [date.fromisoformat(str(d)[:10]) for d in dates]
+
+
+def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int]:
+    """Replace `run_date` and every later date with the day's rows; returns rows written per table."""
+    run_script(conn, "wipe_from_date", {"run_date": run_date})
+    query_in(conn, "delete_leads", day.leads["lead_id"])
+    query_in(conn, "delete_open_enrollments", day.leads["lead_id"])
+    written = {}
+    for table in fields(day):
+        written[table.name] = bulk_insert(conn, table.name, getattr(day, table.name))
+    return written
+
+
+CARRIED_STATE = ("lifecycle_stage", "stage_changed_at", "first_mql_at", "last_mql_at", "first_run_date")
+
+
+def day_profiles(golden: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
+    """Profiles of every lead the run date touches: merged golden records for leads with new
+    rows, the carried profile for leads with only activities or outcomes; plus their lifecycle."""
+    carried = prior.loc[~prior["lead_id"].isin(golden["lead_id"]), list(golden.columns)]
+    profiles = pd.concat([golden, carried], ignore_index=True)
+    return profiles.merge(prior[["lead_id", *CARRIED_STATE]], on="lead_id", how="left")
+
+
+def end_of_day(run_date: date) -> pd.Timestamp:
+    return pd.Timestamp(run_date, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def event_times(lead_ids: pd.Series, stamped: list[pd.DataFrame], run_date: date) -> pd.Series:
+    """When each lead last acted on the run date (lead_id, at frames); the end of the day if it did not."""
+    times = pd.concat([f[["lead_id", "at"]] for f in stamped], ignore_index=True)
+    latest = times.dropna().groupby("lead_id")["at"].max()
+    return lead_ids.map(latest).fillna(end_of_day(run_date))
+
+
+def lead_rows(profiles: pd.DataFrame, scores: pd.DataFrame, lifecycle: pd.DataFrame,
+              model_version: str, run_date: date) -> pd.DataFrame:
+    """The `leads` rows of the run date's leads: profile, scores and lifecycle together."""
+    rows = profiles.drop(columns=["fit_score", "engagement_score", "total_score", "grade", "lifecycle_stage",
+                                  "stage_changed_at", "first_mql_at", "last_mql_at"], errors="ignore")
+    rows = rows.merge(scores, on="lead_id").merge(lifecycle, on="lead_id")
+    day = run_date.isoformat()
+    first = rows["first_run_date"] if "first_run_date" in rows else pd.Series(None, index=rows.index)
+    rows["first_run_date"] = first.where(first.notna(), day)
+    rows["last_run_date"] = day
+    rows["model_version"] = model_version
+    rows["employee_count"] = pd.to_numeric(rows["employee_count"], errors="coerce").round().astype("Int64")
+    rows["annual_revenue"] = pd.to_numeric(rows["annual_revenue"], errors="coerce")
+    return rows[list(LEAD_TABLE_COLUMNS)].sort_values("lead_id", ignore_index=True)

@@ -1,0 +1,162 @@
+"""Warehouse access: connect, create tables from `sql/`, run named queries, bulk-write frames.
+
+Tables are addressed by bare names; on PostgreSQL the connection's search_path points at the
+configured schema, so the same SQL files run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tasks.errors import ConfigError, WarehouseError
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# Enough to keep a query's bound parameters well under SQLite's and PostgreSQL's limits.
+IN_CHUNK = 5_000
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def open_warehouse(url: str, schema: str = "mql") -> Engine:
+    """Connect to the warehouse at `url`, create the schema and tables if missing, and check it answers."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"warehouse URL is not a SQLAlchemy URL: {url!r}") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        if not _SCHEMA_NAME.match(schema):
+            raise ConfigError(f"warehouse schema must be a plain identifier, got {schema!r}")
+        connect_args["options"] = "-c search_path=" + schema
+        connect_args["connect_timeout"] = 10
+    elif parsed.get_backend_name() == "sqlite":
+        connect_args["timeout"] = 60
+        if parsed.database and parsed.database != ":memory:":
+            folder = Path(parsed.database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise WarehouseError(f"cannot open warehouse {shown}: folder {folder} does not exist")
+    try:
+        engine = sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
+            for statement in _ddl_statements():
+                conn.exec_driver_sql(statement)
+    except sa.exc.NoSuchModuleError as exc:
+        raise ConfigError(f"no database driver for warehouse URL {shown}") from exc
+    except sa.exc.DBAPIError as exc:
+        raise WarehouseError(f"cannot reach warehouse {shown}: {first_line(exc.orig)}") from exc
+    return engine
+
+
+def first_line(exc: BaseException | None) -> str:
+    """The first non-empty line of an exception's message."""
+    text = str(exc or "").strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@cache
+def sql_text(name: str) -> str:
+    """The text of `sql/<name>.sql`."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def sql_statement(name: str) -> str:
+    """The single statement of `sql/<name>.sql`, comments dropped (a ':name' in a comment is no parameter)."""
+    (statement,) = statements(sql_text(name))
+    return statement
+
+
+def statements(sql: str) -> list[str]:
+    """Split a SQL file into statements (comments dropped; no literals in these files hold ';')."""
+    code = re.sub(r"--[^\n]*", "", sql)
+    return [part.strip() for part in code.split(";") if part.strip()]
+
+
+def _ddl_statements() -> Iterator[str]:
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        yield from statements(path.read_text(encoding="utf-8"))
+
+
+def run_script(conn: Connection, name: str, params: dict[str, Any]) -> None:
+    """Run every statement of `sql/<name>.sql` with bound parameters."""
+    for statement in statements(sql_text(name)):
+        clause = sa.text(statement)
+        conn.execute(clause, {k: v for k, v in params.items() if k in clause.compile().params})
+
+
+def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run the query `sql/<name>.sql` and return its rows."""
+    result = conn.execute(sa.text(sql_statement(name)), params or {})
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def query_in(
+    conn: Connection, name: str, values: Iterable[Any], params: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Run `sql/<name>.sql`, whose `:values` is an IN list, in chunks over `values`.
+
+    Returns the rows of every chunk (an empty frame for statements that return none).
+    """
+    clause = sa.text(sql_statement(name)).bindparams(sa.bindparam("values", expanding=True))
+    distinct = list(dict.fromkeys(v for v in values if v is not None and v == v))
+    frames = []
+    for start in range(0, len(distinct), IN_CHUNK):
+        result = conn.execute(clause, {**(params or {}), "values": distinct[start : start + IN_CHUNK]})
+        if result.returns_rows:
+            frames.append(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
+    if frames:
+        return pd.concat(frames, ignore_index=True)
+    if not distinct and sql_statement(name)[:6].upper() == "SELECT":
+        # No values: still run once, on an impossible value, so the caller gets the columns.
+        result = conn.execute(clause, {**(params or {}), "values": [""]})
+        return pd.DataFrame(result.fetchall()[:0], columns=list(result.keys()))
+    return pd.DataFrame()
+
+
+def _python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows as tuples of plain Python values: timestamps as ISO text, missing values as None."""
+    converted = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(column):
+            column = column.map(lambda ts: None if pd.isna(ts) else ts.isoformat())
+        elif column.dtype == object:
+            column = column.map(lambda v: v.isoformat() if isinstance(v, (datetime, date)) else v)
+        converted[name] = column.astype(object).where(column.notna(), None)
+    return list(zip(*converted.values())) if converted else []
+
+
+def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
+    """Append `frame` to `table` in one bulk operation: COPY on PostgreSQL, executemany elsewhere."""
+    if frame.empty:
+        return 0
+    rows = _python_rows(frame)
+    columns: Sequence[str] = [str(c) for c in frame.columns]
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        from psycopg import sql as pgsql
+
+        copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+            pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
+        )
+        with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        target = sa.table(table, *(sa.column(c) for c in columns))
+        statement = str(sa.insert(target).compile(dialect=conn.dialect))
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(statement, rows)
+        finally:
+            cursor.close()
+    return len(rows)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from tasks.contract import LEAD_COLUMNS
+from tasks.dedupe import SEP, assign_leads, attribute, golden_records, new_lead_id
+from tasks.extract import with_contract_columns
+from tasks.normalize import normalise_leads
+
+NO_KNOWN = pd.DataFrame(columns=["key_type", "key_value", "lead_id"])
+
+
+def rows(*records: dict) -> pd.DataFrame:
+    frame = pd.DataFrame([{"source_system": "hubspot", "created_at": "2026-03-02T09:00:00Z", **r} for r in records],
+                         dtype=object)
+    frame = with_contract_columns(frame, LEAD_COLUMNS).astype(object)
+    frame = frame.where(frame.notna(), None)
+    return normalise_leads(frame).assign(row_number=range(len(frame)))
+
+
+def test_same_day_duplicates_share_one_new_lead():
+    day = rows(
+        {"source_lead_id": "1", "email": "Ann.Lee@Acme.com"},
+        {"source_lead_id": "2", "email": " ann.lee@acme.com", "source_system": "marketo"},
+        {"source_lead_id": "3", "email": "bo@other.com", "phone": "+1 415 555 2671"},
+        {"source_lead_id": "4", "phone": "(415) 555-2671", "country": "US"},
+        {"source_lead_id": "5", "email": "someone@else.com"},
+    )
+    result = assign_leads(day, NO_KNOWN, "2026-03-02")
+    got = result.rows.set_index("row_number")
+    assert got.loc[0, "lead_id"] == got.loc[1, "lead_id"] == new_lead_id("hubspot" + SEP + "1")
+    assert got.loc[2, "lead_id"] == got.loc[3, "lead_id"] != got.loc[0, "lead_id"]
+    assert got["lead_id"].nunique() == 3
+    assert got["disposition"].tolist() == ["written", "merged", "written", "merged", "written"]
+    assert got["match_rule"].tolist() == ["new", "same_day", "new", "same_day", "new"]
+    assert len(result.identities) == 5 and set(result.identities["match_rule"]) == {"new", "same_day"}
+    assert sorted(result.match_keys["key_type"]) == ["email", "email", "email", "phone"]
+
+
+def test_matches_existing_leads_by_source_id_email_then_phone():
+    known = pd.DataFrame({
+        "key_type": ["source", "email", "phone", "email"],
+        "key_value": ["hubspot" + SEP + "10", "ann@acme.com", "+14155552671", "zed@acme.com"],
+        "lead_id": ["L-source", "L-email", "L-phone", "L-zed"],
+    })
+    day = rows(
+        {"source_lead_id": "10", "email": "zed@acme.com"},               # known record: stays with its lead
+        {"source_lead_id": "11", "email": "ANN@acme.com", "phone": "+1 415 555 2671"},  # email beats phone
+        {"source_lead_id": "12", "phone": "415-555-2671", "country": "US"},
+    )
+    result = assign_leads(day, known, "2026-03-03")
+    got = result.rows.set_index("row_number")
+    assert got.loc[0, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-source", "source_id", "written"]
+    assert got.loc[1, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-email", "email", "merged"]
+    assert got.loc[2, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-email", "email", "merged"]
+    # The known record is not a new identity; the two others are.
+    assert sorted(result.identities["source_lead_id"]) == ["11", "12"]
+    # Keys the warehouse already has for that lead are not stored again.
+    assert ("email", "ann@acme.com", "L-email") not in set(map(tuple, result.match_keys[
+        ["key_type", "key_value", "lead_id"]].to_numpy()))
+
+
+def test_lead_ids_are_stable_across_runs():
+    day = rows({"source_lead_id": "1", "email": "a@b.com"}, {"source_lead_id": "2", "email": "c@d.com"})
+    first = assign_leads(day, NO_KNOWN, "2026-03-02").rows
+    again = assign_leads(day.iloc[::-1].reset_index(drop=True).assign(row_number=[0, 1]), NO_KNOWN, "2026-03-02").rows
+    assert set(first["lead_id"]) == set(again["lead_id"])
+
+
+def test_golden_record_survivorship_and_consent():
+    existing = pd.DataFrame([{
+        "lead_id": "L1", "email": "ann@acme.com", "email_key": "ann@acme.com", "first_name": "Ann",
+        "last_name": "Lee", "phone": None, "phone_e164": None, "company": "Acme", "job_title": "Analyst",
+        "industry": "Software", "employee_count": 300, "annual_revenue": None, "country": "US", "region": None,
+        "city": None, "lead_source": "web_form", "campaign": None, "utm_source": None, "utm_medium": None,
+        "utm_campaign": None, "email_consent": True, "do_not_contact": False,
+        "custom_attributes": json.dumps({"tier": "gold"}),
+        "created_at": pd.Timestamp("2026-03-01T08:00:00Z"), "updated_at": pd.Timestamp("2026-03-01T08:00:00Z"),
+    }])
+    day = rows(
+        {"source_lead_id": "7", "email": "ann@acme.com", "job_title": "Director of IT", "company": None,
+         "email_consent": "true", "do_not_contact": "true", "updated_at": "2026-03-02T10:00:00Z", "plan": "pro"},
+        {"source_lead_id": "8", "email": "ann@acme.com", "job_title": "VP IT", "email_consent": "false",
+         "updated_at": "2026-03-02T09:00:00Z"},
+    )
+    known = pd.DataFrame({"key_type": ["email"], "key_value": ["ann@acme.com"], "lead_id": ["L1"]})
+    assigned = assign_leads(day, known, "2026-03-02").rows
+    golden = golden_records(day, assigned, existing).set_index("lead_id")
+    assert list(golden.index) == ["L1"]
+    g = golden.loc["L1"]
+    assert g["job_title"] == "Director of IT"        # the most recent non-empty value
+    assert g["company"] == "Acme"                    # an empty new value does not erase an old one
+    assert g["first_name"] == "Ann" and int(g["employee_count"]) == 300
+    assert not g["email_consent"] and g["do_not_contact"]   # the most restrictive record wins
+    assert g["created_at"] == pd.Timestamp("2026-03-01T08:00:00Z")
+    assert json.loads(g["custom_attributes"]) == {"tier": "gold", "plan": "pro"}
+
+
+def test_attribute_through_known_and_new_identities():
+    known = pd.DataFrame({"key_type": ["source"], "key_value": ["hubspot" + SEP + "1"], "lead_id": ["L1"]})
+    assigned = pd.DataFrame({"source_key": ["marketo" + SEP + "9"], "lead_id": ["L9"]})
+    activities = pd.DataFrame({"source_system": ["hubspot", "marketo", "hubspot"], "source_lead_id": ["1", "9", "2"]})
+    assert attribute(activities, known, assigned).tolist() == ["L1", "L9", None]
