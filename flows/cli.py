@@ -21,7 +21,8 @@ from tasks.errors import MqlError
 
 app = typer.Typer(help="mql-pipeline: decide every night which leads are Marketing Qualified Leads.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-console = Console()
+# Wide enough for the run table when the output is a file or a pipe.
+console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 DateOption = Annotated[str, typer.Option(help="Run date, YYYY-MM-DD.")]
@@ -148,7 +149,7 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
 
 def print_summaries(summaries: list[Any]) -> None:
     table = Table(title="runs")
-    for name in ("run date", "leads in", "written", "merged", "rejected", "quarantined", "top reject reasons",
+    for name in ("run date", "lead rows in", "written", "merged", "rejected", "quarantined", "top reject reasons",
                  "new MQLs", "enrolled"):
         table.add_column(name, justify="left" if name in ("run date", "top reject reasons") else "right")
     for summary in summaries:

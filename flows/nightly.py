@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from flows.settings import PROJECT_ROOT, Settings
 from tasks import dedupe, nurture, qualify, score, screen, state
 from tasks.conservation import check_conservation, stage_counts
-from tasks.errors import ExtractError, MqlError
+from tasks.errors import ConfigError, ExtractError, MqlError
 from tasks.extract import Extract, read_extract
 from tasks.fraud import FraudRules, load_fraud_rules
 from tasks.model import ScoringModel, load_model
@@ -174,9 +174,30 @@ def _fail_run(engine: Engine, run_id: str, error: str) -> None:
                      {"run_id": run_id, "status": "failed", "ended_at": _now(), "error": error})
 
 
+def logical_day(zone: str) -> date:
+    """The day before the flow run's scheduled start (or now), in the given time zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from prefect.runtime import flow_run
+
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"MQL_TIMEZONE: unknown time zone {zone!r}") from exc
+    start = flow_run.scheduled_start_time or datetime.now(timezone.utc)
+    return start.astimezone(tz).date() - timedelta(days=1)
+
+
 def resolve_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the caller's non-empty options on top."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "MQL_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+        raise ConfigError(f"{name}: {error['msg']}") from exc
 
 
 @flow(name="mql-nightly", log_prints=False)
@@ -186,9 +207,10 @@ def nightly(
     warehouse_url: str | None = None,
     model_path: str | None = None,
 ) -> RunSummary:
-    """Score and qualify one run date's extracts into the warehouse (default: yesterday, UTC)."""
-    run_date = run_date or (datetime.now(timezone.utc).date() - timedelta(days=1))
+    """Score and qualify one run date's extracts into the warehouse (default: the schedule's logical
+    day, the day before the run was scheduled to start)."""
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
+    run_date = run_date or logical_day(settings.timezone)
     model = load_model(settings.model_path)
     rules = load_fraud_rules(settings.fraud_rules_path)
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     fraud_rules_path: Path = Field(
         CONFIG_DIR / "fraud.yaml", description="The fraud and junk rules YAML file."
     )
+    timezone: str = Field(
+        "UTC", description="Time zone whose calendar day a scheduled run scores (the day before the run starts)."
+    )
     expectations_dir: Path = Field(
         EXPECTATIONS_DIR, description="Folder of Great Expectations suites, one JSON file per extract."
     )

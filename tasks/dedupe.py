@@ -157,8 +157,9 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
     stacked = stacked.sort_values(["lead_id", "updated_at_ts", "_order"], kind="stable")
     grouped = stacked.groupby("lead_id", sort=True)
     golden = grouped[list(PROFILE_COLUMNS)].last()  # GroupBy.last skips missing values
-    golden["email_consent"] = grouped["consent"].min().astype(bool)
-    golden["do_not_contact"] = grouped["dnc"].max().astype(bool)
+    # The most restrictive explicit answer wins: any "no" to email, any do-not-contact.
+    golden["email_consent"] = grouped["consent"].agg(lambda v: bool(v.notna().any() and v.dropna().astype(bool).all()))
+    golden["do_not_contact"] = grouped["dnc"].agg(lambda v: bool(v.dropna().astype(bool).any()))
     golden["created_at"] = grouped["created_at_ts"].min()
     golden["updated_at"] = grouped["updated_at_ts"].max()
     golden["custom_attributes"] = grouped["custom"].agg(

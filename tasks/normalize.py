@@ -51,7 +51,7 @@ def phone_e164(phone_and_country: tuple[str, str | None]) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def parse_bool(value: str, default: bool) -> bool:
+def parse_bool(value: str, default: bool | None) -> bool | None:
     word = value.strip().lower()
     return True if word in TRUE_WORDS else False if word in FALSE_WORDS else default
 
@@ -80,10 +80,9 @@ def normalise_leads(leads: pd.DataFrame) -> pd.DataFrame:
     out["updated_ts"] = updated.where(updated.notna(), out["created_ts"])
     out["employee_count_num"] = parse_numbers(out["employee_count"])
     out["annual_revenue_num"] = parse_numbers(out["annual_revenue"])
-    out["consent"] = out["email_consent"].map(
-        lambda v: parse_bool(v, default=False) if isinstance(v, str) else False
-    ).astype(bool)
-    out["dnc"] = out["do_not_contact"].map(
-        lambda v: parse_bool(v, default=False) if isinstance(v, str) else False
-    ).astype(bool)
+    # Consent flags stay unknown (None) when the source says nothing, so that merging records
+    # lets an explicit answer decide; a new lead with no answer has no consent.
+    for flag, column in (("consent", "email_consent"), ("dnc", "do_not_contact")):
+        out[flag] = out[column].map(lambda v: parse_bool(v, default=None) if isinstance(v, str) else None)
+        out[flag] = out[flag].astype(object).where(out[flag].notna(), None)
     return out

@@ -103,3 +103,16 @@ def test_attribute_through_known_and_new_identities():
     assigned = pd.DataFrame({"source_key": ["marketo" + SEP + "9"], "lead_id": ["L9"]})
     activities = pd.DataFrame({"source_system": ["hubspot", "marketo", "hubspot"], "source_lead_id": ["1", "9", "2"]})
     assert attribute(activities, known, assigned).tolist() == ["L1", "L9", None]
+
+
+def test_unknown_consent_does_not_override_an_explicit_answer():
+    day = rows(
+        {"source_lead_id": "1", "email": "a@b.com", "email_consent": "true"},
+        {"source_lead_id": "2", "email": "a@b.com"},                       # says nothing
+        {"source_lead_id": "3", "email": "new@b.com"},                     # says nothing, alone
+    )
+    assigned = assign_leads(day, NO_KNOWN, "2026-03-02").rows
+    golden = golden_records(day, assigned, pd.DataFrame(columns=["lead_id", "custom_attributes"]))
+    consent = dict(zip(golden["email"], golden["email_consent"]))
+    assert consent == {"a@b.com": True, "new@b.com": False}
+    assert not golden["do_not_contact"].any()

@@ -60,4 +60,4 @@ def test_normalise_leads_adds_keys_and_types():
     assert out["updated_ts"][0] == out["created_ts"][0]   # no update time: the creation time
     assert out["updated_ts"][1] == pd.Timestamp("2026-03-02T10:00:00Z")
     assert out["employee_count_num"][0] == 250 and pd.isna(out["employee_count_num"][1])
-    assert out["consent"].tolist() == [True, False] and out["dnc"].tolist() == [False, True]
+    assert out["consent"].tolist() == [True, None] and out["dnc"].tolist() == [False, True]

@@ -1,0 +1,193 @@
+"""End-to-end runs of the real flows, under a real Prefect API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.nightly import backfill, nightly
+from tasks.errors import ExtractError
+from tasks.evaluate import duplicate_quality, junk_quality
+from tasks.warehouse import open_warehouse
+from tests.conftest import FIRST_DAY
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+LAST_DAY = FIRST_DAY + timedelta(days=4)
+# Tables whose contents a run date determines (audit tables get a new run id each run).
+RESULT_TABLES = ("leads", "lead_history", "lead_identities", "lead_match_keys", "lead_scores",
+                 "score_contributions", "mql_events", "nurture_enrollments", "activities", "sales_outcomes",
+                 "rejected_leads", "quarantined_rows")
+
+
+def read(url: str, schema: str, sql: str, **params) -> pd.DataFrame:
+    engine = open_warehouse(url, schema)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(sa.text(sql), params)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    finally:
+        engine.dispose()
+
+
+def snapshot(url: str, schema: str, tables=RESULT_TABLES) -> dict[str, pd.DataFrame]:
+    """Every row of the given tables, in a stable order, values as text."""
+    out = {}
+    for table in tables:
+        frame = read(url, schema, "SELECT * FROM " + table)
+        frame = frame.astype(str).sort_values(list(frame.columns), ignore_index=True)
+        out[table] = frame
+    return out
+
+
+def assert_same(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
+    for table in before:
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)
+
+
+@pytest.fixture
+def in_schema(warehouse, monkeypatch):
+    """The warehouse, with its schema set the way a user sets it (MQL_WAREHOUSE_SCHEMA)."""
+    monkeypatch.setenv("MQL_WAREHOUSE_SCHEMA", warehouse[1])
+    return warehouse
+
+
+@pytest.fixture
+def loaded(in_schema, generated):
+    """A warehouse with the five generated days backfilled."""
+    url, schema = in_schema
+    summaries = backfill(start_date=FIRST_DAY, end_date=LAST_DAY, extracts_dir=str(generated), warehouse_url=url)
+    return url, schema, summaries
+
+
+def test_backfill_loads_every_day_and_accounts_for_every_row(loaded, generated):
+    url, schema, summaries = loaded
+    assert [s.status for s in summaries] == ["succeeded"] * 5
+    runs = read(url, schema, "SELECT run_date, status, model_version, code_version FROM runs ORDER BY run_date")
+    assert runs["status"].tolist() == ["succeeded"] * 5
+    assert set(runs["model_version"]) == {"2026.11-b2b-1"}
+
+    counts = read(url, schema, "SELECT run_date, metric, value FROM run_counts WHERE stage = 'conservation'")
+    for day, group in counts.groupby("run_date"):
+        c = dict(zip(group["metric"], group["value"]))
+        rows_in_file = len(pd.read_csv(generated / str(day)[:10] / "leads.csv", dtype=str))
+        assert c["leads_in"] == rows_in_file
+        assert c["written"] + c["merged"] + c["rejected"] + c["quarantined"] == rows_in_file
+        assert c["merged"] > 0 and c["rejected"] > 0 and c["quarantined"] > 0
+
+    # Every row set aside is kept, raw, with its reasons; every other row has an identity.
+    rejected = read(url, schema, "SELECT disposition, reasons, raw FROM rejected_leads")
+    assert (rejected["reasons"].str.len() > 0).all()
+    assert all(isinstance(json.loads(raw), dict) for raw in rejected["raw"])
+    totals = counts.groupby("metric")["value"].sum()
+    assert len(rejected) == totals["rejected"] + totals["quarantined"]
+    identities = read(url, schema, "SELECT source_system, source_lead_id, lead_id FROM lead_identities")
+    leads = read(url, schema, "SELECT lead_id, lifecycle_stage, first_mql_at, total_score FROM leads")
+    assert set(identities["lead_id"]) == set(leads["lead_id"])
+    assert len(leads) == totals["written"] - read(url, schema, "SELECT count(*) AS n FROM lead_identities "
+                                                              "WHERE match_rule = 'source_id'")["n"][0]
+
+    # Scores are the sum of their contributions, on every date.
+    scores = read(url, schema, "SELECT run_date, lead_id, total_score FROM lead_scores")
+    ledger = read(url, schema, "SELECT run_date, lead_id, sum(points) AS points FROM score_contributions "
+                               "GROUP BY run_date, lead_id")
+    joined = scores.merge(ledger, on=["run_date", "lead_id"], how="left").fillna({"points": 0.0})
+    assert (joined["total_score"] - joined["points"]).abs().max() < 1e-6
+
+    mqls = leads[leads["lifecycle_stage"].isin(["mql", "sales_accepted", "sql", "customer"])]
+    assert len(mqls) > 0 and leads.loc[leads["first_mql_at"].notna()].shape[0] >= len(mqls[mqls["lifecycle_stage"] == "mql"])
+    events = read(url, schema, "SELECT to_stage, cause FROM mql_events")
+    assert {"lead", "mql"} <= set(events["to_stage"]) and "score" in set(events["cause"])
+    enrollments = read(url, schema, "SELECT lead_id FROM nurture_enrollments WHERE exited_run_date IS NULL")
+    assert len(enrollments) > 0 and enrollments["lead_id"].is_unique
+
+    truth = pd.read_csv(generated / "ground_truth.csv", dtype=str, keep_default_na=False)
+    quality = {**duplicate_quality(truth, identities), **junk_quality(truth, read(
+        url, schema, "SELECT source_system, source_lead_id, disposition FROM rejected_leads"))}
+    assert quality["duplicate_precision"] >= 0.99 and quality["duplicate_recall"] >= 0.5
+    assert quality["junk_precision"] >= 0.9 and quality["junk_recall"] >= 0.8
+
+
+def test_rerunning_dates_is_idempotent(loaded, generated):
+    url, schema, _ = loaded
+    before = snapshot(url, schema)
+    nightly(run_date=LAST_DAY, extracts_dir=str(generated), warehouse_url=url)
+    assert_same(before, snapshot(url, schema))
+    # Re-running a middle date re-runs the dates after it, and ends where it started.
+    summaries = backfill(start_date=FIRST_DAY + timedelta(days=2), end_date=FIRST_DAY + timedelta(days=2),
+                         extracts_dir=str(generated), warehouse_url=url)
+    assert [s.run_date for s in summaries] == [FIRST_DAY + timedelta(days=d) for d in (2, 3, 4)]
+    assert_same(before, snapshot(url, schema))
+    statuses = read(url, schema, "SELECT run_date, status FROM runs")
+    assert (statuses.groupby("run_date")["status"].apply(lambda s: (s == "succeeded").sum()) == 1).all()
+
+
+def test_broken_extract_fails_and_changes_nothing(loaded, generated, tmp_path):
+    url, schema, _ = loaded
+    extracts = tmp_path / "extracts"
+    shutil.copytree(generated / str(LAST_DAY), extracts / str(LAST_DAY))
+    leads = pd.read_csv(extracts / str(LAST_DAY) / "leads.csv", dtype=str)
+    leads.drop(columns=["created_at"]).to_csv(extracts / str(LAST_DAY) / "leads.csv", index=False)
+    before = snapshot(url, schema)
+    with pytest.raises(ExtractError, match="created_at"):
+        nightly(run_date=LAST_DAY, extracts_dir=str(extracts), warehouse_url=url)
+    assert_same(before, snapshot(url, schema))
+    failed = read(url, schema, "SELECT status, error FROM runs WHERE status = 'failed'")
+    assert len(failed) == 1 and "created_at" in failed["error"][0]
+
+
+def test_failure_while_writing_rolls_back_everything(loaded, generated, monkeypatch):
+    url, schema, _ = loaded
+    import tasks.state
+
+    real_insert = tasks.state.bulk_insert
+
+    def failing_insert(conn, table, frame):
+        if table == "mql_events":
+            raise RuntimeError("disk full")
+        return real_insert(conn, table, frame)
+
+    monkeypatch.setattr(tasks.state, "bulk_insert", failing_insert)
+    before = snapshot(url, schema)
+    with pytest.raises(RuntimeError, match="disk full"):
+        nightly(run_date=FIRST_DAY + timedelta(days=3), extracts_dir=str(generated), warehouse_url=url)
+    assert_same(before, snapshot(url, schema))
+    failed = read(url, schema, "SELECT error FROM runs WHERE status = 'failed'")
+    assert failed["error"].tolist() == ["RuntimeError: disk full"]
+
+
+def test_cli_user_errors_are_one_line(tmp_path):
+    runner = CliRunner()
+    warehouse = f"sqlite:///{tmp_path / 'w.db'}"
+    cases = [
+        (["run", "--date", "2026-02-30", "--warehouse", warehouse], "--date: '2026-02-30' is not a date"),
+        (["run", "--date", "2026-03-02", "--extracts", str(tmp_path / "none"), "--warehouse", warehouse],
+         "no extract folder for 2026-03-02"),
+        (["run", "--date", "2026-03-02", "--warehouse", "postgresql+psycopg://x:secret@127.0.0.1:1/db"],
+         "cannot reach warehouse postgresql+psycopg://x:***@127.0.0.1:1/db"),
+        (["run", "--date", "2026-03-02", "--warehouse", warehouse, "--model", str(tmp_path / "m.yaml")],
+         "scoring model file not found"),
+        (["backfill", "--start", "2026-03-05", "--end", "2026-03-01", "--warehouse", warehouse],
+         "--end 2026-03-01 is before --start 2026-03-05"),
+    ]
+    for args, expected in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.output
+        assert "secret" not in result.output
+
+
+def test_cli_run_prints_the_day(in_schema, generated):
+    url, _ = in_schema
+    result = CliRunner().invoke(app, ["run", "--date", str(FIRST_DAY), "--extracts", str(generated),
+                                      "--warehouse", url])
+    assert result.exit_code == 0, result.output
+    assert str(FIRST_DAY) in result.output and "new MQLs" in result.output
