@@ -23,7 +23,13 @@ app = typer.Typer(help="mql-pipeline: decide every night which leads are Marketi
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 # Wide enough for the run table when the output is a file or a pipe.
 console = Console(width=None if sys.stdout.isatty() else 160)
-errors = Console(stderr=True)
+errors = Console(stderr=True)  # the progress bar
+
+
+def fail(message: str, status: int) -> typer.Exit:
+    """Print one unwrapped line to stderr; the exit to raise."""
+    sys.stderr.write(message.replace("\n", " ") + "\n")
+    return typer.Exit(status)
 
 DateOption = Annotated[str, typer.Option(help="Run date, YYYY-MM-DD.")]
 ExtractsOption = Annotated[str | None, typer.Option("--extracts", help="Folder of <YYYY-MM-DD>/ extract folders.")]
@@ -39,11 +45,9 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except MqlError as exc:
-            errors.print(f"error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(2) from None
+            raise fail(f"error: {exc}", 2) from None
         except KeyboardInterrupt:
-            errors.print("interrupted", markup=False)
-            raise typer.Exit(130) from None
+            raise fail("interrupted", 130) from None
 
     return wrapper
 
@@ -56,8 +60,10 @@ def parse_date(text: str, option: str) -> date:
 
 
 def _quiet_prefect() -> None:
-    # Stage logs belong in the Prefect UI; the terminal shows the progress bar and the summary.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Stage logs belong in the Prefect UI; the terminal shows the progress bar, the summary and
+    # a one-line error (Prefect would log the failure again, with a traceback).
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "ERROR")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 

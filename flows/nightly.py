@@ -290,6 +290,9 @@ def backfill_dates(settings: Settings, start_date: date, end_date: date) -> list
     builds on the state the day before left."""
     if end_date < start_date:
         raise MqlError(f"backfill end {end_date} is before start {start_date}")
+    # A bad model or rules file fails here, before any date runs.
+    load_model(settings.model_path)
+    load_fraud_rules(settings.fraud_rules_path)
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
     try:
         with engine.connect() as conn:

@@ -150,9 +150,9 @@ def score_leads(
     ids = profiles["lead_id"]
     fit = score_fit(profiles, model)
     engagement = score_engagement(ids, state, activities, run_date, model)
-    zero = pd.Series(0.0, index=pd.Index(ids, name="lead_id"))
-    fit_sum = zero.add(fit.groupby("lead_id")["points"].sum(), fill_value=0.0)
-    eng_sum = zero.add(engagement.groupby("lead_id")["points"].sum(), fill_value=0.0)
+    index = pd.Index(ids, name="lead_id")
+    fit_sum = fit.groupby("lead_id")["points"].sum().reindex(index, fill_value=0.0)
+    eng_sum = engagement.groupby("lead_id")["points"].sum().reindex(index, fill_value=0.0)
     fit_cap = _cap_rows(fit_sum, 0.0, model.fit.cap, "fit_cap")
     eng_cap = _cap_rows(eng_sum, 0.0, model.engagement.cap, "engagement_cap")
     fit_score = fit_sum.clip(0.0, model.fit.cap)

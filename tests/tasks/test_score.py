@@ -97,3 +97,17 @@ def test_model_errors_name_file_and_field(tmp_path):
         load_model(bad)
     with pytest.raises(ConfigError, match="not found"):
         load_model(tmp_path / "absent.yaml")
+
+
+def test_scores_stay_with_their_lead_whatever_the_order():
+    leads = derive_attributes(pd.DataFrame([
+        profile(lead_id="z", job_title="CEO", country="US"), profile(lead_id="a", job_title="Student"),
+        profile(lead_id="m", industry="Software"),
+    ]), MODEL)
+    result = score_leads(leads, NO_STATE, activities(("a", "demo_request")), date(2026, 3, 2), MODEL)
+    scores = result.scores.set_index("lead_id")
+    assert result.scores["lead_id"].tolist() == ["z", "a", "m"]
+    assert scores.loc["z", "fit_score"] == 35 and scores.loc["a", "engagement_score"] == 40
+    assert scores.loc["m", "fit_score"] == 15 and scores.loc["a", "fit_score"] == 0
+    assert result.contributions.groupby("lead_id")["points"].sum().to_dict() == pytest.approx(
+        scores["total_score"].to_dict())
