@@ -28,7 +28,7 @@ from tasks.extract import Extract, read_extract
 from tasks.fraud import FraudRules, load_fraud_rules
 from tasks.model import ScoringModel, load_model
 from tasks.validate import ValidationReport, validate_extract
-from tasks.warehouse import bulk_insert, first_line, open_warehouse, sql_statement
+from tasks.warehouse import bulk_insert, execute, first_line, open_warehouse
 
 STAGE = {"cache_policy": NO_CACHE, "retries": 0}
 
@@ -117,14 +117,7 @@ def write_stage(engine: Engine, run_id: str, run_date: date, day: state.DayResul
     with engine.begin() as conn:
         state.write_day(conn, run_date, day)
         _write_audit(conn, run_id, run_date, counts, reports)
-        conn.execute(sql_text_clause("finish_run"),
-                     {"run_id": run_id, "status": "succeeded", "ended_at": _now(), "error": None})
-
-
-def sql_text_clause(name: str):
-    import sqlalchemy as sa
-
-    return sa.text(sql_statement(name))
+        execute(conn, "finish_run", {"run_id": run_id, "status": "succeeded", "ended_at": _now(), "error": None})
 
 
 def _now() -> datetime:
@@ -161,7 +154,7 @@ def _write_audit(conn, run_id: str, run_date: date, counts: dict[str, dict[str, 
 def _begin_run(engine: Engine, run_date: date, parameters: dict[str, Any], model_version: str | None) -> str:
     run_id = str(uuid.uuid4())
     with engine.begin() as conn:
-        conn.execute(sql_text_clause("insert_run"), {
+        execute(conn, "insert_run", {
             "run_id": run_id, "run_date": run_date, "parameters": json.dumps(parameters, default=str),
             "started_at": _now(), "code_version": code_version(), "model_version": model_version,
         })
@@ -170,8 +163,7 @@ def _begin_run(engine: Engine, run_date: date, parameters: dict[str, Any], model
 
 def _fail_run(engine: Engine, run_id: str, error: str) -> None:
     with engine.begin() as conn:
-        conn.execute(sql_text_clause("finish_run"),
-                     {"run_id": run_id, "status": "failed", "ended_at": _now(), "error": error})
+        execute(conn, "finish_run", {"run_id": run_id, "status": "failed", "ended_at": _now(), "error": error})
 
 
 def logical_day(zone: str) -> date:
@@ -243,41 +235,15 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     prior = load_state_stage(engine, pd.Series(touched, dtype=object), run_date)
 
     golden = dedupe.golden_records(leads.survivors, assigned.rows, prior.profiles)
-    profiles = state.day_profiles(golden, prior.profiles)
-    unsubscribed = activities.loc[(activities["activity_type"] == "unsubscribe") & activities["bot_reason"].isna(),
-                                  "lead_id"]
-    profiles.loc[profiles["lead_id"].isin(unsubscribed), "email_consent"] = False
-
+    profiles = state.day_profiles(golden, prior.profiles, activities)
     profiles, scored = score_stage(profiles, prior, activities, run_date, model)
-    stamped = [
-        activities[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
-        outcomes[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
-        golden[["lead_id", "updated_at"]].rename(columns={"updated_at": "at"}),
-    ]
-    profiles["event_at"] = state.event_times(profiles["lead_id"], stamped, run_date)
+    profiles["event_at"] = state.event_times(profiles["lead_id"], golden, activities, outcomes, run_date)
     lifecycle = qualify_stage(profiles, scored.scores, outcomes, model)
-    enrolled_view = profiles.drop(columns=["lifecycle_stage"]).merge(scored.scores, on="lead_id") \
-        .merge(lifecycle.leads[["lead_id", "lifecycle_stage"]], on="lead_id")
-    enrollments = enroll_stage(enrolled_view, prior.enrollments, run_date, model)
-
-    day_iso = run_date.isoformat()
     lead_rows = state.lead_rows(profiles, scored.scores, lifecycle.leads, model.version, run_date)
-    day = state.DayResult(
-        leads=lead_rows,
-        lead_history=lead_rows.assign(run_date=day_iso),
-        lead_identities=assigned.identities,
-        lead_match_keys=assigned.match_keys,
-        lead_scores=scored.scores.assign(run_date=day_iso, model_version=model.version),
-        score_contributions=scored.contributions.assign(run_date=day_iso),
-        mql_events=lifecycle.events.assign(run_date=day_iso),
-        nurture_enrollments=enrollments,
-        activities=activities[["source_system", "activity_id", "source_lead_id", "lead_id", "occurred_at",
-                               "activity_type", "asset", "campaign", "bot_reason"]].assign(run_date=day_iso),
-        sales_outcomes=outcomes[["row_number", "source_system", "source_lead_id", "lead_id", "occurred_at",
-                                 "status", "reason"]].assign(run_date=day_iso),
-        rejected_leads=leads.set_aside,
-        quarantined_rows=quarantined,
-    )
+    enrollments = enroll_stage(lead_rows.merge(profiles[["lead_id", "event_at"]], on="lead_id"),
+                               prior.enrollments, run_date, model)
+    day = state.day_result(run_date, model.version, lead_rows, assigned, scored, lifecycle, enrollments,
+                           activities, outcomes, leads.set_aside, quarantined)
     counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day)
     check_conservation(counts, run_date)
     write_stage(engine, run_id, run_date, day, counts, reports)

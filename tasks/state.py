@@ -13,7 +13,9 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from tasks.dedupe import SEP
+from tasks.dedupe import SEP, Assignment
+from tasks.qualify import Lifecycle
+from tasks.score import Scores
 from tasks.warehouse import bulk_insert, query, query_in, run_script
 
 TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_at", "last_mql_at",
@@ -115,22 +117,33 @@ def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int
 CARRIED_STATE = ("lifecycle_stage", "stage_changed_at", "first_mql_at", "last_mql_at", "first_run_date")
 
 
-def day_profiles(golden: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
+def day_profiles(golden: pd.DataFrame, prior: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
     """Profiles of every lead the run date touches: merged golden records for leads with new
-    rows, the carried profile for leads with only activities or outcomes; plus their lifecycle."""
+    rows, the carried profile for leads with only activities or outcomes; plus their lifecycle.
+    An unsubscribe (not by a bot) withdraws email consent."""
     carried = prior.loc[~prior["lead_id"].isin(golden["lead_id"]), list(golden.columns)]
     profiles = pd.concat([golden, carried], ignore_index=True)
-    return profiles.merge(prior[["lead_id", *CARRIED_STATE]], on="lead_id", how="left")
+    profiles = profiles.merge(prior[["lead_id", *CARRIED_STATE]], on="lead_id", how="left")
+    unsubscribed = activities.loc[(activities["activity_type"] == "unsubscribe") & activities["bot_reason"].isna(),
+                                  "lead_id"]
+    profiles.loc[profiles["lead_id"].isin(unsubscribed), "email_consent"] = False
+    return profiles
 
 
 def end_of_day(run_date: date) -> pd.Timestamp:
     return pd.Timestamp(run_date, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
 
-def event_times(lead_ids: pd.Series, stamped: list[pd.DataFrame], run_date: date) -> pd.Series:
-    """When each lead last acted on the run date (lead_id, at frames); the end of the day if it did not."""
-    times = pd.concat([f[["lead_id", "at"]] for f in stamped], ignore_index=True)
-    latest = times.dropna().groupby("lead_id")["at"].max()
+def event_times(lead_ids: pd.Series, golden: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
+                run_date: date) -> pd.Series:
+    """When each lead last acted on the run date (a new or updated row, an activity, an outcome),
+    the time its changes are stamped with; the end of the day if it did not act."""
+    times = pd.concat([
+        golden[["lead_id", "updated_at"]].rename(columns={"updated_at": "at"}),
+        activities[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
+        outcomes[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
+    ], ignore_index=True).dropna()
+    latest = times.groupby("lead_id")["at"].max()
     return lead_ids.map(latest).fillna(end_of_day(run_date))
 
 
@@ -141,10 +154,32 @@ def lead_rows(profiles: pd.DataFrame, scores: pd.DataFrame, lifecycle: pd.DataFr
                                   "stage_changed_at", "first_mql_at", "last_mql_at"], errors="ignore")
     rows = rows.merge(scores, on="lead_id").merge(lifecycle, on="lead_id")
     day = run_date.isoformat()
-    first = rows["first_run_date"] if "first_run_date" in rows else pd.Series(None, index=rows.index)
-    rows["first_run_date"] = first.where(first.notna(), day)
+    rows["first_run_date"] = rows["first_run_date"].where(rows["first_run_date"].notna(), day)
     rows["last_run_date"] = day
     rows["model_version"] = model_version
     rows["employee_count"] = pd.to_numeric(rows["employee_count"], errors="coerce").round().astype("Int64")
     rows["annual_revenue"] = pd.to_numeric(rows["annual_revenue"], errors="coerce")
     return rows[list(LEAD_TABLE_COLUMNS)].sort_values("lead_id", ignore_index=True)
+
+
+def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned: Assignment, scored: Scores,
+               lifecycle: Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
+               set_aside: pd.DataFrame, quarantined: pd.DataFrame) -> DayResult:
+    """Every row the run date writes, by table."""
+    day = run_date.isoformat()
+    return DayResult(
+        leads=leads,
+        lead_history=leads.assign(run_date=day),
+        lead_identities=assigned.identities,
+        lead_match_keys=assigned.match_keys,
+        lead_scores=scored.scores.assign(run_date=day, model_version=model_version),
+        score_contributions=scored.contributions.assign(run_date=day),
+        mql_events=lifecycle.events.assign(run_date=day),
+        nurture_enrollments=enrollments,
+        activities=activities[["source_system", "activity_id", "source_lead_id", "lead_id", "occurred_at",
+                               "activity_type", "asset", "campaign", "bot_reason"]].assign(run_date=day),
+        sales_outcomes=outcomes[["row_number", "source_system", "source_lead_id", "lead_id", "occurred_at",
+                                 "status", "reason"]].assign(run_date=day),
+        rejected_leads=set_aside,
+        quarantined_rows=quarantined,
+    )

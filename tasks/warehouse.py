@@ -94,6 +94,11 @@ def run_script(conn: Connection, name: str, params: dict[str, Any]) -> None:
         conn.execute(clause, {k: v for k, v in params.items() if k in clause.compile().params})
 
 
+def execute(conn: Connection, name: str, params: dict[str, Any]) -> None:
+    """Run the single statement of `sql/<name>.sql` with bound parameters."""
+    conn.execute(sa.text(sql_statement(name)), params)
+
+
 def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """Run the query `sql/<name>.sql` and return its rows."""
     result = conn.execute(sa.text(sql_statement(name)), params or {})

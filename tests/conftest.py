@@ -59,6 +59,13 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
     engine.dispose()
 
 
+@pytest.fixture
+def in_schema(warehouse, monkeypatch):
+    """The warehouse, with its schema set the way a user sets it (MQL_WAREHOUSE_SCHEMA)."""
+    monkeypatch.setenv("MQL_WAREHOUSE_SCHEMA", warehouse[1])
+    return warehouse
+
+
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A real temporary Prefect API server, started once per test session."""

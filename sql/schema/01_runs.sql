@@ -8,6 +8,8 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_at        TIMESTAMP WITH TIME ZONE,
     code_version    TEXT NOT NULL,
     model_version   TEXT,
-    error           TEXT
+    error           TEXT,
+    data_docs_path  TEXT,                   -- the run's Great Expectations Data Docs site
+    report_path     TEXT                    -- the run's HTML report
 );
 CREATE INDEX IF NOT EXISTS runs_run_date ON runs (run_date, status);

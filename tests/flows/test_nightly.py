@@ -53,13 +53,6 @@ def assert_same(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame])
 
 
 @pytest.fixture
-def in_schema(warehouse, monkeypatch):
-    """The warehouse, with its schema set the way a user sets it (MQL_WAREHOUSE_SCHEMA)."""
-    monkeypatch.setenv("MQL_WAREHOUSE_SCHEMA", warehouse[1])
-    return warehouse
-
-
-@pytest.fixture
 def loaded(in_schema, generated):
     """A warehouse with the five generated days backfilled."""
     url, schema = in_schema
