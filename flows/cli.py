@@ -23,6 +23,8 @@ app = typer.Typer(help="mql-pipeline: decide every night which leads are Marketi
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 # Wide enough for the run table when the output is a file or a pipe.
 console = Console(width=None if sys.stdout.isatty() else 160)
+bench = typer.Typer(help="Benchmarks: each prints its figures as JSON.", no_args_is_help=True)
+app.add_typer(bench, name="bench")
 errors = Console(stderr=True)  # the progress bar
 
 

@@ -88,21 +88,27 @@ def dedupe_stage(survivors: pd.DataFrame, known: pd.DataFrame, run_date: date) -
 @task(name="load_state", **STAGE)
 def load_state_stage(engine: Engine, lead_ids: pd.Series, run_date: date) -> state.LeadState:
     with engine.connect() as conn:
-        return state.load_lead_state(conn, lead_ids, run_date)
+        due = state.due_for_review(conn, run_date)
+        return state.load_lead_state(conn, pd.concat([lead_ids, due]).drop_duplicates(), run_date)
 
 
 @task(name="score", **STAGE)
 def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.DataFrame, run_date: date,
                 model: ScoringModel) -> tuple[pd.DataFrame, score.Scores]:
     derived = score.derive_attributes(profiles, model)
+    derived["interests"] = nurture.interests(derived, activities, model)
     countable = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
     return derived, score.score_leads(derived, prior.engagement, countable, run_date, model)
 
 
 @task(name="qualify", **STAGE)
-def qualify_stage(leads: pd.DataFrame, scores: pd.DataFrame, outcomes: pd.DataFrame,
+def qualify_stage(leads: pd.DataFrame, scored: score.Scores, outcomes: pd.DataFrame, run_date: date,
                   model: ScoringModel) -> qualify.Lifecycle:
-    return qualify.qualify(leads, scores, outcomes[outcomes["lead_id"].notna()], model)
+    lifecycle = qualify.qualify(leads, scored.scores, outcomes[outcomes["lead_id"].notna()], model)
+    engagement = scored.contributions[scored.contributions["kind"] == "engagement"]
+    after = lifecycle.leads.merge(scored.scores[["lead_id", "fit_score"]], on="lead_id")
+    lifecycle.leads["review_on"] = qualify.review_dates(after, engagement, run_date, model).to_numpy()
+    return lifecycle
 
 
 @task(name="enroll", **STAGE)
@@ -238,7 +244,7 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     profiles = state.day_profiles(golden, prior.profiles, activities)
     profiles, scored = score_stage(profiles, prior, activities, run_date, model)
     profiles["event_at"] = state.event_times(profiles["lead_id"], golden, activities, outcomes, run_date)
-    lifecycle = qualify_stage(profiles, scored.scores, outcomes, model)
+    lifecycle = qualify_stage(profiles, scored, outcomes, run_date, model)
     lead_rows = state.lead_rows(profiles, scored.scores, lifecycle.leads, model.version, run_date)
     enrollments = enroll_stage(lead_rows.merge(profiles[["lead_id", "event_at"]], on="lead_id"),
                                prior.enrollments, run_date, model)

@@ -6,8 +6,8 @@ SELECT lead_id, email, email_key, first_name, last_name, phone, phone_e164, comp
        seniority, department, industry, employee_count, annual_revenue, country, region, city,
        lead_source, campaign, utm_source, utm_medium, utm_campaign, email_consent, do_not_contact,
        custom_attributes, created_at, updated_at, fit_score, engagement_score, total_score, grade,
-       lifecycle_stage, stage_changed_at, first_mql_at, last_mql_at, model_version,
-       first_run_date, last_run_date
+       lifecycle_stage, stage_changed_at, first_mql_at, last_mql_at, model_version, interests,
+       review_on, first_run_date, last_run_date
 FROM lead_history AS h
 WHERE h.lead_id IN (SELECT lead_id FROM lead_history WHERE run_date >= :run_date)
   AND h.run_date = (

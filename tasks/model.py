@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tasks.contract import ACTIVITY_TYPES
 from tasks.errors import ConfigError
 
+CAP_RULES = ("fit_cap", "engagement_cap", "total_cap")
 STAGES = ("lead", "mql", "sales_accepted", "sql", "customer", "recycled", "disqualified")
 
 
@@ -98,7 +99,10 @@ class MqlRule(_Strict):
 
 
 class SegmentCondition(_Strict):
+    """All given conditions must hold; `interests` needs any one of the listed topics."""
+
     grades: list[str] | None = None
+    interests: list[str] | None = None
     stages: list[str] | None = None
     industries: list[str] | None = None
     min_engagement: float | None = None
@@ -128,14 +132,28 @@ class ScoringModel(_Strict):
     total_cap: float = Field(gt=0)
     grades: list[Grade]
     mql: MqlRule
+    interests: dict[str, str] = Field(
+        default_factory=dict, description="Topic -> pattern on the asset of an activity that shows interest in it."
+    )
     segments: list[Segment]
 
     @model_validator(mode="after")
-    def _unique_rule_names(self) -> ScoringModel:
+    def _consistent(self) -> ScoringModel:
         names = [r.name for r in self.fit.rules] + [r.name for r in self.engagement.rules]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"rule names must be unique, repeated: {', '.join(repeated)}")
+        reserved = sorted(set(names) & set(CAP_RULES))
+        if reserved:
+            raise ValueError(f"rule names {', '.join(reserved)} are reserved for cap adjustments")
+        for topic, pattern in self.interests.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"interests.{topic}: {pattern!r} is not a regular expression: {exc}") from exc
+        unknown = sorted({t for s in self.segments for t in (s.when.interests or ())} - set(self.interests))
+        if unknown:
+            raise ValueError(f"segments use interests that are not defined: {', '.join(unknown)}")
         return self
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pandas as pd
 
 from tasks.model import ScoringModel, SegmentCondition
@@ -16,6 +19,9 @@ def _matches(leads: pd.DataFrame, when: SegmentCondition) -> pd.Series:
     hit = pd.Series(True, index=leads.index)
     if when.grades is not None:
         hit &= leads["grade"].isin(when.grades)
+    if when.interests is not None:
+        wanted = set(when.interests)
+        hit &= leads["interests"].map(lambda topics: bool(wanted & set(json.loads(topics))))
     if when.stages is not None:
         hit &= leads["lifecycle_stage"].isin(when.stages)
     if when.industries is not None:
@@ -25,6 +31,25 @@ def _matches(leads: pd.DataFrame, when: SegmentCondition) -> pd.Series:
     if when.max_engagement is not None:
         hit &= leads["engagement_score"] <= when.max_engagement
     return hit
+
+
+def interests(profiles: pd.DataFrame, activities: pd.DataFrame, model: ScoringModel) -> pd.Series:
+    """Each lead's topics (JSON list): those it had, plus those of the assets it consumed today.
+    Bot activities show no interest."""
+    human = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
+    assets = human["asset"].fillna("").astype(str)
+    found = []
+    for topic, pattern in model.interests.items():
+        rx = re.compile(pattern, re.IGNORECASE)
+        hit = assets.map(lambda a: bool(rx.search(a))).astype(bool)
+        found.append(pd.DataFrame({"lead_id": human.loc[hit.to_numpy(), "lead_id"], "topic": topic}))
+    today = pd.concat(found, ignore_index=True).groupby("lead_id")["topic"].agg(set) if found else pd.Series()
+    before = profiles["interests"] if "interests" in profiles else pd.Series(None, index=profiles.index)
+    merged = [
+        json.dumps(sorted(set(json.loads(old) if isinstance(old, str) else []) | today.get(lead, set())))
+        for lead, old in zip(profiles["lead_id"], before)
+    ]
+    return pd.Series(merged, index=profiles.index, dtype=object)
 
 
 def choose_segment(leads: pd.DataFrame, model: ScoringModel) -> pd.Series:

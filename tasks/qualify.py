@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from tasks.model import ScoringModel
@@ -70,3 +72,37 @@ def qualify(
     result = pd.DataFrame(records, columns=["lead_id", "lifecycle_stage", "stage_changed_at",
                                             "first_mql_at", "last_mql_at"])
     return Lifecycle(leads=result, events=pd.DataFrame(events, columns=EVENT_COLUMNS))
+
+
+# How far ahead a decay-driven crossing is looked for; beyond it a lead waits for new activity.
+REVIEW_HORIZON_DAYS = 400
+
+
+def review_dates(leads: pd.DataFrame, engagement: pd.DataFrame, run_date: date, model: ScoringModel) -> pd.Series:
+    """The first later date on which decay alone takes each MQL below the exit level, or None.
+
+    Runs pick such leads up on that date, so exits need no nightly scan of all MQLs. (Entering
+    MQL takes new activity: a lead is never promoted by the mere passing of time.)
+    `leads`: lead_id, lifecycle_stage, fit_score. `engagement`: the day's engagement rows
+    (lead_id, rule, decayed_value).
+    """
+    caps = {r.name: (r.cap if r.cap is not None else np.inf) for r in model.engagement.rules}
+    values = engagement.pivot_table(index="lead_id", columns="rule", values="decayed_value", aggfunc="sum")
+    values = values.reindex(index=leads["lead_id"], fill_value=0.0).fillna(0.0)
+    matrix = values.to_numpy()
+    limit = np.array([caps.get(name, np.inf) for name in values.columns])
+    fit = leads["fit_score"].to_numpy(dtype=float)
+    due = np.full(len(leads), -1)
+    # An MQL whose fit alone keeps it above the exit level never needs a look.
+    watch = (leads["lifecycle_stage"] == "mql").to_numpy() & (fit < model.mql.exit_below_total)
+    per_day = 0.5 ** (1.0 / model.engagement.half_life_days)
+    for day in range(1, REVIEW_HORIZON_DAYS + 1):
+        open_ = watch & (due < 0)
+        if not open_.any():
+            break
+        decayed = matrix[open_] * per_day**day
+        engaged = (np.sign(decayed) * np.minimum(np.abs(decayed), limit)).sum(axis=1)
+        total = np.clip(fit[open_] + np.clip(engaged, 0.0, model.engagement.cap), 0.0, model.total_cap)
+        due[np.flatnonzero(open_)[total < model.mql.exit_below_total]] = day
+    dates = [None if d < 0 else (run_date + timedelta(days=int(d))).isoformat() for d in due]
+    return pd.Series(dates, index=leads.index, dtype=object)

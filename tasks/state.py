@@ -20,7 +20,8 @@ from tasks.warehouse import bulk_insert, query, query_in, run_script
 
 TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_at", "last_mql_at",
                      "entered_at", "exited_at", "occurred_at")
-DATE_COLUMNS = ("run_date", "first_run_date", "last_run_date", "state_date", "entered_run_date", "exited_run_date")
+DATE_COLUMNS = ("run_date", "first_run_date", "last_run_date", "state_date", "entered_run_date", "exited_run_date",
+                "review_on")
 BOOL_COLUMNS = ("email_consent", "do_not_contact")
 LEAD_TABLE_COLUMNS = (
     "lead_id", "email", "email_key", "first_name", "last_name", "phone", "phone_e164", "company",
@@ -28,7 +29,7 @@ LEAD_TABLE_COLUMNS = (
     "region", "city", "lead_source", "campaign", "utm_source", "utm_medium", "utm_campaign",
     "email_consent", "do_not_contact", "custom_attributes", "created_at", "updated_at", "fit_score",
     "engagement_score", "total_score", "grade", "lifecycle_stage", "stage_changed_at", "first_mql_at",
-    "last_mql_at", "model_version", "first_run_date", "last_run_date",
+    "last_mql_at", "model_version", "interests", "review_on", "first_run_date", "last_run_date",
 )
 
 
@@ -97,6 +98,15 @@ def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date) -> Le
     )
 
 
+def due_for_review(conn: Connection, run_date: date) -> pd.Series:
+    """Leads that earlier runs scheduled for a look by `run_date` (see qualify.review_dates)."""
+    previous = query(conn, "previous_run_date", {"run_date": run_date})["run_date"].iloc[0]
+    if previous is None or pd.isna(previous):
+        return pd.Series([], dtype=object)
+    due = query(conn, "due_for_review", {"run_date": run_date, "previous_run_date": previous})
+    return due["lead_id"].astype(object)
+
+
 def loaded_dates_after(conn: Connection, run_date: date) -> list[date]:
     """Run dates after `run_date` whose results are loaded (they must be re-run after it)."""
     dates = query(conn, "loaded_dates_after", {"run_date": run_date})["run_date"]
@@ -114,7 +124,7 @@ def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int
     return written
 
 
-CARRIED_STATE = ("lifecycle_stage", "stage_changed_at", "first_mql_at", "last_mql_at", "first_run_date")
+CARRIED_STATE = ("lifecycle_stage", "stage_changed_at", "first_mql_at", "last_mql_at", "first_run_date", "interests")
 
 
 def day_profiles(golden: pd.DataFrame, prior: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +161,7 @@ def lead_rows(profiles: pd.DataFrame, scores: pd.DataFrame, lifecycle: pd.DataFr
               model_version: str, run_date: date) -> pd.DataFrame:
     """The `leads` rows of the run date's leads: profile, scores and lifecycle together."""
     rows = profiles.drop(columns=["fit_score", "engagement_score", "total_score", "grade", "lifecycle_stage",
-                                  "stage_changed_at", "first_mql_at", "last_mql_at"], errors="ignore")
+                                  "stage_changed_at", "first_mql_at", "last_mql_at", "review_on"], errors="ignore")
     rows = rows.merge(scores, on="lead_id").merge(lifecycle, on="lead_id")
     day = run_date.isoformat()
     rows["first_run_date"] = rows["first_run_date"].where(rows["first_run_date"].notna(), day)

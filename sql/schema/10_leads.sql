@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS leads (
     first_mql_at        TIMESTAMP WITH TIME ZONE,
     last_mql_at         TIMESTAMP WITH TIME ZONE,
     model_version       TEXT NOT NULL,
+    interests           TEXT NOT NULL,      -- JSON list of topics from the content the lead consumed
+    review_on           DATE,               -- when decay alone may move the lead across an MQL threshold
     first_run_date      DATE NOT NULL,
     last_run_date       DATE NOT NULL       -- the run date this row was last computed on
 );

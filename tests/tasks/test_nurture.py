@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.model import load_model
-from tasks.nurture import choose_segment, enroll
+from tasks.nurture import choose_segment, enroll, interests
 
 MODEL = load_model(Path(__file__).resolve().parents[2] / "config" / "scoring_model.yaml")
 AT = pd.Timestamp("2026-03-03T12:00:00Z")
@@ -14,7 +14,8 @@ NONE_OPEN = pd.DataFrame(columns=["lead_id", "segment", "entered_run_date", "ent
 
 def lead(lead_id: str, **values) -> dict:
     base = {"lead_id": lead_id, "grade": "A", "lifecycle_stage": "lead", "industry": "Software",
-            "engagement_score": 10.0, "email_consent": True, "do_not_contact": False, "event_at": AT}
+            "engagement_score": 10.0, "email_consent": True, "do_not_contact": False, "event_at": AT,
+            "interests": "[]"}
     return {**base, **values}
 
 
@@ -58,3 +59,20 @@ def test_enroll_keeps_moves_and_exits():
 
 def test_enroll_nothing_when_nothing_matches():
     assert enroll(pd.DataFrame([lead("x", lifecycle_stage="customer")]), NONE_OPEN, "2026-03-03", MODEL).empty
+
+
+def test_interests_accumulate_from_human_activity_assets():
+    profiles = pd.DataFrame({"lead_id": ["a", "b", "c"], "interests": ['["data_quality"]', None, "[]"]})
+    activities = pd.DataFrame({
+        "lead_id": ["a", "b", "b", "c", None],
+        "asset": ["webinar-ai-forecasting", "/blog/lead-scoring-explained", "/docs/getting-started",
+                  "report-benchmarks.pdf", "/blog/data-quality-checklist"],
+        "bot_reason": [None, None, None, "bot_activity", None],
+    })
+    got = interests(profiles, activities, MODEL).tolist()
+    assert got == ['["analytics", "data_quality"]', '["integrations", "lead_scoring"]', "[]"]
+
+
+def test_interest_segment_comes_before_educational():
+    leads = pd.DataFrame([lead("x", interests='["analytics"]'), lead("y", interests='["integrations"]')])
+    assert choose_segment(leads, MODEL).tolist() == ["analytics_track", "educational"]

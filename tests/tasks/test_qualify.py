@@ -5,7 +5,9 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.model import load_model
-from tasks.qualify import qualify
+from datetime import date
+
+from tasks.qualify import review_dates, qualify
 
 MODEL = load_model(Path(__file__).resolve().parents[2] / "config" / "scoring_model.yaml")
 T0 = pd.Timestamp("2026-03-02T09:00:00Z")
@@ -61,3 +63,17 @@ def test_outcomes_move_leads_in_time_order_and_block_score_moves():
     assert events.loc[("C", 0), ["to_stage", "cause"]].tolist() == ["recycled", "outcome:sales_rejected"]
     # C was recycled by sales today: its high score does not make it an MQL again the same day.
     assert len(events.loc["C"]) == 1
+
+
+def test_review_dates_find_the_day_decay_crosses_a_threshold():
+    leads = pd.DataFrame({"lead_id": ["mql", "safe", "lead", "neg"],
+                          "lifecycle_stage": ["mql", "mql", "lead", "recycled"],
+                          "fit_score": [40.0, 70.0, 40.0, 60.0]})
+    engagement = pd.DataFrame({"lead_id": ["mql", "mql", "lead", "neg", "neg"],
+                               "rule": ["trial_signup", "pricing_page", "pricing_page", "unsubscribe", "demo_request"],
+                               "decayed_value": [40.0, 20.0, 30.0, -20.0, 60.0]})
+    got = review_dates(leads, engagement, date(2026, 3, 2), MODEL).tolist()
+    # mql: 40 + (40 + 20) * 0.5**(d/14) < 60 once 0.5**(d/14) < 1/3, first at d = 23.
+    # safe: fit 70 alone stays above the exit level; lead: no negative points, so it can only fall.
+    # neg: not an MQL; time alone never promotes a lead (that takes new activity).
+    assert got == ["2026-03-25", None, None, None]
