@@ -12,6 +12,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -153,6 +154,89 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
     console.print("against the generator's ground truth: " + ", ".join(f"{k} {v}" for k, v in quality.items()))
     console.print(f"warehouse: {warehouse_file.resolve()}  (sqlite3 {warehouse_file} 'select * from leads limit 5')")
     console.print(f"wall time: {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+@user_errors
+def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/source_lead_id.")],
+            date_: Annotated[str | None, typer.Option("--date", help="As of this run date (default: latest).")] = None,
+            warehouse: WarehouseOption = None) -> None:
+    """Why a lead has its score, stage and nurture track: every rule's points, and its transitions."""
+    from flows.nightly import resolve_settings
+    from tasks.explain import explain as explain_lead
+    from tasks.warehouse import open_warehouse
+
+    on = parse_date(date_, "--date") if date_ else date.max
+    settings = resolve_settings(warehouse_url=warehouse)
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    try:
+        with engine.connect() as conn:
+            found = explain_lead(conn, lead, on)
+    finally:
+        engine.dispose()
+    s = found.score
+    console.print(f"lead {found.lead_id} scored on {str(s['run_date'])[:10]} with model {s['model_version']}: "
+                  f"fit {s['fit_score']:.1f} + engagement {s['engagement_score']:.1f} = total "
+                  f"{s['total_score']:.1f}, grade {s['grade']}")
+    table = Table(title="contributions (they sum to the total)")
+    for name in ("kind", "rule", "earned that day", "decay factor", "carried value", "points"):
+        table.add_column(name, justify="left" if name in ("kind", "rule") else "right")
+    for c in found.contributions.itertuples(index=False):
+        table.add_row(c.kind, c.rule, f"{c.raw_points:g}", f"{c.decay_factor:.3f}", f"{c.decayed_value:.2f}",
+                      f"{c.points:.2f}")
+    console.print(table)
+    events = Table(title="lifecycle")
+    for name in ("run date", "from", "to", "at", "cause", "detail"):
+        events.add_column(name)
+    for e in found.events.itertuples(index=False):
+        events.add_row(*(_text(v) for v in (str(e.run_date)[:10], e.from_stage, e.to_stage, e.occurred_at,
+                                             e.cause, e.detail)))
+    console.print(events)
+    for n in found.enrollments.itertuples(index=False):
+        exited = _text(n.exited_run_date)
+        console.print(f"nurture: {n.segment} from {str(n.entered_run_date)[:10]}"
+                      + (f" to {exited[:10]} ({n.exit_reason})" if exited else " (open)"))
+
+
+def _text(value: Any) -> str:
+    """A warehouse value as table text; missing values (None, NaN, NaT) as empty."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+@bench.command("model")
+@user_errors
+def bench_model(days: Annotated[int, typer.Option(min=1)] = 14,
+                leads_per_day: Annotated[int, typer.Option(min=1)] = 1000,
+                seed: Annotated[int, typer.Option()] = 7, model: ModelOption = None,
+                folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here.")] = None) -> None:
+    """ROC AUC of the scoring model against the generator's hidden conversions, as JSON."""
+    import json
+
+    _quiet_prefect()
+    from flows.benchmarks import model_quality
+
+    started = time.perf_counter()
+    figures = model_quality(days, leads_per_day, seed, model, folder)
+    command = f"mql bench model --days {days} --leads-per-day {leads_per_day} --seed {seed}"
+    print(json.dumps({"benchmark": "model", "command": command, **figures,
+                      "seconds": round(time.perf_counter() - started, 1)}, indent=2))
+
+
+@bench.command("cost")
+@user_errors
+def bench_cost(days: Annotated[int, typer.Option(min=2)] = 30,
+               leads_per_day: Annotated[int, typer.Option(min=1)] = 2000,
+               seed: Annotated[int, typer.Option()] = 7,
+               folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here.")] = None) -> None:
+    """Nightly run time over a backfill at constant daily volume (does day N cost more than day 1?), as JSON."""
+    import json
+
+    _quiet_prefect()
+    from flows.benchmarks import cost_curve
+
+    figures = cost_curve(days, leads_per_day, seed, folder)
+    command = f"mql bench cost --days {days} --leads-per-day {leads_per_day} --seed {seed}"
+    print(json.dumps({"benchmark": "cost", "command": command, **figures}, indent=2))
 
 
 def print_summaries(summaries: list[Any]) -> None:

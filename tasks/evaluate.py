@@ -53,3 +53,31 @@ def demo_quality(truth_path: Path, warehouse_url: str, schema: str = "mql") -> d
         engine.dispose()
     return {**duplicate_quality(truth, identities), **junk_quality(truth, rejected)}
 
+
+def roc_auc(scores: pd.Series, positive: pd.Series) -> float:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    ranks = scores.rank(method="average")
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if not n_pos or not n_neg:
+        return float("nan")
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def score_quality(truth: pd.DataFrame, identities: pd.DataFrame, scores: pd.DataFrame) -> dict[str, float]:
+    """How well lead scores rank the people who converted (reached won) above those who did not."""
+    people = truth[~_flag(truth["is_junk"]) & ~_flag(truth["is_malformed"])]
+    people = people.merge(identities, on=["source_system", "source_lead_id"])
+    # One person per lead: the one of its first source record.
+    per_lead = people.drop_duplicates("lead_id")[["lead_id", "converted", "propensity"]]
+    joined = per_lead.merge(scores, on="lead_id")
+    converted = _flag(joined["converted"])
+    return {
+        "leads": len(joined),
+        "converters": int(converted.sum()),
+        "auc_peak_total": round(roc_auc(joined["peak_total"].astype(float), converted), 4),
+        "auc_final_total": round(roc_auc(joined["final_total"].astype(float), converted), 4),
+        "auc_final_fit": round(roc_auc(joined["final_fit"].astype(float), converted), 4),
+        "spearman_peak_total_vs_propensity": round(float(joined["peak_total"].astype(float).corr(
+            joined["propensity"].astype(float), method="spearman")), 4),
+    }
+

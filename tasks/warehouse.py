@@ -46,15 +46,22 @@ def open_warehouse(url: str, schema: str = "mql") -> Engine:
                 raise WarehouseError(f"cannot open warehouse {shown}: folder {folder} does not exist")
     try:
         engine = sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
-            for statement in _ddl_statements():
-                conn.exec_driver_sql(statement)
+        conn = engine.connect()
     except sa.exc.NoSuchModuleError as exc:
         raise ConfigError(f"no database driver for warehouse URL {shown}") from exc
     except sa.exc.DBAPIError as exc:
         raise WarehouseError(f"cannot reach warehouse {shown}: {first_line(exc.orig)}") from exc
+    try:
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
+            for statement in _ddl_statements():
+                conn.exec_driver_sql(statement)
+    except sa.exc.DBAPIError as exc:
+        raise WarehouseError(f"cannot set up the tables in warehouse {shown}: {first_line(exc.orig)} "
+                             "(a warehouse made by an older version?)") from exc
+    finally:
+        conn.close()
     return engine
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from typer.testing import CliRunner
+
+from flows.cli import app
 from flows.nightly import backfill
+from tasks.explain import explain
 from tasks.warehouse import open_warehouse
 from tests.conftest import FIRST_DAY
 
@@ -79,3 +83,18 @@ def test_idle_mql_is_recycled_by_decay_on_the_day_it_crosses(in_schema, tmp_path
     # Bob's fit alone holds him above the exit level: no review is scheduled, no rescoring.
     assert leads.loc["bob@acme.com", "lifecycle_stage"] == "mql" and leads.loc["bob@acme.com", "review_on"] is None
     assert [str(d)[:10] for d in bob_scores["run_date"]] == [day[0]]
+
+    # `mql explain` shows the same story, as of any date.
+    engine = open_warehouse(url, schema)
+    with engine.connect() as conn:
+        on_day_1 = explain(conn, "hubspot/ann", FIRST_DAY + timedelta(days=1))
+        latest = explain(conn, "hubspot/ann", date.max)
+    engine.dispose()
+    assert str(on_day_1.score["run_date"])[:10] == day[0] and on_day_1.score["total_score"] == 118.0
+    assert on_day_1.events["to_stage"].tolist() == ["lead", "mql"]
+    ledger = latest.contributions.set_index("rule")
+    assert ledger.loc["trial_signup", "decay_factor"] == pytest.approx(0.25)
+    assert ledger["points"].sum() == pytest.approx(latest.score["total_score"])
+    result = CliRunner().invoke(app, ["explain", "--lead", "hubspot/ann", "--warehouse", url])
+    assert result.exit_code == 0, result.output
+    assert "recycled" in result.output and "total 54.2" in result.output
