@@ -7,6 +7,7 @@ The carried value lives in `score_contributions`, so a night never replays old e
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -64,8 +65,8 @@ def _attribute(profiles: pd.DataFrame, field: str) -> pd.Series:
     """A model field: a profile column, else a custom attribute of that name."""
     if field in profiles.columns:
         return profiles[field]
-    customs = profiles["custom_attributes"].map(lambda c: c if isinstance(c, dict) else {})
-    return customs.map(lambda c: c.get(field))
+    customs = per_distinct(profiles["custom_attributes"], json.loads)
+    return customs.map(lambda c: c.get(field) if isinstance(c, dict) else None)
 
 
 def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:

@@ -184,3 +184,43 @@ def test_cli_run_prints_the_day(in_schema, generated):
                                       "--warehouse", url])
     assert result.exit_code == 0, result.output
     assert str(FIRST_DAY) in result.output and "new MQLs" in result.output
+
+
+def test_rerunning_a_changed_middle_date_equals_loading_from_scratch(in_schema, generated, tmp_path, monkeypatch):
+    """Point-in-time: correcting day 3 of 5 and re-running it gives what loading the corrected
+    extracts from the start gives, days 4 and 5 included."""
+    url, schema = in_schema
+    extracts = tmp_path / "extracts"
+    shutil.copytree(generated, extracts)
+    backfill(start_date=FIRST_DAY, end_date=LAST_DAY, extracts_dir=str(extracts), warehouse_url=url)
+    before = snapshot(url, schema)
+
+    middle = extracts / str(FIRST_DAY + timedelta(days=2))
+    leads = pd.read_csv(middle / "leads.csv", dtype=str, keep_default_na=False)
+    leads.iloc[: len(leads) - 40].to_csv(middle / "leads.csv", index=False)   # 40 rows withdrawn
+    activities = pd.read_csv(middle / "activities.csv", dtype=str, keep_default_na=False)
+    activities.iloc[::2].to_csv(middle / "activities.csv", index=False)      # half the activities
+    backfill(start_date=FIRST_DAY + timedelta(days=2), end_date=FIRST_DAY + timedelta(days=2),
+             extracts_dir=str(extracts), warehouse_url=url)
+    corrected = snapshot(url, schema)
+
+    # The same kind of warehouse, empty: another SQLite file, or another PostgreSQL schema.
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}" if url.startswith("sqlite") else url
+    fresh_schema = schema + "_fresh"
+    monkeypatch.setenv("MQL_WAREHOUSE_SCHEMA", fresh_schema)
+    try:
+        backfill(start_date=FIRST_DAY, end_date=LAST_DAY, extracts_dir=str(extracts), warehouse_url=fresh_url)
+        assert_same(snapshot(fresh_url, fresh_schema), corrected)
+    finally:
+        if not url.startswith("sqlite"):
+            engine = sa.create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(sa.schema.DropSchema(fresh_schema, cascade=True, if_exists=True))
+            engine.dispose()
+    # The correction really changed days 3 to 5, and left days 1 and 2 alone.
+    dates = set(before["lead_scores"]["run_date"].str[:10])
+    differs = {day for day in dates
+               if not before["lead_scores"][before["lead_scores"]["run_date"].str[:10] == day].reset_index(drop=True)
+               .equals(corrected["lead_scores"][corrected["lead_scores"]["run_date"].str[:10] == day]
+                       .reset_index(drop=True))}
+    assert differs == {str(FIRST_DAY + timedelta(days=d)) for d in (2, 3, 4)}

@@ -77,3 +77,16 @@ def test_review_dates_find_the_day_decay_crosses_a_threshold():
     # safe: fit 70 alone stays above the exit level; lead: no negative points, so it can only fall.
     # neg: not an MQL; time alone never promotes a lead (that takes new activity).
     assert got == ["2026-03-25", None, None, None]
+
+
+def test_won_makes_a_customer_and_lost_recycles_with_its_reason():
+    outcomes = pd.DataFrame({"lead_id": ["A", "A", "B"], "occurred_at": [T0, T1, T1],
+                             "status": ["opportunity", "won", "lost"], "reason": [None, None, "budget"]})
+    result = qualify(pd.DataFrame([lead("A", "sales_accepted"), lead("B", "sql")]),
+                     scores(("A", 60, 150), ("B", 60, 150)), outcomes, MODEL)
+    stages = result.leads.set_index("lead_id")["lifecycle_stage"].to_dict()
+    assert stages == {"A": "customer", "B": "recycled"}
+    events = result.events.set_index(["lead_id", "seq"])
+    assert events.loc[("A", 0), "to_stage"] == "sql" and events.loc[("A", 1), "to_stage"] == "customer"
+    assert events.loc[("B", 0), ["to_stage", "cause", "detail"]].tolist() == ["recycled", "outcome:lost", "budget"]
+    assert result.leads.set_index("lead_id").loc["A", "stage_changed_at"] == T1

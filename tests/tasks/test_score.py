@@ -111,3 +111,19 @@ def test_scores_stay_with_their_lead_whatever_the_order():
     assert scores.loc["m", "fit_score"] == 15 and scores.loc["a", "fit_score"] == 0
     assert result.contributions.groupby("lead_id")["points"].sum().to_dict() == pytest.approx(
         scores["total_score"].to_dict())
+
+
+def test_pattern_rule_and_custom_attributes(tmp_path):
+    text = (Path(__file__).resolve().parents[2] / "config" / "scoring_model.yaml").read_text()
+    extra = ("    - {name: data_title, field: job_title, op: pattern, pattern: 'data|analytics', points: 7}\n"
+             "    - {name: pro_plan, field: plan, op: in, values: [pro, enterprise], points: 4}\n")
+    path = tmp_path / "model.yaml"
+    path.write_text(text.replace("    - {name: no_company,", extra + "    - {name: no_company,"))
+    model = load_model(path)
+    leads = derive_attributes(pd.DataFrame([
+        profile(job_title="Head of Data", custom_attributes='{"plan": "Pro"}'),
+        profile(lead_id="L2", job_title="Sales rep", custom_attributes="{}"),
+    ]), model)
+    ledger = score_leads(leads, NO_STATE, activities(), date(2026, 3, 2), model).contributions
+    assert {"data_title", "pro_plan"} <= set(ledger.loc[ledger["lead_id"] == "L1", "rule"])
+    assert not {"data_title", "pro_plan"} & set(ledger.loc[ledger["lead_id"] == "L2", "rule"])
