@@ -224,9 +224,10 @@ def bench_model(days: Annotated[int, typer.Option(min=1)] = 14,
 
 @bench.command("cost")
 @user_errors
-def bench_cost(days: Annotated[int, typer.Option(min=2)] = 30,
+def bench_cost(days: Annotated[int, typer.Option(min=3, help="Timed days.")] = 30,
                leads_per_day: Annotated[int, typer.Option(min=1)] = 2000,
                seed: Annotated[int, typer.Option()] = 7,
+               warmup_days: Annotated[int, typer.Option(min=1, help="Untimed days loaded first.")] = 10,
                folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here.")] = None) -> None:
     """Nightly run time over a backfill at constant daily volume (does day N cost more than day 1?), as JSON."""
     import json
@@ -234,8 +235,8 @@ def bench_cost(days: Annotated[int, typer.Option(min=2)] = 30,
     _quiet_prefect()
     from flows.benchmarks import cost_curve
 
-    figures = cost_curve(days, leads_per_day, seed, folder)
-    command = f"mql bench cost --days {days} --leads-per-day {leads_per_day} --seed {seed}"
+    figures = cost_curve(days, leads_per_day, seed, warmup_days, folder)
+    command = f"mql bench cost --days {days} --leads-per-day {leads_per_day} --seed {seed} --warmup-days {warmup_days}"
     print(json.dumps({"benchmark": "cost", "command": command, **figures}, indent=2))
 
 
