@@ -54,9 +54,20 @@ class EngagementRule(_Strict):
     name: str
     activity_types: list[str]
     asset_pattern: str | None = None
+    campaign_pattern: str | None = None
     points: float
     daily_cap: float | None = Field(None, gt=0, description="Most points (in absolute value) a day can add.")
     cap: float | None = Field(None, gt=0, description="Most points (in absolute value) the rule can hold.")
+
+    @field_validator("asset_pattern", "campaign_pattern")
+    @classmethod
+    def _regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
+        return pattern
 
     @field_validator("activity_types")
     @classmethod

@@ -83,11 +83,15 @@ def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
 def _engagement_rule_index(activities: pd.DataFrame, rules: list[EngagementRule]) -> pd.Series:
     """Index of the first engagement rule each activity matches (-1: none)."""
     chosen = pd.Series(-1, index=activities.index)
-    assets = activities["asset"].fillna("").astype(str)
+    empty = pd.Series("", index=activities.index)
+    texts = {"asset": activities.get("asset", empty).fillna("").astype(str),
+             "campaign": activities.get("campaign", empty).fillna("").astype(str)}
     for position, rule in enumerate(rules):
         hit = (chosen == -1) & activities["activity_type"].isin(rule.activity_types)
-        if rule.asset_pattern:
-            hit &= assets.str.contains(rule.asset_pattern, regex=True, case=False)
+        for field, pattern in (("asset", rule.asset_pattern), ("campaign", rule.campaign_pattern)):
+            if pattern:
+                rx = re.compile(pattern, re.IGNORECASE)
+                hit &= per_distinct(texts[field], lambda text, rx=rx: bool(rx.search(text))).astype(bool)
         chosen[hit] = position
     return chosen
 

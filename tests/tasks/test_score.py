@@ -127,3 +127,17 @@ def test_pattern_rule_and_custom_attributes(tmp_path):
     ledger = score_leads(leads, NO_STATE, activities(), date(2026, 3, 2), model).contributions
     assert {"data_title", "pro_plan"} <= set(ledger.loc[ledger["lead_id"] == "L1", "rule"])
     assert not {"data_title", "pro_plan"} & set(ledger.loc[ledger["lead_id"] == "L2", "rule"])
+
+
+def test_asset_and_campaign_patterns_pick_the_first_matching_rule():
+    frame = pd.DataFrame({
+        "lead_id": ["L1"] * 4,
+        "activity_type": ["page_view", "page_view", "email_click", "email_click"],
+        "asset": ["/vs/rival", "/blog/x", "newsletter", "newsletter"],
+        "campaign": [None, None, "partner-q1", "spring"],
+    })
+    rows = score_engagement(pd.Series(["L1"]), NO_STATE, frame, date(2026, 3, 2), MODEL).set_index("rule")
+    assert rows.loc["competitor_comparison", "raw_points"] == -5.0
+    assert rows.loc["page_view", "raw_points"] == 1.0
+    assert rows.loc["partner_campaign", "raw_points"] == 6.0
+    assert rows.loc["email_click", "raw_points"] == 3.0
