@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lock
+.PHONY: setup browser demo test lock
 
 $(BIN)/mql: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,14 @@ setup: $(BIN)/mql
 demo: setup
 	$(BIN)/mql demo
 
-test: setup
+# The UI check of tests/ops needs headless Chromium (Debian packages chromium, chromium-driver):
+# installed here when missing and we may (root); otherwise that test skips locally (fails in CI).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+		echo "note: no /usr/bin/chromium; run: sudo apt-get install -y chromium chromium-driver"
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 # Re-resolve the dependency set after changing pyproject.toml, then commit constraints.txt.

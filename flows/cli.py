@@ -74,13 +74,14 @@ def run_dates(start: date, end: date, extracts: str | None, warehouse: str | Non
               show_progress: bool = True) -> list[Any]:
     """Run each date in order (and the later loaded dates that depend on them), with a progress bar."""
     _quiet_prefect()
-    from flows.nightly import backfill_dates, nightly, resolve_settings
+    from flows.nightly import backfill_dates, holding_warehouse, nightly, resolve_settings
 
     settings = resolve_settings(extracts_dir=extracts, warehouse_url=warehouse, model_path=model)
-    dates = backfill_dates(settings, start, end)
     summaries = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=errors, disable=not show_progress, transient=False) as progress:
+    with (holding_warehouse(settings, f"mql run/backfill {start} to {end}"),
+          Progress(*columns, console=errors, disable=not show_progress, transient=False) as progress):
+        dates = backfill_dates(settings, start, end)
         bar = progress.add_task("running", total=len(dates))
         for run_date in dates:
             progress.update(bar, description=f"run date {run_date}")
@@ -154,6 +155,144 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
     console.print("against the generator's ground truth: " + ", ".join(f"{k} {v}" for k, v in quality.items()))
     console.print(f"warehouse: {warehouse_file.resolve()}  (sqlite3 {warehouse_file} 'select * from leads limit 5')")
     console.print(f"wall time: {time.perf_counter() - started:.1f} s")
+
+
+def _open_warehouse(warehouse: str | None) -> Any:
+    """The configured warehouse (option, else MQL_WAREHOUSE_URL), for the review commands."""
+    from flows.nightly import resolve_settings
+    from tasks.warehouse import open_warehouse
+
+    settings = resolve_settings(warehouse_url=warehouse)
+    return open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+
+
+@app.command()
+@user_errors
+def review(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-DD.")],
+           warehouse: WarehouseOption = None,
+           reason: Annotated[str | None, typer.Option(help="Only rows with this reason.")] = None,
+           limit: Annotated[int, typer.Option(min=0, help="Rows to list (0: counts only).")] = 50) -> None:
+    """List the date's rejected and quarantined rows by reason (emails masked)."""
+    from tasks.review import review_day
+
+    day = parse_date(date_, "--date")
+    engine = _open_warehouse(warehouse)
+    try:
+        with engine.connect() as conn:
+            found = review_day(conn, day)
+    finally:
+        engine.dispose()
+    by_reason, rows = found.by_reason, found.rows
+    if reason:
+        by_reason = by_reason[by_reason["reason"] == reason]
+        rows = rows[rows["reasons"].str.split(r";\s*", regex=True).map(lambda codes: reason in codes)]
+    table = Table(title=f"set aside on {day}: {len(rows)} row(s)")
+    for name in ("file", "disposition", "reason", "rows", "released"):
+        table.add_column(name, justify="right" if name in ("rows", "released") else "left")
+    for r in by_reason.itertuples(index=False):
+        table.add_row(r.kind, r.disposition, r.reason, str(r.rows), str(r.released))
+    console.print(table)
+    if limit and len(rows):
+        listing = Table(title=f"rows (first {min(limit, len(rows))}; release one with `mql release`)")
+        for name in ("file", "row", "disposition", "source_system", "source_lead_id", "email", "reasons", "released by"):
+            listing.add_column(name, overflow="fold")
+        for r in rows.head(limit).itertuples(index=False):
+            listing.add_row(r.kind, str(r.row_number), r.disposition, *(str(v or "")[:60] for v in (
+                r.source_system, r.source_lead_id, r.email, r.reasons, r.released_by)))
+        console.print(listing)
+
+
+@app.command()
+@user_errors
+def release(source_system: Annotated[str, typer.Option(help="Source system of the rejected lead.")],
+            source_lead_id: Annotated[str, typer.Option(help="Its id in the source system.")],
+            by: Annotated[str, typer.Option(help="Who releases it (kept in lead_releases).")],
+            note: Annotated[str, typer.Option(help="Why (kept in lead_releases).")],
+            warehouse: WarehouseOption = None) -> None:
+    """Let a rejected lead through on the next run, overriding its reasons (audited)."""
+    from datetime import datetime, timezone
+
+    from tasks.review import release as record_release
+
+    engine = _open_warehouse(warehouse)
+    try:
+        with engine.begin() as conn:
+            done = record_release(conn, source_system, source_lead_id, by, note, datetime.now(timezone.utc))
+    finally:
+        engine.dispose()
+    console.print(f"released {source_system}/{source_lead_id} (rejected on {done['rejected_run_date']} for "
+                  f"{done['reasons']}) by {done['released_by']}: the next run lets it through")
+
+
+@bench.command("fraud")
+@user_errors
+def bench_fraud(days: Annotated[int, typer.Option(min=1, help="Generated days.")] = 5,
+                leads_per_day: Annotated[int, typer.Option(min=1, help="Lead rows per day.")] = 1000,
+                seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
+                folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here "
+                                                           "(default: a temporary folder).")] = None) -> None:
+    """Junk detection precision and recall against the generator's ground truth, as JSON."""
+    import json
+    import tempfile
+
+    from tasks.evaluate import bench_fraud as measure
+    from tasks.generate import generate_extracts
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        shutil.rmtree(where / "extracts", ignore_errors=True)
+        (where / "warehouse.db").unlink(missing_ok=True)
+        where.mkdir(parents=True, exist_ok=True)
+        first = date(2026, 3, 2)
+        generate_extracts(where / "extracts", first, days, leads_per_day, seed)
+        os.environ.setdefault("MQL_REPORTS_DIR", str(where / "reports"))  # not the working folder
+        url = f"sqlite:///{(where / 'warehouse.db').resolve()}"
+        run_dates(first, first + timedelta(days=days - 1), str(where / "extracts"), url, None, show_progress=False)
+        figures = measure(where / "extracts", url)
+    command = f"mql bench fraud --days {days} --leads-per-day {leads_per_day} --seed {seed}"
+    print(json.dumps({"benchmark": "fraud", "command": command, "days": days, "leads_per_day": leads_per_day,
+                      "seed": seed, **figures, "seconds": round(time.perf_counter() - started, 1)}, indent=2))
+
+
+@app.command()
+@user_errors
+def status(warehouse: WarehouseOption = None,
+           limit: Annotated[int, typer.Option(min=1, help="How many of the latest runs to show.")] = 20) -> None:
+    """Show the latest runs from the audit tables: date, state, counts, duration, error."""
+    from flows.nightly import resolve_settings
+    from tasks.warehouse import open_warehouse, query
+
+    settings = resolve_settings(warehouse_url=warehouse)
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    try:
+        with engine.connect() as conn:
+            runs = query(conn, "recent_runs", {"limit": limit})
+    finally:
+        engine.dispose()
+    table = Table(title=f"latest {len(runs)} run(s), newest first")
+    names = ("run date", "state", "started (UTC)", "seconds", "lead rows in", "written", "merged", "rejected",
+             "quarantined", "new MQLs", "error")
+    for name in names:
+        table.add_column(name, justify="left" if name in ("run date", "state", "started (UTC)", "error") else "right",
+                         overflow="fold")
+    for r in runs.itertuples(index=False):
+        started, ended = pd_timestamp(r.started_at), pd_timestamp(r.ended_at)
+        seconds = f"{(ended - started).total_seconds():.1f}" if started is not None and ended is not None else ""
+        table.add_row(str(r.run_date)[:10], r.status, started.strftime("%Y-%m-%d %H:%M:%S") if started else "",
+                      seconds, *("" if v is None or v != v else str(int(v)) for v in (
+                          r.leads_in, r.written, r.merged, r.rejected, r.quarantined, r.new_mqls)),
+                      (r.error or "")[:200])
+    console.print(table)
+
+
+def pd_timestamp(value: Any) -> Any:
+    """A warehouse timestamp (text on SQLite) as a UTC pandas Timestamp, or None."""
+    import pandas as pd
+
+    if value is None or value != value:
+        return None
+    return pd.Timestamp(value).tz_convert("UTC") if pd.Timestamp(value).tzinfo else pd.Timestamp(value, tz="UTC")
 
 
 @app.command()

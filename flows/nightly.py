@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -20,14 +22,17 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 
+from flows.artifacts import monitor_stage, publish_dry_run, report_progress, start_progress
 from flows.settings import PROJECT_ROOT, Settings
-from tasks import dedupe, nurture, qualify, score, screen, state
+from tasks import dedupe, nurture, qualify, review, score, screen, state
 from tasks.conservation import check_conservation, stage_counts
-from tasks.errors import ConfigError, ExtractError, MqlError
+from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.extract import Extract, read_extract
 from tasks.fraud import FraudRules, load_fraud_rules
 from tasks.model import ScoringModel, load_model
-from tasks.validate import ValidationReport, validate_extract
+from tasks.monitoring import AnomalyError, load_monitoring_config
+from tasks.run_safety import describe_holder, retry_if_transient, warehouse_lock
+from tasks.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
 from tasks.warehouse import bulk_insert, execute, first_line, open_warehouse
 
 STAGE = {"cache_policy": NO_CACHE, "retries": 0}
@@ -40,19 +45,27 @@ class RunSummary:
     status: str
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     error: str | None = None
+    report_path: str | None = None
 
 
 @task(name="extract", **STAGE)
-def extract_stage(extracts_dir: Path, run_date: date) -> Extract:
-    return read_extract(extracts_dir, run_date)
+def extract_stage(engine: Engine, extracts_dir: Path, run_date: date) -> Extract:
+    extract = read_extract(extracts_dir, run_date)
+    with engine.connect() as conn:
+        released = review.pending_releases(conn, run_date, extract.leads)
+    return review.with_released_rows(extract, released)
 
 
 @task(name="validate", **STAGE)
-def validate_stage(extract: Extract, run_date: date, expectations_dir: Path) -> dict[str, ValidationReport]:
+def validate_stage(extract: Extract, run_date: date, expectations_dir: Path, engine: Engine | None = None,
+                   run_id: str | None = None, data_docs_dir: Path | None = None) -> dict[str, ValidationReport]:
     reports = {
         name: validate_extract(frame, name, run_date, expectations_dir)
         for name, frame in extract.frames.items() if frame is not None
     }
+    if engine is not None and run_id and data_docs_dir is not None:
+        # Before a critical failure raises, so the failed run's Data Docs show why.
+        _publish_validation(engine, run_id, run_date, reports, Path(data_docs_dir))
     critical = [message for report in reports.values() for message in report.critical]
     if critical:
         raise ExtractError(f"{run_date}: critical validation failure: {critical[0]}"
@@ -60,9 +73,24 @@ def validate_stage(extract: Extract, run_date: date, expectations_dir: Path) -> 
     return reports
 
 
+def _publish_validation(engine: Engine, run_id: str, run_date: date, reports: dict[str, ValidationReport],
+                        data_docs_dir: Path) -> None:
+    """Data Docs site of the run (path in runs.data_docs_path) and a summary artifact."""
+    from prefect.artifacts import create_markdown_artifact
+
+    index = write_data_docs(reports, data_docs_dir / run_date.isoformat() / run_id, f"{run_date} run {run_id}")
+    with engine.begin() as conn:
+        execute(conn, "set_data_docs_path", {"run_id": run_id, "data_docs_path": str(index.resolve())})
+    create_markdown_artifact(key="validation", markdown=summary_markdown(reports, index.resolve()),
+                             description=f"Great Expectations results of run date {run_date}")
+
+
 @task(name="screen", **STAGE)
-def screen_stage(extract: Extract, reports: dict[str, ValidationReport], rules: FraudRules, run_date: date):
-    leads = screen.screen_leads(extract.leads, reports["leads"], rules, run_date)
+def screen_stage(engine: Engine, extract: Extract, reports: dict[str, ValidationReport], rules: FraudRules,
+                 run_date: date):
+    with engine.connect() as conn:
+        leads = screen.screen_leads(extract.leads, reports["leads"], rules, run_date,
+                                    known=lambda rows: review.mark_known(conn, rows, run_date))
     activities, quarantined_activities = screen.screen_rows(
         extract.frames["activities"], reports.get("activities"), "activities", run_date)
     outcomes, quarantined_outcomes = screen.screen_rows(
@@ -183,7 +211,9 @@ def logical_day(zone: str) -> date:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"MQL_TIMEZONE: unknown time zone {zone!r}") from exc
     start = flow_run.scheduled_start_time or datetime.now(timezone.utc)
-    return start.astimezone(tz).date() - timedelta(days=1)
+    local = start.astimezone(tz)
+    # A plain date: Prefect's scheduled time is a pendulum DateTime, whose Date the drivers refuse.
+    return date(local.year, local.month, local.day) - timedelta(days=1)
 
 
 def resolve_settings(**overrides: Any) -> Settings:
@@ -211,34 +241,48 @@ def nightly(
     run_date = run_date or logical_day(settings.timezone)
     model = load_model(settings.model_path)
     rules = load_fraud_rules(settings.fraud_rules_path)
+    load_monitoring_config(settings.monitoring_path)  # a bad file fails here, not after the write
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
     parameters = {"extracts_dir": str(settings.extracts_dir), "model_path": str(settings.model_path),
                   "fraud_rules_path": str(settings.fraud_rules_path)}
-    run_id = _begin_run(engine, run_date, parameters, model.version)
     try:
-        counts = run_day(engine, run_id, run_date, settings, model, rules)
-    except Exception as exc:
-        message = str(exc) if isinstance(exc, MqlError) else f"{type(exc).__name__}: {first_line(exc)}"
-        _fail_run(engine, run_id, message)
+        # One run at a time per warehouse: a run rewrites its date and every loaded date after it.
+        with warehouse_lock(engine, describe_holder(f"run date {run_date}"), settings.lock_wait_seconds):
+            run_id = _begin_run(engine, run_date, parameters, model.version)
+            try:
+                counts = run_day(engine, run_id, run_date, settings, model, rules)
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, MqlError) else f"{type(exc).__name__}: {first_line(exc)}"
+                _fail_run(engine, run_id, message)
+                raise
+            monitored = monitor_stage(engine, run_id, run_date, counts, settings)
+    finally:
         engine.dispose()
-        raise
-    engine.dispose()
-    return RunSummary(run_id=run_id, run_date=run_date, status="succeeded", counts=counts)
+    if monitored.anomalies.fired and settings.fail_on_anomaly:
+        raise AnomalyError(f"{run_date}: " + "; ".join(a.message for a in monitored.anomalies.fired)
+                           + " (results are written; MQL_FAIL_ON_ANOMALY is set)")
+    return RunSummary(run_id=run_id, run_date=run_date, status="succeeded", counts=counts,
+                      report_path=monitored.report_path)
 
 
 def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, model: ScoringModel,
             rules: FraudRules) -> dict[str, dict[str, int]]:
     """The stages of one run date; returns the run's counts (raises if anything would be lost)."""
-    extract = extract_stage(settings.extracts_dir, run_date)
-    reports = validate_stage(extract, run_date, settings.expectations_dir)
-    leads, activities, outcomes, quarantined = screen_stage(extract, reports, rules, run_date)
+    # Warehouse stages retry after a transient error (a lost connection, a locked database).
+    retrying = {"retries": settings.warehouse_retries, "retry_delay_seconds": settings.warehouse_retry_delay_seconds,
+                "retry_condition_fn": retry_if_transient}
+    extract = extract_stage.with_options(**retrying)(engine, settings.extracts_dir, run_date)
+    reports = validate_stage(extract, run_date, settings.expectations_dir, engine, run_id,
+                             settings.data_docs_dir or settings.reports_dir / "data_docs")
+    leads, activities, outcomes, quarantined = screen_stage.with_options(**retrying)(
+        engine, extract, reports, rules, run_date)
 
-    known = match_stage(engine, leads.survivors, activities, outcomes, run_date)
+    known = match_stage.with_options(**retrying)(engine, leads.survivors, activities, outcomes, run_date)
     assigned = dedupe_stage(leads.survivors, known, run_date)
     activities = activities.assign(lead_id=dedupe.attribute(activities, known, assigned.rows))
     outcomes = outcomes.assign(lead_id=dedupe.attribute(outcomes, known, assigned.rows))
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
-    prior = load_state_stage(engine, pd.Series(touched, dtype=object), run_date)
+    prior = load_state_stage.with_options(**retrying)(engine, pd.Series(touched, dtype=object), run_date)
 
     golden = dedupe.golden_records(leads.survivors, assigned.rows, prior.profiles)
     profiles = state.day_profiles(golden, prior.profiles, activities)
@@ -251,8 +295,9 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     day = state.day_result(run_date, model.version, lead_rows, assigned, scored, lifecycle, enrollments,
                            activities, outcomes, leads.set_aside, quarantined)
     counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day)
+    counts["fraud"] |= {"released_rows_in": review.released_rows_in(extract.leads), **leads.override_counts()}
     check_conservation(counts, run_date)
-    write_stage(engine, run_id, run_date, day, counts, reports)
+    write_stage.with_options(**retrying)(engine, run_id, run_date, day, counts, reports)
     get_run_logger().info("run date %s: %s", run_date, json.dumps(counts["conservation"]))
     return counts
 
@@ -265,6 +310,7 @@ def backfill_dates(settings: Settings, start_date: date, end_date: date) -> list
     # A bad model or rules file fails here, before any date runs.
     load_model(settings.model_path)
     load_fraud_rules(settings.fraud_rules_path)
+    load_monitoring_config(settings.monitoring_path)
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
     try:
         with engine.connect() as conn:
@@ -281,10 +327,62 @@ def backfill(
     extracts_dir: str | None = None,
     warehouse_url: str | None = None,
     model_path: str | None = None,
+    dry_run: bool = False,
 ) -> list[RunSummary]:
-    """Run every date from start to end in order (and the later loaded dates); stops at the first failure."""
+    """Run every date from start to end in order (and the later loaded dates); stops at the first
+    failure, naming the date and why. A dry run reads and validates each date's extracts and writes
+    nothing."""
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
-    return [
-        nightly(run_date=run_date, extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
-        for run_date in backfill_dates(settings, start_date, end_date)
-    ]
+    with holding_warehouse(settings, f"backfill {start_date} to {end_date}") as engine:
+        dates = backfill_dates(settings, start_date, end_date)
+        progress = start_progress(len(dates), dates[0], dates[-1])
+        if dry_run:
+            return _dry_run(engine, dates, settings, progress)
+        summaries = []
+        for done, run_date in enumerate(dates):
+            try:
+                summaries.append(nightly(run_date=run_date, extracts_dir=extracts_dir,
+                                         warehouse_url=warehouse_url, model_path=model_path))
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, MqlError) else f"{type(exc).__name__}: {first_line(exc)}"
+                stopped = (f"backfill stopped at {run_date} (date {done + 1} of {len(dates)}; "
+                           + (f"{dates[0]} to {dates[done - 1]} done" if done else "none done")
+                           + (f", {dates[done + 1]} to {dates[-1]} not run" if done + 1 < len(dates) else "")
+                           + f"): {message}")
+                report_progress(progress, done, len(dates), stopped)
+                raise BackfillError(stopped) from exc
+            report_progress(progress, done + 1, len(dates), f"{run_date} succeeded")
+        return summaries
+
+
+@contextmanager
+def holding_warehouse(settings: Settings, what: str) -> Iterator[Engine]:
+    """Hold the warehouse's run lock for a range of dates, so that no other run slips in between
+    (a run rewrites its date and every loaded date after it)."""
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    try:
+        with warehouse_lock(engine, describe_holder(what), settings.lock_wait_seconds):
+            yield engine
+    finally:
+        engine.dispose()
+
+
+def _dry_run(engine: Engine, dates: list[date], settings: Settings, progress) -> list[RunSummary]:
+    """Read and validate each date's extracts (no warehouse writes); fail at the end if any date would."""
+    summaries = []
+    for done, run_date in enumerate(dates):
+        try:
+            extract = extract_stage(engine, settings.extracts_dir, run_date)
+            validate_stage(extract, run_date, settings.expectations_dir)
+            sizes = {f"{name}_in": 0 if frame is None else len(frame) for name, frame in extract.frames.items()}
+            summaries.append(RunSummary(run_id="", run_date=run_date, status="dry-run ok", counts={"extract": sizes}))
+        except MqlError as exc:
+            summaries.append(RunSummary(run_id="", run_date=run_date, status="dry-run failed", error=str(exc)))
+        report_progress(progress, done + 1, len(dates), f"{run_date} checked")
+    publish_dry_run([{"run date": str(s.run_date), "result": s.status, **s.counts.get("extract", {}),
+                      "error": s.error or ""} for s in summaries])
+    failed = [s for s in summaries if s.error]
+    if failed:
+        raise BackfillError(f"dry run: {len(failed)} of {len(dates)} dates would fail; first {failed[0].run_date}: "
+                            f"{failed[0].error}")
+    return summaries

@@ -40,3 +40,25 @@ class Settings(BaseSettings):
     expectations_dir: Path = Field(
         EXPECTATIONS_DIR, description="Folder of Great Expectations suites, one JSON file per extract."
     )
+    data_docs_dir: Path | None = Field(
+        None, description="Folder for each run's Great Expectations Data Docs (<run date>/<run id>/); "
+                          "default: <reports_dir>/data_docs, beside the run reports."
+    )
+    reports_dir: Path = Field(
+        Path("reports"), description="Folder for the per-run HTML reports (<run date>/<run id>.html)."
+    )
+    monitoring_path: Path = Field(
+        CONFIG_DIR / "monitoring.yaml", description="Anomaly-check thresholds (trailing baseline) YAML file."
+    )
+    fail_on_anomaly: bool = Field(
+        False, description="Fail the flow run (after its results are written) when an anomaly check fires."
+    )
+    lock_wait_seconds: float = Field(
+        1800, ge=0, description="How long a run waits for another run to release the warehouse before failing."
+    )
+    warehouse_retries: int = Field(
+        3, ge=0, description="Retries of a warehouse stage after a transient error (connection lost, database locked)."
+    )
+    warehouse_retry_delay_seconds: float = Field(
+        10, ge=0, description="Seconds between those retries."
+    )

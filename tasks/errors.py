@@ -19,3 +19,7 @@ class WarehouseError(MqlError):
 
 class ConservationError(MqlError):
     """Input rows and stage outputs do not add up: something would be lost."""
+
+
+class BackfillError(MqlError):
+    """A date of a backfill failed: the backfill stopped there."""

@@ -54,6 +54,77 @@ def demo_quality(truth_path: Path, warehouse_url: str, schema: str = "mql") -> d
     return {**duplicate_quality(truth, identities), **junk_quality(truth, rejected)}
 
 
+
+TARGETS = {"precision": 0.99, "recall": 0.95}
+
+
+def fraud_benchmark(truth: pd.DataFrame, rejected: pd.DataFrame) -> dict[str, object]:
+    """Junk detection against the generator's ground truth: precision, recall, recall per
+    planted junk kind, what each reason code hit, and the hard legitimate cases it rejected.
+
+    `rejected`: rejected_leads rows (source_system, source_lead_id, disposition, reasons).
+    Malformed rows are validation's business (quarantined), so they are left out of both sides.
+    """
+    keys = ["source_system", "source_lead_id"]
+    rows = truth[~_flag(truth["is_malformed"])].copy()
+    caught = rejected.loc[rejected["disposition"] == "rejected", [*keys, "reasons"]].drop_duplicates(keys)
+    rows = rows.merge(caught, on=keys, how="left", validate="many_to_one")
+    rows["rejected"] = rows["reasons"].notna()
+    junk = _flag(rows["is_junk"])
+    tp, fp = int((junk & rows["rejected"]).sum()), int((~junk & rows["rejected"]).sum())
+    fn = int((junk & ~rows["rejected"]).sum())
+
+    by_kind = {}
+    for kind, group in rows[junk].groupby("junk_kind"):
+        hit = int(group["rejected"].sum())
+        by_kind[kind] = {"rows": len(group), "caught": hit, "recall": round(hit / len(group), 4)}
+    fired = rows[rows["rejected"]].assign(code=lambda f: f["reasons"].str.split(";")).explode("code")
+    reasons = {
+        code: {"fired": len(group), "on_junk": int(_flag(group["is_junk"]).sum()),
+               "on_legitimate": int((~_flag(group["is_junk"])).sum())}
+        for code, group in fired.groupby("code")
+    }
+    hard = {}
+    for kind, group in rows[rows["hard_case"] != ""].groupby("hard_case"):
+        wrong = group[group["rejected"]]
+        hard[kind] = {"rows": len(group), "rejected": len(wrong),
+                      "reasons": wrong["reasons"].value_counts().to_dict()}
+    legit_rejected = rows[~junk & rows["rejected"]]
+    return {
+        "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+        "lead_rows": len(truth), "malformed_rows_left_out": int(_flag(truth["is_malformed"]).sum()),
+        "junk_rows": int(junk.sum()), "legitimate_rows": int((~junk).sum()),
+        "true_positives": tp, "false_positives": fp, "false_negatives": fn,
+        "targets": {**TARGETS, "met": bool(tp + fp and tp / (tp + fp) >= TARGETS["precision"]
+                                           and tp + fn and tp / (tp + fn) >= TARGETS["recall"])},
+        "recall_by_junk_kind": by_kind,
+        "reasons": reasons,
+        "hard_case_false_positives": hard,
+        "false_positive_examples": legit_rejected[["run_date", *keys, "dup_kind", "hard_case", "reasons"]]
+        .head(10).to_dict(orient="records"),
+        "missed_examples": rows[junk & ~rows["rejected"]][["run_date", *keys, "junk_kind"]]
+        .head(10).to_dict(orient="records"),
+    }
+
+
+def bench_fraud(extracts: Path, warehouse_url: str, schema: str = "mql") -> dict[str, object]:
+    """fraud_benchmark of a warehouse loaded from generated extracts, plus the bot activities."""
+    truth = pd.read_csv(Path(extracts) / "ground_truth.csv", dtype=str, keep_default_na=False)
+    engine = open_warehouse(warehouse_url, schema)
+    try:
+        with engine.connect() as conn:
+            rejected = query(conn, "evaluate_rejected_reasons")
+            counts = query(conn, "evaluate_fraud_counts")
+    finally:
+        engine.dispose()
+    figures = fraud_benchmark(truth, rejected)
+    fraud = counts.groupby("metric")["value"].sum()
+    figures["bot_activities_flagged"] = int(fraud.get("activities_bot", 0))
+    figures["overridden"] = {k: int(v) for k, v in fraud.items() if k.startswith(("passed:", "overridden:"))}
+    return figures
+
+
 def roc_auc(scores: pd.Series, positive: pd.Series) -> float:
     """Probability that a random positive scores above a random negative (ties count half)."""
     ranks = scores.rank(method="average")

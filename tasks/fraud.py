@@ -1,8 +1,9 @@
 """Fraud and junk filtering: reason codes for leads to reject and for activities to ignore.
 
-`detect_junk_leads` gives every lead a ";"-joined list of reason codes (empty when the lead is
-clean), so a rejection is always explained; `flag_bot_activities` marks activities that must not
-count as engagement (the lead itself may stay). The rules, thresholds and lists live in
+`judge_leads` (and its short form `detect_junk_leads`) gives every lead a ";"-joined list of
+reason codes (empty when the lead is clean), so a rejection is always explained, and says which
+codes the allow list or a reviewer's release overrode; `flag_bot_activities` marks activities
+that must not count as engagement (the lead itself may stay). The rules, thresholds and lists live in
 config/fraud.yaml, validated by `FraudRules`.
 
 Every check is vectorised or computed once per distinct value and broadcast back, so the cost
@@ -159,6 +160,15 @@ class Switch(_Section):
     enabled: bool = True
 
 
+class HoneypotRule(_Section):
+    """rules.honeypot: the hidden form field people never see and bots fill in."""
+
+    enabled: bool = True
+    # Browsers' autofill also fills hidden fields, with the person's own details: a honeypot
+    # that holds exactly one of the lead's own email, phone, name or company is autofill.
+    ignore_own_details: bool = True
+
+
 class DisposableDomainRule(_Section):
     """rules.disposable_domain: the package's throwaway-inbox list, minus `allow_domains`."""
 
@@ -211,6 +221,7 @@ class GibberishNameRule(_Section):
     reject_digits: bool = True
     max_length: int = Field(100, ge=10)
     forbidden_pattern: str = DEFAULT_NAME_FORBIDDEN_PATTERN
+    max_case_switches: int = Field(2, ge=1)
 
     _pattern = field_validator("forbidden_pattern")(_check_pattern)
 
@@ -220,6 +231,8 @@ class FormTooFastRule(_Section):
 
     enabled: bool = True
     min_seconds: float = Field(3.0, ge=0)
+    # Returning visitors (email or phone already in the warehouse) autofill forms in a second.
+    exempt_returning_visitors: bool = True
 
 
 class BotUserAgentRule(_Section):
@@ -241,6 +254,15 @@ class IpBurstRule(_Section):
 
     enabled: bool = True
     max_leads_per_ip: PositiveInt = 10
+
+
+class DeviceBurstRule(_Section):
+    """rules.device_burst: more than `max_leads_per_device` leads from one device in one day's
+    extract; the device is the first non-empty of `columns` (a visitor cookie or fingerprint)."""
+
+    enabled: bool = True
+    max_leads_per_device: PositiveInt = 5
+    columns: tuple[str, ...] = ("device_id", "visitor_id", "hutk")
 
 
 class CompetitorDomainRule(_Section):
@@ -267,7 +289,7 @@ class LeadRules(_Section):
     """The `rules:` section: one block per lead reason code."""
 
     blocked: BlockedRule = BlockedRule()
-    honeypot: Switch = Switch()
+    honeypot: HoneypotRule = HoneypotRule()
     invalid_email: Switch = Switch()
     disposable_domain: DisposableDomainRule = DisposableDomainRule()
     test_entry: TestEntryRule = TestEntryRule()
@@ -278,6 +300,7 @@ class LeadRules(_Section):
     bot_user_agent: BotUserAgentRule = BotUserAgentRule()
     form_too_fast: FormTooFastRule = FormTooFastRule()
     ip_burst: IpBurstRule = IpBurstRule()
+    device_burst: DeviceBurstRule = DeviceBurstRule()
 
 
 class BotActivityRule(_Section):
@@ -377,6 +400,27 @@ def _describe_validation_error(exc: ValidationError) -> str:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+# Optional boolean lead columns the screening stage adds from the warehouse ("_": made by the
+# pipeline, never an extract column or a custom attribute).
+RETURNING = "_returning_visitor"
+RELEASED = "_released"
+
+
+def _first_non_empty(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Per row, the first non-empty value of `columns` (absent columns are empty); "" if none."""
+    key = pd.Series("", index=frame.index, dtype=object)
+    for column in reversed(columns):
+        value = _text(frame, column)
+        key = value.where(value != "", key)
+    return key
+
+
+def _flag_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A boolean column as a numpy array; absent or missing values are False."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].astype(object).where(frame[column].notna(), False).astype(bool).to_numpy()
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -557,6 +601,9 @@ def _gibberish_check(rule: GibberishNameRule) -> Callable[[str], bool]:
             return True
         if not _ANY_LETTER.search(name):  # "...", "-", an emoji
             return True
+        # "McDonald", "DeAndre", "VanDerBerg": at most two; a script's "kJhTrEwq" has more.
+        if sum(a.islower() and b.isupper() for a, b in zip(name, name[1:])) > rule.max_case_switches:
+            return True
         folded = _fold_latin(name)
         if repeated_letter.search(folded):
             return True
@@ -607,9 +654,13 @@ class _LeadFields:
     user_agent: pd.Series
     form_seconds: np.ndarray
     honeypot: pd.Series
+    own_details: tuple[pd.Series, ...]  # the lead's email, phone, company and names, lower-cased
+    returning: np.ndarray  # email or phone already known to the warehouse (see RETURNING)
+    device: pd.Series  # first non-empty of rules.device_burst.columns; "" when none
+    released: np.ndarray  # released by a reviewer (see RELEASED)
 
     @classmethod
-    def from_frame(cls, leads: pd.DataFrame) -> _LeadFields:
+    def from_frame(cls, leads: pd.DataFrame, device_columns: tuple[str, ...] = ()) -> _LeadFields:
         email = _text(leads, "email")
         email_lower = email.str.lower()
         has_at = email_lower.str.contains("@", regex=False).astype(bool)
@@ -641,6 +692,11 @@ class _LeadFields:
             user_agent=_text(leads, "user_agent"),
             form_seconds=np.asarray(form_seconds, dtype=float),
             honeypot=_text(leads, "honeypot"),
+            own_details=tuple(_text(leads, c).str.lower() for c in ("email", "phone", "company", "first_name",
+                                                                    "last_name")),
+            returning=_flag_column(leads, RETURNING),
+            device=_first_non_empty(leads, device_columns),
+            released=_flag_column(leads, RELEASED),
         )
 
     def email_listed(self, emails: frozenset[str]) -> np.ndarray:
@@ -676,7 +732,13 @@ def _blocked(f: _LeadFields, rules: LeadRules) -> np.ndarray:
 
 
 def _honeypot(f: _LeadFields, rules: LeadRules) -> np.ndarray:
-    return (f.honeypot != "").to_numpy()
+    filled = (f.honeypot != "").to_numpy()
+    if rules.honeypot.ignore_own_details and filled.any():
+        value = f.honeypot.str.lower()
+        # Exactly one of the lead's details: a script pasting one string everywhere matches many.
+        matches = sum(((own != "") & (value == own)).to_numpy().astype(int) for own in f.own_details)
+        filled = filled & (matches != 1)
+    return filled
 
 
 def _invalid_email(f: _LeadFields, rules: LeadRules) -> np.ndarray:
@@ -757,12 +819,24 @@ def _bot_user_agent(f: _LeadFields, rules: LeadRules) -> np.ndarray:
 def _form_too_fast(f: _LeadFields, rules: LeadRules) -> np.ndarray:
     # A missing or unreadable time is no evidence either way (imports, chat, phone leads).
     with np.errstate(invalid="ignore"):
-        return f.form_seconds < rules.form_too_fast.min_seconds
+        fast = f.form_seconds < rules.form_too_fast.min_seconds
+    if rules.form_too_fast.exempt_returning_visitors:
+        fast &= ~f.returning
+    return fast
 
 
 def _ip_burst(f: _LeadFields, rules: LeadRules) -> np.ndarray:
-    per_ip = f.ip.groupby(f.ip, sort=False).transform("size")
-    return ((f.ip != "") & (per_ip > rules.ip_burst.max_leads_per_ip)).to_numpy()
+    return _burst(f.ip, rules.ip_burst.max_leads_per_ip)
+
+
+def _device_burst(f: _LeadFields, rules: LeadRules) -> np.ndarray:
+    return _burst(f.device, rules.device_burst.max_leads_per_device)
+
+
+def _burst(keys: pd.Series, limit: int) -> np.ndarray:
+    """Rows whose non-empty key occurs on more than `limit` rows."""
+    per_key = keys.groupby(keys, sort=False).transform("size")
+    return ((keys != "") & (per_key > limit)).to_numpy()
 
 
 # Reason code -> check, in the order codes appear within a lead's reasons: explicit decisions
@@ -780,6 +854,7 @@ _LEAD_CHECKS: dict[str, Callable[[_LeadFields, LeadRules], np.ndarray]] = {
     "bot_user_agent": _bot_user_agent,
     "form_too_fast": _form_too_fast,
     "ip_burst": _ip_burst,
+    "device_burst": _device_burst,
 }
 LEAD_REASON_CODES: tuple[str, ...] = tuple(_LEAD_CHECKS)
 
@@ -789,12 +864,23 @@ def _rule_enabled(rules: LeadRules, code: str) -> bool:
     return getattr(getattr(rules, code), "enabled", True)
 
 
-def detect_junk_leads(leads: pd.DataFrame, rules: FraudRules) -> pd.Series:
-    """Reason codes for each lead, ";"-joined in `LEAD_REASON_CODES` order; "" for a clean lead.
+@dataclass(frozen=True)
+class JunkVerdict:
+    """What the lead rules decided: reasons to reject, and reasons overridden."""
 
-    An address, domain or IP on the allow list clears the lead of every reason.
+    reasons: pd.Series     # ";"-joined codes per lead; "" for a lead that goes on
+    overridden: pd.Series  # codes a lead tripped but was let through for; "" if none
+    override: pd.Series    # "allow_list", "released" or ""
+
+
+def judge_leads(leads: pd.DataFrame, rules: FraudRules) -> JunkVerdict:
+    """Run every enabled lead rule; the allow list and reviewers' releases override them all.
+
+    Optional boolean columns: `RETURNING` (the email or phone is already in the warehouse:
+    exempts form_too_fast) and `RELEASED` (a reviewer released the source record).
     """
-    fields = _LeadFields.from_frame(leads.reset_index(drop=True))  # labels may repeat
+    frame = leads.reset_index(drop=True)  # labels may repeat
+    fields = _LeadFields.from_frame(frame, rules.rules.device_burst.columns)
     flags = [
         (code, np.asarray(check(fields, rules.rules), dtype=bool))
         for code, check in _LEAD_CHECKS.items()
@@ -805,7 +891,24 @@ def detect_junk_leads(leads: pd.DataFrame, rules: FraudRules) -> pd.Series:
         | fields.domain_listed(rules.allow.domains)
         | fields.ip_listed(rules.allow.ips)
     )
-    return _join_reasons([(code, mask & ~allowed) for code, mask in flags], leads.index)
+    passed = allowed | fields.released
+    tripped = _join_reasons(flags, leads.index)
+    override = np.where(allowed, "allow_list", np.where(fields.released, "released", ""))
+    override = np.where(tripped != "", override, "")
+    return JunkVerdict(
+        reasons=tripped.where(~passed, ""),
+        overridden=tripped.where(passed, ""),
+        override=pd.Series(override.astype(object), index=leads.index, dtype=object),
+    )
+
+
+def detect_junk_leads(leads: pd.DataFrame, rules: FraudRules) -> pd.Series:
+    """Reason codes for each lead, ";"-joined in `LEAD_REASON_CODES` order; "" for a clean lead.
+
+    An address, domain or IP on the allow list, or a reviewer's release, clears the lead of
+    every reason.
+    """
+    return judge_leads(leads, rules).reasons
 
 
 # --- activities ----------------------------------------------------------------------------

@@ -35,7 +35,10 @@ What is planted, as shares of each day's lead rows:
   never duplicates; nothing repeats them.
 - hard legitimate cases, junk_kind "clean": hard_case short_name ("Li Na"; 1.5% of new
   people), gmail (every other person's first row on gmail.com, about 5%),
-  fast_autofill_returning (8% of duplicates that filled a form: 3-5 s, browser autofill).
+  fast_autofill_returning (8% of duplicates that filled a form: 3-5 s, browser autofill; half
+  of those whose person came on an earlier day 1-2 s, as fast as fast_form junk, so only the
+  warehouse's knowledge of the address tells them apart), honeypot_autofill (1% of new web
+  visitors: the browser's autofill put their own email or company in the hidden honeypot field).
 - malformed activities (0.3% of activity rows): unknown_activity_type, bad_occurred_at.
 
 Every lead row with an id (malformed rows aside) has an activity stream: the submission itself
@@ -91,6 +94,8 @@ MALFORMED_ACTIVITY_SHARE = 0.003
 SAME_DAY_DUPLICATE_SHARE = 0.2
 OTHER_SYSTEM_DUPLICATE_SHARE = 0.55
 FAST_AUTOFILL_SHARE = 0.08
+INSTANT_AUTOFILL_SHARE = 0.5  # of fast returning visitors first seen on an earlier day
+HONEYPOT_AUTOFILL_SHARE = 0.01  # of new web visitors: autofill puts their own email or company there
 SHORT_NAME_SHARE = 0.015
 UNIQUE_PHONE_TAILS = 1_000_000
 
@@ -1248,14 +1253,18 @@ def _plant_junk(rng: np.random.Generator, leads: pd.DataFrame, burst: np.ndarray
 
 
 def _gibberish_names(rng: np.random.Generator, size: int) -> np.ndarray:
-    """Names nobody has: long consonant runs ("Xkqzvbt"), keyboard mashes, repeated letters."""
-    style = rng.integers(0, 3, size)
+    """Names nobody has: long consonant runs ("Xkqzvbt"), keyboard mashes, repeated letters,
+    random letters in random case ("kJhTrEwQ")."""
+    style = rng.integers(0, 4, size)
     runs = CONSONANTS[rng.integers(0, len(CONSONANTS), (size, 7))]
     mashes = _pick(rng, KEYBOARD_MASHES, size)
     letters = np.array(list("aeioubdkmst"))[rng.integers(0, 11, size)]
+    # What form bots type most: random letters in random case, vowels and all ("kJhTrEwQ").
+    randoms = np.array(list("abcdefghijklmnopqrstuvwxyz"))[rng.integers(0, 26, (size, 8))]
     return np.array([
         "".join(run).capitalize() if s == 0 else mash if s == 1 else (letter * 5).capitalize()
-        for s, run, mash, letter in zip(style, runs, mashes, letters)
+        if s == 2 else "".join(c.upper() if i % 2 else c for i, c in enumerate(random))
+        for s, run, mash, letter, random in zip(style, runs, mashes, letters, randoms)
     ], dtype=object)
 
 
@@ -1284,6 +1293,19 @@ def _mark_hard_cases(rng: np.random.Generator, leads: pd.DataFrame) -> None:
     fast = returning[rng.random(len(returning)) < FAST_AUTOFILL_SHARE]
     hard[fast] = "fast_autofill_returning"
     leads.loc[fast, "form_seconds"] = rng.integers(3, 6, len(fast)).astype(str)
+    # Back on a later day, the browser fills the whole form in a second or two: as fast as a
+    # bot, so only the warehouse (it knows the address) can tell the two apart.
+    day = leads["day"].to_numpy()
+    later_day = fast[day[leads["person"].to_numpy()[fast]] < day[fast]]
+    instant = later_day[rng.random(len(later_day)) < INSTANT_AUTOFILL_SHARE]
+    leads.loc[instant, "form_seconds"] = rng.integers(1, 3, len(instant)).astype(str)
+    # The browser's autofill also fills the hidden honeypot field, with the person's own details.
+    web = np.flatnonzero(first_row & (hard == "") & (leads["form_seconds"] != "").to_numpy())
+    filled = web[rng.random(len(web)) < HONEYPOT_AUTOFILL_SHARE]
+    own = np.where(rng.random(len(filled)) < 0.5, leads["email"].to_numpy()[filled],
+                   leads["company"].to_numpy()[filled])
+    leads.loc[filled, "honeypot"] = own
+    hard[filled] = "honeypot_autofill"
     leads["hard_case"] = hard
     leads.loc[hard != "", "junk_kind"] = "clean"
 

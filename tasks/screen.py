@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from tasks.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS
 from tasks.extract import with_contract_columns
-from tasks.fraud import FraudRules, detect_junk_leads, flag_bot_activities
+from tasks.fraud import RELEASED, RETURNING, FraudRules, flag_bot_activities, judge_leads
 from tasks.normalize import normalise_leads, parse_timestamps
 from tasks.validate import ValidationReport
 
@@ -23,6 +24,14 @@ QUARANTINED_COLUMNS = ["run_date", "file", "row_number", "reasons", "raw"]
 class ScreenedLeads:
     survivors: pd.DataFrame  # normalised lead rows that go on to deduplication, with row_number
     set_aside: pd.DataFrame  # rejected_leads rows: quarantined and rejected
+    overridden: pd.DataFrame  # survivors that tripped a rule: row_number, override, reasons
+
+    def override_counts(self) -> dict[str, int]:
+        """run_counts metrics of the fraud stage: leads let through by the allow list or a
+        release, in all and per reason code they tripped."""
+        counts = {f"passed:{kind}": int(n) for kind, n in self.overridden["override"].value_counts().items()}
+        reasons = self.overridden["reasons"].str.split(";").explode().value_counts()
+        return counts | {f"overridden:{code}": int(n) for code, n in reasons.items()}
 
 
 def raw_json(frame: pd.DataFrame) -> pd.Series:
@@ -35,20 +44,34 @@ def raw_json(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRules, run_date: date) -> ScreenedLeads:
-    """Quarantine the rows validation failed, reject junk with every reason that fired, pass the rest."""
+def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRules, run_date: date,
+                 known: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> ScreenedLeads:
+    """Quarantine the rows validation failed, reject junk with every reason that fired, pass the rest.
+
+    `known`, given the normalised rows, returns them with what the warehouse knows about them
+    (the `fraud.RETURNING` and `fraud.RELEASED` columns; see tasks.review.mark_known).
+    """
     frame = leads.assign(row_number=range(len(leads)))
     quarantined = frame.index.isin(report.quarantined.index)
     candidates = normalise_leads(with_contract_columns(frame[~quarantined], LEAD_COLUMNS))
-    junk = detect_junk_leads(candidates, rules)
+    if known is not None:
+        candidates = known(candidates)
+    verdict = judge_leads(candidates, rules)
+    junk = verdict.reasons
     rejected = candidates[junk != ""]
     set_aside = pd.concat([
         _set_aside(frame[quarantined], "quarantined", report.quarantined["reasons"], run_date),
         _set_aside(leads.loc[rejected.index].assign(row_number=rejected["row_number"]),
                    "rejected", junk[junk != ""], run_date),
     ], ignore_index=True)
-    return ScreenedLeads(survivors=candidates[junk == ""].reset_index(drop=True),
-                         set_aside=set_aside.sort_values("row_number", ignore_index=True))
+    passed = verdict.override != ""
+    overridden = pd.DataFrame({"row_number": candidates.loc[passed, "row_number"],
+                               "override": verdict.override[passed], "reasons": verdict.overridden[passed]},
+                              columns=["row_number", "override", "reasons"]).reset_index(drop=True)
+    made = [c for c in (RETURNING, RELEASED) if c in candidates.columns]
+    return ScreenedLeads(survivors=candidates.loc[junk == ""].drop(columns=made).reset_index(drop=True),
+                         set_aside=set_aside.sort_values("row_number", ignore_index=True),
+                         overridden=overridden)
 
 
 def _set_aside(rows: pd.DataFrame, disposition: str, reasons: pd.Series, run_date: date) -> pd.DataFrame:

@@ -19,7 +19,7 @@ critical `expect_column_to_exist` checks).
 
 Before validation, `prepare_frame` adds helper columns (names start with "_") for rules GX cannot
 state on raw strings: `_<column>_utc` (required timestamps parsed as the pipeline parses them,
-NaT when missing or unparseable), `_has_contact` (leads: email or phone non-empty) and
+NaT when missing or unparseable), `_longest_value` (characters of the row's longest value), `_has_contact` (leads: email or phone non-empty) and
 `_activity_id_repeat` (activities: the id on the second and later rows with the same
 (source_system, activity_id)). Suites name values known only at run time with `$PARAMETER`:
 `run_end` (first instant after the run date, UTC), `activity_types` and `outcome_statuses`
@@ -70,6 +70,8 @@ class ValidationReport:
     critical: list[str]         # one-line messages; non-empty => the run fails before writing anything
     quarantined: pd.DataFrame   # index = input row index; "reasons": "; "-joined failed row expectations
     results: pd.DataFrame       # one row per expectation, columns RESULT_COLUMNS
+    # GX's results, in suite order, for Data Docs; counts only (no row values or indexes).
+    gx_results: tuple[ExpectationValidationResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,8 @@ def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectatio
     outcomes = _run(prepared, suite, critical, parameters)
     messages = _critical_messages(suite, critical, outcomes)
     if messages:  # the file is unusable: row-level results would only be noise
-        return ValidationReport(suite, messages, _quarantine(frame, {}),
-                                _results(suite, critical, outcomes, [], len(frame)))
+        results = _results(suite, critical, outcomes, [], len(frame))
+        return ValidationReport(suite, messages, _quarantine(frame, {}), results, _counts_only(outcomes))
 
     rest = [c for c in runnable if c.severity != "critical"]
     outcomes |= _run(prepared, suite, rest, parameters)
@@ -114,8 +116,79 @@ def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectatio
         if check.severity == "row" and not _raised(outcomes[check.position]):
             for index in outcomes[check.position].result.get("unexpected_index_list", []):
                 reasons[index].append(check.label)
-    return ValidationReport(suite, messages, _quarantine(frame, reasons),
-                            _results(suite, runnable, outcomes, skipped, len(frame)))
+    results = _results(suite, runnable, outcomes, skipped, len(frame))
+    # Last: _counts_only strips the row indexes the lines above read.
+    return ValidationReport(suite, messages, _quarantine(frame, reasons), results, _counts_only(outcomes))
+
+
+# What Data Docs may show of a result: counts and shares, never the failing values themselves
+# (they are personal data) nor the index of every failing row (they are many).
+_SHOWN_RESULT_KEYS = ("element_count", "missing_count", "missing_percent", "unexpected_count",
+                      "unexpected_percent", "unexpected_percent_nonmissing", "unexpected_percent_total")
+
+
+def _counts_only(outcomes: dict[int, ExpectationValidationResult]) -> tuple[ExpectationValidationResult, ...]:
+    kept = []
+    for position in sorted(outcomes):
+        outcome = outcomes[position]
+        result = outcome.result or {}
+        shown = {k: result[k] for k in _SHOWN_RESULT_KEYS if k in result}
+        if isinstance(result.get("observed_value"), (int, float, bool)):
+            shown["observed_value"] = result["observed_value"]
+        shown["partial_unexpected_list"] = []
+        outcome.result = shown
+        kept.append(outcome)
+    return tuple(kept)
+
+
+def write_data_docs(reports: dict[str, ValidationReport], folder: Path, title: str) -> Path:
+    """Render each suite's results as a Great Expectations Data Docs page under `folder`, with an
+    index page linking them; returns the index page."""
+    from html import escape
+
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    links = []
+    with _GX_LOCK:
+        for name, report in reports.items():
+            results = list(report.gx_results)
+            passed = sum(bool(r.success) for r in results)
+            page = ExpectationSuiteValidationResult(
+                success=passed == len(results), results=results, suite_name=name,
+                statistics={"evaluated_expectations": len(results), "successful_expectations": passed,
+                            "unsuccessful_expectations": len(results) - passed,
+                            "success_percent": 100.0 * passed / len(results) if results else 100.0},
+                meta={"run_id": title, "active_batch_definition": None},
+            )
+            html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(page))
+            (folder / f"{name}.html").write_text(html, encoding="utf-8")
+            failed = len(results) - passed
+            links.append(f'<li><a href="{escape(name)}.html">{escape(name)}</a>: {passed} passed, '
+                         f"{failed} failed, {len(report.quarantined)} row(s) quarantined"
+                         + (f", critical: {escape(report.critical[0])}" if report.critical else "") + "</li>")
+    index = folder / "index.html"
+    index.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+                     f"<body><h1>Validation: {escape(title)}</h1><ul>{''.join(links)}</ul></body></html>",
+                     encoding="utf-8")
+    return index
+
+
+def summary_markdown(reports: dict[str, ValidationReport], data_docs: Path | None) -> str:
+    """The validation summary of a run as Markdown (for a Prefect artifact)."""
+    lines = ["| file | expectations | failed | critical | quarantined rows |", "|---|---|---|---|---|"]
+    for name, report in reports.items():
+        failed = report.results[~report.results["success"]]
+        lines.append(f"| {name} | {len(report.results)} | {len(failed)} | {len(report.critical)} | "
+                     f"{len(report.quarantined)} |")
+    failures = [f"- {r.suite}: `{r.expectation}` on `{r.column}` ({r.severity}): {r.observed}"
+                for report in reports.values()
+                for r in report.results[~report.results["success"]].itertuples(index=False)]
+    return "\n".join(["# Validation", "", *lines, "", *failures,
+                      *(["", f"Data Docs: `{data_docs}`"] if data_docs else [])])
 
 
 def prepare_frame(frame: pd.DataFrame, suite: str) -> pd.DataFrame:
@@ -125,6 +198,11 @@ def prepare_frame(frame: pd.DataFrame, suite: str) -> pd.DataFrame:
         if column in out.columns:
             # The parser the later stages use, so "valid" here means "usable" there.
             out[f"_{column}_utc"] = parse_timestamps(out[column])
+    # The longest value of each row, in characters: a pasted document or a 50 MB field is
+    # quarantined whole rather than carried into every later stage.
+    own = [name for name in frame.columns if not str(name).startswith("_")]
+    lengths = [frame[name].map(lambda v: len(v) if isinstance(v, str) else 0) for name in own]
+    out["_longest_value"] = pd.concat(lengths, axis=1).max(axis=1).astype("int64") if own else 0
     if suite == "leads":
         out["_has_contact"] = _non_empty(out, "email") | _non_empty(out, "phone")
     if suite == "activities" and {"source_system", "activity_id"} <= set(out.columns):

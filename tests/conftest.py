@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -17,6 +18,9 @@ FIRST_DAY = date(2026, 3, 2)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Run reports of the flow tests go to a temporary folder, not the checkout.
+os.environ.setdefault("MQL_REPORTS_DIR", tempfile.mkdtemp(prefix="mql-test-reports-"))
+os.environ.setdefault("MQL_DATA_DOCS_DIR", tempfile.mkdtemp(prefix="mql-test-data-docs-"))
 
 
 def _postgres_reachable() -> str | None:

@@ -12,10 +12,13 @@ from tasks.errors import ConfigError
 from tasks.fraud import (
     BOT_ACTIVITY,
     LEAD_REASON_CODES,
+    RELEASED,
+    RETURNING,
     FraudRules,
     _plainly_valid,
     detect_junk_leads,
     flag_bot_activities,
+    judge_leads,
     load_fraud_rules,
 )
 
@@ -166,6 +169,68 @@ def test_ip_burst_fires_only_above_the_threshold():
     assert reasons(*spelled, rules=rules_with(rules={"ip_burst": {"max_leads_per_ip": 2}})) == [
         "ip_burst"] * 3
     assert reasons(*[lead(ip_address=None)] * 12) == [""] * 12
+
+
+def with_devices(frame: pd.DataFrame, **columns: list[object]) -> pd.DataFrame:
+    """Lead rows with extra extract columns (a visitor cookie, a fingerprint)."""
+    return frame.assign(**{name: pd.Series(values, index=frame.index, dtype=object)
+                           for name, values in columns.items()})
+
+
+def test_device_burst_uses_the_first_device_column_present():
+    rotating = leads_frame(*[lead(source_lead_id=str(i), ip_address=f"198.51.100.{i}") for i in range(6)])
+    burst = with_devices(rotating, device_id=["d-1"] * 6)
+    assert detect_junk_leads(burst, DEFAULTS).tolist() == ["device_burst"] * 6
+    assert detect_junk_leads(burst.iloc[:5], DEFAULTS).tolist() == [""] * 5
+    assert detect_junk_leads(rotating, DEFAULTS).tolist() == [""] * 6  # no device column
+    # visitor_id counts where device_id is empty; rows with neither are never a burst.
+    twelve = leads_frame(*[lead(source_lead_id=str(i), ip_address=f"192.0.2.{i}") for i in range(12)])
+    cookies = with_devices(twelve, device_id=[None] * 12, visitor_id=["v-9"] * 6 + [" "] * 6)
+    assert detect_junk_leads(cookies, DEFAULTS).tolist() == ["device_burst"] * 6 + [""] * 6
+    rules = rules_with(rules={"device_burst": {"columns": ["fingerprint"], "max_leads_per_device": 1}})
+    pair = with_devices(leads_frame(lead(), lead()), fingerprint=["f", "f"])
+    assert detect_junk_leads(pair, rules).tolist() == ["device_burst"] * 2
+    assert detect_junk_leads(pair, DEFAULTS).tolist() == [""] * 2
+
+
+def test_honeypot_holding_the_leads_own_details_is_autofill():
+    own = [lead(honeypot=" Maria.Garcia@gmail.com"), lead(company="Acme GmbH", honeypot="acme gmbh"),
+           lead(honeypot="Garcia"), lead(honeypot="http://spam.example"), lead(company=None, honeypot="x"),
+           lead(first_name="Zed", last_name="Zed", honeypot="zed")]  # one string pasted everywhere
+    assert reasons(*own) == ["", "", "", "honeypot", "honeypot", "honeypot"]
+    strict = rules_with(rules={"honeypot": {"ignore_own_details": False}})
+    assert reasons(*own, rules=strict) == ["honeypot"] * 6
+
+
+def test_returning_visitors_are_never_too_fast():
+    known = leads_frame(lead(form_seconds="1"), lead(form_seconds="1"), lead(form_seconds="1", honeypot="x"))
+    known[RETURNING] = [True, False, True]
+    assert detect_junk_leads(known, DEFAULTS).tolist() == ["", "form_too_fast", "honeypot"]
+    strict = rules_with(rules={"form_too_fast": {"exempt_returning_visitors": False}})
+    assert detect_junk_leads(known, strict).tolist() == ["form_too_fast", "form_too_fast",
+                                                         "honeypot;form_too_fast"]
+
+
+def test_a_release_overrides_every_rule_and_says_so():
+    frame = leads_frame(lead(email="jane@mailinator.com", form_seconds="1"), lead(email="jim@mailinator.com"),
+                        lead(), lead(email="info@acme.com"))
+    frame[RELEASED] = [True, False, True, False]
+    allow = rules_with(allow={"domains": ["acme.com"]})
+    verdict = judge_leads(frame, allow)
+    assert verdict.reasons.tolist() == ["", "disposable_domain", "", ""]
+    assert verdict.overridden.tolist() == ["disposable_domain;form_too_fast", "", "", "role_mailbox"]
+    assert verdict.override.tolist() == ["released", "", "", "allow_list"]
+
+
+@pytest.mark.parametrize(("first", "last", "gibberish"), [
+    ("Ronald", "McDonald", False), ("DeAndre", "Jordan", False), ("Pieter", "VanDerBerg", False),
+    ("LaToya", "MacArthur", False), ("kJhTrEwQ", "Garcia", True), ("Maria", "xYzWvUtS", True),
+    ("Maria", "wOrDpReSs", True),
+])
+def test_random_case_names_are_gibberish(first, last, gibberish):
+    assert reasons(lead(first_name=first, last_name=last)) == ["gibberish_name" if gibberish else ""]
+    relaxed = rules_with(rules={"gibberish_name": {"max_case_switches": 5}})
+    assert reasons(lead(first_name=first, last_name=last), rules=relaxed) == [""]
 
 
 def test_competitor_domains_come_from_the_config():

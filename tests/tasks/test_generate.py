@@ -77,6 +77,11 @@ def first_rows(rows: pd.DataFrame) -> pd.DataFrame:
                       validate="many_to_one")
 
 
+def case_switches(name: str) -> int:
+    """Lower-to-upper case switches inside a name ("McDonald" 1, "kJhTrEwQ" 4)."""
+    return sum(a.islower() and b.isupper() for a, b in zip(name, name[1:]))
+
+
 def one_edit_apart(a: str, b: str) -> bool:
     """True if b is a with one letter replaced, dropped, added, or two neighbours swapped."""
     if a == b or abs(len(a) - len(b)) > 1:
@@ -199,7 +204,8 @@ def test_planted_shares_are_within_their_bounds(generated):
         "ip_burst"}
     assert set(truth.loc[truth["is_malformed"] == "true", "malformed_kind"]) == set(
         MALFORMED_KINDS)
-    assert set(truth["hard_case"]) == {"", "short_name", "gmail", "fast_autofill_returning"}
+    assert set(truth["hard_case"]) == {"", "short_name", "gmail", "fast_autofill_returning",
+                                       "honeypot_autofill"}
     # Kinds are set exactly where their flag is; a row is at most one of the three.
     for flag, kind in (("is_duplicate", "dup_kind"), ("is_malformed", "malformed_kind")):
         assert ((truth[flag] == "true") == (truth[kind] != "")).all()
@@ -281,9 +287,11 @@ def test_junk_rows_show_their_kind_and_legitimate_rows_do_not(generated):
     names = rows.loc[junk_kind == "gibberish_name", ["first_name", "last_name"]]
     gibberish = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}|(.)\1\1|asdf|qwer|sdfsdf|zxcv|hjkl|lkjh",
                            re.IGNORECASE)
-    assert names.map(lambda n: bool(gibberish.search(n))).all(axis=None)
+    assert names.map(lambda n: bool(gibberish.search(n)) or case_switches(n) > 2).all(axis=None)
+    assert (names.map(case_switches) > 2).any(axis=None)  # bot-typed "kJhTrEwQ"
     legit_names = rows.loc[legit, ["first_name", "last_name"]]
     assert not legit_names.map(lambda n: bool(gibberish.search(n))).any(axis=None)
+    assert (legit_names.map(case_switches) <= 2).all(axis=None)
 
     tests = rows[junk_kind == "test_entry"]
     assert ((tests["first_name"] + " " + tests["last_name"]).isin(
@@ -292,14 +300,22 @@ def test_junk_rows_show_their_kind_and_legitimate_rows_do_not(generated):
     legit_full_names = rows.loc[legit, "first_name"] + " " + rows.loc[legit, "last_name"]
     assert not legit_full_names.str.contains(r"\b(?:Test|Doe|Foo|Mouse)\b").any()
 
-    assert ((rows["honeypot"] != "") == (junk_kind == "honeypot_filled")).all()
+    autofill = rows["hard_case"] == "honeypot_autofill"
+    assert ((rows["honeypot"] != "") == ((junk_kind == "honeypot_filled") | autofill)).all()
+    own = rows.loc[autofill]
+    assert len(own) > 0 and ((own["honeypot"] == own["email"]) | (own["honeypot"] == own["company"])).all()
 
     seconds = pd.to_numeric(rows["form_seconds"], errors="coerce")
     assert seconds[junk_kind == "fast_form"].between(1, 2).all()
-    assert (seconds[seconds < 3].index == rows.index[junk_kind == "fast_form"]).all()
     fast_legit = rows["hard_case"] == "fast_autofill_returning"
-    assert seconds[fast_legit].between(3, 5).all()
+    assert seconds[fast_legit].between(1, 5).all()
     assert (rows.loc[fast_legit, "is_duplicate"] == "true").all()
+    # Under 3 s: fast_form junk, or a returning visitor whose person came on an earlier day.
+    instant = first_rows(rows[rows["is_junk"] == "false"])
+    instant = instant[pd.to_numeric(instant["form_seconds"], errors="coerce") < 3]
+    assert len(instant) > 0 and (instant["hard_case"] == "fast_autofill_returning").all()
+    assert (instant["run_date_first"] < instant["run_date"]).all()
+    assert ((seconds < 3) == ((junk_kind == "fast_form") | (fast_legit & (seconds < 3)))).all()
     assert (seconds[legit & ~fast_legit].dropna() >= 8).all()
 
 

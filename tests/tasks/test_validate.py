@@ -11,7 +11,9 @@ import pytest
 
 from tasks.contract import ACTIVITY_TYPES, EXTRACT_FILES, OUTCOME_STATUSES
 from tasks.errors import ConfigError
-from tasks.validate import RESULT_COLUMNS, ValidationReport, suite_parameters, validate_extract
+from tasks.validate import (
+    RESULT_COLUMNS, ValidationReport, suite_parameters, summary_markdown, validate_extract, write_data_docs,
+)
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 RUN_DATE = date(2026, 11, 23)
@@ -386,3 +388,21 @@ def test_suite_with_wrong_name_or_missing_file_is_a_config_error(tmp_path):
         validate_extract(extract_frame(outcome()), "outcomes", RUN_DATE, tmp_path)
     with pytest.raises(ConfigError, match="activities.json: cannot read expectation suite"):
         validate_extract(extract_frame(activity()), "activities", RUN_DATE, tmp_path)
+
+
+def test_data_docs_site_and_summary_show_counts_not_values(tmp_path):
+    reports = {
+        "leads": validate("leads", lead(email="secret.person@example.com", country="Germany"),
+                          lead(source_lead_id="L2", employee_count="lots")),
+        "activities": validate("activities", activity()),
+    }
+    index = write_data_docs(reports, tmp_path / "docs", "2026-11-23 run r1")
+    assert index == tmp_path / "docs" / "index.html"
+    text = index.read_text()
+    assert 'href="leads.html"' in text and "1 row(s) quarantined" in text and 'href="activities.html"' in text
+    page = (tmp_path / "docs" / "leads.html").read_text()
+    assert "employee_count" in page and "Failed" in page
+    assert "secret.person" not in page and "Germany" not in page and "lots" not in page
+    summary = summary_markdown(reports, index)
+    assert "| leads | " in summary and "`employee_count` (row)" in summary and str(index) in summary
+    assert "secret.person" not in summary

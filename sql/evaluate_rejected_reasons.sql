@@ -1,0 +1,1 @@
+SELECT source_system, source_lead_id, disposition, reasons FROM rejected_leads

@@ -1,0 +1,1 @@
+DELETE FROM warehouse_lock WHERE name = :name

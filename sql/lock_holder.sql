@@ -1,0 +1,1 @@
+SELECT holder, acquired_at FROM warehouse_lock WHERE name = :name

@@ -1,0 +1,88 @@
+-- Views for the data team (read them like any table; they are re-created on every run).
+-- Written in the SQL that SQLite and PostgreSQL share, so the same file serves both: views are
+-- dropped and created (dependents first), and times are compared through their ISO text.
+
+DROP VIEW IF EXISTS funnel_metrics;
+DROP VIEW IF EXISTS lead_funnel_facts;
+DROP VIEW IF EXISTS lead_journeys;
+
+-- One row per golden lead: its cohort (first run date), lead source, campaign, first nurture
+-- segment, when it first reached each lifecycle stage, and the hours it took.
+CREATE VIEW lead_journeys AS
+WITH milestones AS (
+    SELECT lead_id,
+           MIN(CASE WHEN to_stage = 'mql' THEN occurred_at END)            AS mql_at,
+           MIN(CASE WHEN to_stage = 'sales_accepted' THEN occurred_at END) AS sales_accepted_at,
+           MIN(CASE WHEN to_stage = 'sql' THEN occurred_at END)            AS sql_at,
+           MIN(CASE WHEN to_stage = 'customer' THEN occurred_at END)       AS won_at
+    FROM mql_events
+    GROUP BY lead_id
+),
+first_segment AS (
+    SELECT e.lead_id, MIN(e.segment) AS segment
+    FROM nurture_enrollments AS e
+    WHERE e.entered_at = (SELECT MIN(f.entered_at) FROM nurture_enrollments AS f WHERE f.lead_id = e.lead_id)
+    GROUP BY e.lead_id
+),
+stamps AS (
+    -- Each time as ISO text, 'YYYY-MM-DD?HH:MM:SS...' in both databases (PostgreSQL renders it in
+    -- the session time zone, which is the same for both ends of a duration).
+    SELECT lead_id, 'created' AS milestone, CAST(created_at AS TEXT) AS t FROM leads
+    UNION ALL
+    SELECT lead_id, 'mql', CAST(mql_at AS TEXT) FROM milestones WHERE mql_at IS NOT NULL
+    UNION ALL
+    SELECT lead_id, 'sales_accepted', CAST(sales_accepted_at AS TEXT) FROM milestones
+    WHERE sales_accepted_at IS NOT NULL
+),
+parts AS (
+    SELECT lead_id, milestone,
+           CAST(SUBSTR(t, 1, 4) AS INTEGER)
+               - CASE WHEN CAST(SUBSTR(t, 6, 2) AS INTEGER) <= 2 THEN 1 ELSE 0 END AS y,
+           CAST(SUBSTR(t, 6, 2) AS INTEGER) AS m,
+           CAST(SUBSTR(t, 9, 2) AS INTEGER) AS d,
+           CAST(SUBSTR(t, 12, 2) AS INTEGER) AS hh,
+           CAST(SUBSTR(t, 15, 2) AS INTEGER) AS mi,
+           CAST(SUBSTR(t, 18, 2) AS INTEGER) AS ss
+    FROM stamps
+),
+hours AS (
+    -- Hours since a fixed epoch: the civil-calendar day number (years starting in March), * 24.
+    SELECT lead_id, milestone,
+           (365 * y + y / 4 - y / 100 + y / 400 + (153 * ((m + 9) - 12 * ((m + 9) / 12)) + 2) / 5 + d) * 24.0
+               + hh + mi / 60.0 + ss / 3600.0 AS h
+    FROM parts
+),
+durations AS (
+    SELECT lead_id,
+           MAX(CASE WHEN milestone = 'created' THEN h END)        AS created_h,
+           MAX(CASE WHEN milestone = 'mql' THEN h END)            AS mql_h,
+           MAX(CASE WHEN milestone = 'sales_accepted' THEN h END) AS sales_accepted_h
+    FROM hours
+    GROUP BY lead_id
+)
+SELECT l.lead_id,
+       l.first_run_date                  AS cohort_date,
+       COALESCE(l.lead_source, '(none)') AS lead_source,
+       COALESCE(l.campaign, '(none)')    AS campaign,
+       COALESCE(s.segment, '(none)')     AS segment,
+       l.lifecycle_stage,
+       l.created_at,
+       m.mql_at,
+       m.sales_accepted_at,
+       m.sql_at,
+       m.won_at,
+       -- Stages reached, counting a later stage as having passed the earlier ones.
+       CASE WHEN COALESCE(m.mql_at, m.sales_accepted_at, m.sql_at, m.won_at) IS NOT NULL THEN 1 ELSE 0 END
+                                         AS reached_mql,
+       CASE WHEN COALESCE(m.sales_accepted_at, m.sql_at, m.won_at) IS NOT NULL THEN 1 ELSE 0 END
+                                         AS reached_sales_accepted,
+       CASE WHEN COALESCE(m.sql_at, m.won_at) IS NOT NULL THEN 1 ELSE 0 END
+                                         AS reached_sql,
+       CASE WHEN m.won_at IS NOT NULL THEN 1 ELSE 0 END
+                                         AS reached_won,
+       d.mql_h - d.created_h             AS hours_to_mql,
+       d.sales_accepted_h - d.mql_h      AS hours_mql_to_sales_accepted
+FROM leads AS l
+LEFT JOIN milestones AS m ON m.lead_id = l.lead_id
+LEFT JOIN first_segment AS s ON s.lead_id = l.lead_id
+LEFT JOIN durations AS d ON d.lead_id = l.lead_id;

@@ -1,0 +1,80 @@
+-- Funnel metrics by day (lead cohort: first run date), lead source, campaign and segment.
+-- Query e.g.: SELECT * FROM funnel_metrics WHERE dimension = 'lead_source' ORDER BY mqls DESC;
+
+-- Each lead once per dimension it is counted under.
+CREATE VIEW lead_funnel_facts AS
+SELECT 'day' AS dimension, CAST(cohort_date AS TEXT) AS value, j.* FROM lead_journeys AS j
+UNION ALL
+SELECT 'lead_source', lead_source, j.* FROM lead_journeys AS j
+UNION ALL
+SELECT 'campaign', campaign, j.* FROM lead_journeys AS j
+UNION ALL
+SELECT 'segment', segment, j.* FROM lead_journeys AS j;
+
+-- leads: golden leads of the group; rejects: lead rows rejected as junk on the day (by day only:
+-- a rejected row keeps its lead source and campaign only inside its raw JSON); mqls,
+-- sales_accepted, sqls, won: leads that reached the stage (or a later one); rates between
+-- consecutive stages; medians: hours from creation to MQL, and from MQL to sales acceptance.
+CREATE VIEW funnel_metrics AS
+WITH counts AS (
+    SELECT dimension, value,
+           COUNT(*)                    AS leads,
+           SUM(reached_mql)            AS mqls,
+           SUM(reached_sales_accepted) AS sales_accepted,
+           SUM(reached_sql)            AS sqls,
+           SUM(reached_won)            AS won
+    FROM lead_funnel_facts
+    GROUP BY dimension, value
+),
+rejects AS (
+    SELECT 'day' AS dimension, CAST(run_date AS TEXT) AS value, COUNT(*) AS rejects
+    FROM rejected_leads
+    WHERE disposition = 'rejected'
+    GROUP BY run_date
+),
+to_mql AS (
+    SELECT dimension, value, hours_to_mql AS hours,
+           ROW_NUMBER() OVER (PARTITION BY dimension, value ORDER BY hours_to_mql) AS rn,
+           COUNT(*) OVER (PARTITION BY dimension, value) AS n
+    FROM lead_funnel_facts
+    WHERE hours_to_mql IS NOT NULL
+),
+to_sales_accepted AS (
+    SELECT dimension, value, hours_mql_to_sales_accepted AS hours,
+           ROW_NUMBER() OVER (PARTITION BY dimension, value ORDER BY hours_mql_to_sales_accepted) AS rn,
+           COUNT(*) OVER (PARTITION BY dimension, value) AS n
+    FROM lead_funnel_facts
+    WHERE hours_mql_to_sales_accepted IS NOT NULL
+),
+-- The median: the middle row, or the mean of the two middle rows.
+median_to_mql AS (
+    SELECT dimension, value, AVG(hours) AS hours FROM to_mql
+    WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY dimension, value
+),
+median_to_sales_accepted AS (
+    SELECT dimension, value, AVG(hours) AS hours FROM to_sales_accepted
+    WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY dimension, value
+)
+SELECT c.dimension,
+       c.value,
+       c.leads,
+       r.rejects,
+       c.mqls,
+       CAST(c.mqls AS DOUBLE PRECISION) / c.leads AS mql_rate,
+       c.sales_accepted,
+       c.sqls,
+       c.won,
+       CASE WHEN c.mqls > 0 THEN CAST(c.sales_accepted AS DOUBLE PRECISION) / c.mqls END
+                                                 AS mql_to_sales_accepted_rate,
+       CASE WHEN c.sales_accepted > 0 THEN CAST(c.sqls AS DOUBLE PRECISION) / c.sales_accepted END
+                                                 AS sales_accepted_to_sql_rate,
+       CASE WHEN c.sqls > 0 THEN CAST(c.won AS DOUBLE PRECISION) / c.sqls END
+                                                 AS sql_to_won_rate,
+       CASE WHEN c.mqls > 0 THEN CAST(c.won AS DOUBLE PRECISION) / c.mqls END
+                                                 AS mql_to_won_rate,
+       m.hours                                   AS median_hours_to_mql,
+       s.hours                                   AS median_hours_mql_to_sales_accepted
+FROM counts AS c
+LEFT JOIN rejects AS r ON r.dimension = c.dimension AND r.value = c.value
+LEFT JOIN median_to_mql AS m ON m.dimension = c.dimension AND m.value = c.value
+LEFT JOIN median_to_sales_accepted AS s ON s.dimension = c.dimension AND s.value = c.value;

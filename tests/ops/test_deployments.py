@@ -1,0 +1,283 @@
+"""The runbook, end to end, against a real Prefect server: start `prefect server start` with its own
+SQLite database, create the process pool, deploy from deployments/prefect.yaml, start a worker,
+trigger the `backfill` deployment through the API the way the UI's Custom run form does, and check
+the warehouse, the audit rows, the artifacts and the UI's deployment page in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import FIRST_DAY, IN_CI
+
+pytestmark = [pytest.mark.server, pytest.mark.browser]
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+LAST_DAY = FIRST_DAY + timedelta(days=2)
+FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prefect(env: dict[str, str], *args: str, timeout: float = 180) -> str:
+    """Run the `prefect` CLI of this venv from the checkout's root; its output (fails on error)."""
+    done = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+    assert done.returncode == 0, f"prefect {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process group started here (the server and the worker start children)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Server:
+    def __init__(self, url: str, env: dict[str, str], logs: Path) -> None:
+        self.url, self.api, self.env, self.logs = url, url + "/api", env, logs
+
+    def get(self, path: str) -> dict:
+        response = httpx.get(self.api + path, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, body: dict) -> dict | list:
+        response = httpx.post(self.api + path, json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`prefect server start` on a free port, with its own home and SQLite database."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MQL_"))}
+    env.update({
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": url + "/api",
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    })
+    log = home / "server.log"
+    process = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                               cwd=home, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(url + "/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, "prefect server exited:\n" + log.read_text()
+            assert time.monotonic() < deadline, "prefect server did not answer in 120 s:\n" + log.read_text()
+            time.sleep(0.5)
+        yield Server(url, env, home)
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def deployed(server: Server, tmp_path_factory: pytest.TempPathFactory, generated: Path) -> Iterator[dict]:
+    """The process pool, both deployments from deployments/prefect.yaml, and a worker whose
+    environment points the runs at a fresh SQLite warehouse and the generated extracts."""
+    prefect(server.env, "work-pool", "create", "mql-process", "--type", "process")
+    prefect(server.env, "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
+    work = tmp_path_factory.mktemp("warehouse")
+    warehouse = f"sqlite:///{work / 'warehouse.db'}"
+    worker_env = {**server.env, "MQL_CHECKOUT": str(ROOT), "MQL_WAREHOUSE_URL": warehouse,
+                  "MQL_EXTRACTS_DIR": str(generated), "MQL_REPORTS_DIR": str(work / "reports"),
+                  "MQL_DATA_DOCS_DIR": str(work / "data_docs"),
+                  "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    log = server.logs / "worker.log"
+    worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "mql-process"], cwd=ROOT,
+                              env=worker_env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield {"warehouse": warehouse, "reports": work / "reports", "worker_log": log}
+    finally:
+        stop(worker)
+
+
+def wait_for(server: Server, flow_run_id: str, timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = server.get(f"/flow_runs/{flow_run_id}")
+        if run["state_type"] in FINAL:
+            return run
+        assert time.monotonic() < deadline, f"flow run still {run['state_type']} after {timeout} s"
+        time.sleep(1)
+
+
+def read(url: str, sql: str) -> pd.DataFrame:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(sa.text(sql))
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    finally:
+        engine.dispose()
+
+
+def test_backfill_deployment_runs_on_a_worker_and_shows_in_the_ui(server, deployed, generated, tmp_path):
+    started = time.monotonic()
+    deployments = {d["name"]: d for d in server.post("/deployments/filter", {})}
+    assert set(deployments) == {"nightly", "backfill"}
+    nightly, backfill = deployments["nightly"], deployments["backfill"]
+    # The nightly schedule has a time zone; the backfill form has date pickers (format: date).
+    (schedule,) = nightly["schedules"]
+    assert schedule["schedule"]["cron"] == "30 2 * * *" and schedule["schedule"]["timezone"] == "Europe/Berlin"
+    properties = backfill["parameter_openapi_schema"]["properties"]
+    assert properties["start_date"]["format"] == properties["end_date"]["format"] == "date"
+    assert properties["dry_run"]["type"] == "boolean" and "model_path" in properties
+    assert backfill["parameter_openapi_schema"]["required"] == ["start_date", "end_date"]
+
+    # What the UI's Custom run form posts.
+    run = server.post(f"/deployments/{backfill['id']}/create_flow_run", {
+        "parameters": {"start_date": str(FIRST_DAY), "end_date": str(LAST_DAY)},
+        "state": {"type": "SCHEDULED", "message": "Run from the Prefect UI"}})
+    final = wait_for(server, run["id"])
+    log = deployed["worker_log"].read_text()
+    assert final["state_type"] == "COMPLETED", f"{final['state']['message']}\nworker log:\n{log[-4000:]}"
+
+    # The warehouse: three succeeded runs, every lead row accounted for, a report per run.
+    url, work = deployed["warehouse"], deployed["reports"].parent
+    runs = read(url, "SELECT run_date, status, report_path FROM runs ORDER BY run_date")
+    assert runs["run_date"].astype(str).str[:10].tolist() == [str(FIRST_DAY + timedelta(days=d)) for d in range(3)]
+    assert runs["status"].tolist() == ["succeeded"] * 3
+    for path in runs["report_path"]:
+        assert Path(path).is_file() and Path(path).parent.parent == deployed["reports"]
+        assert "<svg" in Path(path).read_text() and "Funnel" in Path(path).read_text()
+    counts = read(url, "SELECT run_date, metric, value FROM run_counts WHERE stage = 'conservation'")
+    for day, group in counts.groupby("run_date"):
+        c = dict(zip(group["metric"], group["value"]))
+        assert c["leads_in"] == len(pd.read_csv(generated / str(day)[:10] / "leads.csv", dtype=str))
+        assert c["written"] + c["merged"] + c["rejected"] + c["quarantined"] == c["leads_in"]
+    audit = read(url, "SELECT r.run_date, count(*) AS n FROM validation_results AS v "
+                      "JOIN runs AS r ON r.run_id = v.run_id GROUP BY r.run_date")
+    assert len(audit) == 3 and (audit["n"] > 10).all()
+    leads = read(url, "SELECT count(*) AS n FROM leads")["n"][0]
+    funnel = read(url, "SELECT value, leads, mqls FROM funnel_metrics WHERE dimension = 'day' ORDER BY value")
+    assert funnel["value"].tolist() == runs["run_date"].astype(str).str[:10].tolist()
+    assert funnel["leads"].sum() == leads and funnel["mqls"].sum() > 0
+
+    # The artifacts: progress at 100 %, a summary per day, stage tables.
+    artifacts = server.post("/artifacts/filter", {})
+    by_key: dict[str, list[dict]] = {}
+    for artifact in artifacts:
+        by_key.setdefault(artifact["key"], []).append(artifact)
+    (progress,) = [a for a in by_key["mql-backfill-progress"] if a["flow_run_id"] == run["id"]]
+    assert progress["data"] == 100.0 and "3 of 3 dates done" in progress["description"]
+    summaries = by_key["mql-run-summary"]
+    assert len(summaries) == 3 and len(by_key["mql-run-stages"]) == 3
+    last = [a for a in summaries if f"# MQL run {LAST_DAY}" in a["data"]]
+    assert len(last) == 1 and "## Rejects by reason" in last[0]["data"]
+    assert f"Data Docs: [{work}" in last[0]["data"] or "Data Docs: not built" in last[0]["data"]
+    (tmp_path / "summary.md").write_text(last[0]["data"])
+    print(f"\n--- run summary artifact ({LAST_DAY}) ---\n{last[0]['data']}")
+
+    # A nightly run scheduled for 00:30 in Berlin (still the day before in UTC) scores the day
+    # before in Berlin: the deployment's MQL_TIMEZONE reaches the run.
+    scheduled = f"{LAST_DAY + timedelta(days=2)}T00:30:00+01:00"
+    run_nightly = server.post(f"/deployments/{nightly['id']}/create_flow_run", {
+        "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": scheduled}}})
+    final = wait_for(server, run_nightly["id"])
+    assert final["state_type"] == "COMPLETED", final["state"]["message"]
+    latest = read(url, "SELECT run_date, status FROM runs ORDER BY started_at DESC")
+    assert str(latest["run_date"][0])[:10] == str(LAST_DAY + timedelta(days=1)) and latest["status"][0] == "succeeded"
+
+    # `mql status` reads the same audit rows.
+    result = CliRunner().invoke(app, ["status", "--warehouse", url])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("succeeded") == 4 and str(LAST_DAY + timedelta(days=1)) in result.output
+
+    check_deployment_page(server, backfill, run, tmp_path)
+    print(f"\nreal-server backfill test: {time.monotonic() - started:.1f} s after the server was up")
+
+
+def chromedriver() -> str:
+    driver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not (Path(CHROMIUM).exists() and Path(driver).exists()):
+        message = (f"headless Chromium or its driver not found ({CHROMIUM}, {driver}): "
+                   "apt-get install -y chromium chromium-driver")
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return driver
+
+
+def check_deployment_page(server: Server, deployment: dict, run: dict, tmp_path: Path) -> None:
+    """The UI's page of the backfill deployment lists the deployment and its run; the screenshot is
+    taken once the run is on the page (WebDriver over HTTP, no client library needed)."""
+    driver_port = free_port()
+    driver = subprocess.Popen([chromedriver(), f"--port={driver_port}"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    webdriver = f"http://127.0.0.1:{driver_port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(webdriver + "/status", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "chromedriver did not start"
+                time.sleep(0.3)
+        options = {"binary": CHROMIUM, "args": [*CHROMIUM_FLAGS, "--window-size=1400,1000",
+                                                 f"--user-data-dir={tmp_path / 'chromium-profile'}"]}
+        session = httpx.post(webdriver + "/session", timeout=60, json={
+            "capabilities": {"alwaysMatch": {"goog:chromeOptions": options}}}).json()["value"]["sessionId"]
+        base = f"{webdriver}/session/{session}"
+        page = f"{server.url}/deployments/deployment/{deployment['id']}"
+        httpx.post(base + "/url", json={"url": page}, timeout=60).raise_for_status()
+        flow_run_name = server.get(f"/flow_runs/{run['id']}")["name"]
+        deadline = time.monotonic() + 60
+        while True:
+            source = httpx.get(base + "/source", timeout=30).json()["value"]
+            if flow_run_name in source and "mql-backfill" in source and "Completed" in source:
+                break
+            assert time.monotonic() < deadline, f"run {flow_run_name} not shown on {page}:\n{source[-2000:]}"
+            time.sleep(1)
+        assert ">backfill<" in source  # the deployment's name in the page header
+        shots = Path(os.environ.get("MQL_TEST_ARTIFACTS_DIR", ROOT / "test-artifacts"))
+        shots.mkdir(parents=True, exist_ok=True)
+        shot = shots / "backfill-deployment-page.png"
+        shot.write_bytes(base64.b64decode(httpx.get(base + "/screenshot", timeout=60).json()["value"]))
+        assert shot.stat().st_size > 10_000
+        httpx.delete(base, timeout=30)
+    finally:
+        stop(driver)

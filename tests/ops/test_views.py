@@ -1,0 +1,119 @@
+"""The funnel views (sql/schema/9x_*.sql) give the same, exact numbers on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from tasks.warehouse import bulk_insert, open_warehouse
+
+T = pd.Timestamp
+
+# lead: source, campaign, cohort day, created, {stage: reached at}, [(segment, entered)]
+LEADS = {
+    "A": ("webinar", "c1", "2026-03-01", "2026-03-01T10:00Z",
+          {"mql": "2026-03-02T10:00Z", "sales_accepted": "2026-03-02T16:00Z", "sql": "2026-03-03T09:00Z",
+           "customer": "2026-03-04T09:00Z"}, [("educational", "2026-03-01T12:00Z")]),
+    "B": ("webinar", "c1", "2026-03-01", "2026-03-01T00:00Z", {"mql": "2026-03-01T12:00Z"},
+          [("awareness", "2026-03-01T01:00Z"), ("educational", "2026-03-02T01:00Z")]),
+    # Across the end of February, and of a year: the day arithmetic must hold.
+    "C": ("paid_search", None, "2026-03-01", "2026-02-28T23:00Z",
+          {"mql": "2026-03-01T01:00Z", "sales_accepted": "2026-03-01T05:00Z"}, []),
+    "D": ("paid_search", "c2", "2026-03-02", "2026-03-02T08:00Z", {}, [("educational", "2026-03-02T09:00Z")]),
+    "E": ("event", "c2", "2025-12-31", "2025-12-31T23:30Z", {"mql": "2026-01-01T00:30Z"}, []),
+}
+REJECTED = [("2026-03-01", "rejected"), ("2026-03-01", "rejected"), ("2026-03-01", "quarantined"),
+            ("2026-03-02", "rejected")]
+
+
+def filled(engine: sa.Engine, schema: str, table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` plus a neutral value for every other NOT NULL column of the table."""
+    inspector = sa.inspect(engine)
+    columns = inspector.get_columns(table, schema=schema if engine.dialect.name == "postgresql" else None)
+    for column in columns:
+        if column["name"] in frame or column["nullable"]:
+            continue
+        kind = str(column["type"]).upper()
+        frame[column["name"]] = (False if "BOOL" in kind else 0 if any(k in kind for k in ("INT", "DOUB", "FLOAT",
+                                 "NUM", "REAL")) else T("2026-03-01T00:00Z") if "TIMESTAMP" in kind
+                                 else "2026-03-01" if "DATE" in kind else "")
+    return frame
+
+
+@pytest.fixture
+def journeys(warehouse):
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    leads = pd.DataFrame([{"lead_id": k, "lead_source": s, "campaign": c, "first_run_date": d,
+                           "last_run_date": d, "created_at": T(t), "lifecycle_stage": "lead"}
+                          for k, (s, c, d, t, _, _) in LEADS.items()])
+    events = pd.DataFrame([{"run_date": str(T(at).date()), "lead_id": k, "seq": i, "to_stage": stage,
+                            "occurred_at": T(at), "cause": "score"}
+                           for k, (*_, reached, _) in LEADS.items() for i, (stage, at) in enumerate(reached.items())])
+    enrollments = pd.DataFrame([{"lead_id": k, "segment": seg, "entered_run_date": str(T(at).date()),
+                                 "entered_at": T(at)}
+                                for k, (*_, segments) in LEADS.items() for seg, at in segments])
+    rejected = pd.DataFrame([{"run_date": d, "row_number": i, "disposition": disp, "reasons": "x", "raw": "{}"}
+                             for i, (d, disp) in enumerate(REJECTED)])
+    with engine.begin() as conn:
+        for table, frame in (("leads", leads), ("mql_events", events), ("nurture_enrollments", enrollments),
+                             ("rejected_leads", rejected)):
+            bulk_insert(conn, table, filled(engine, schema, table, frame))
+    yield engine
+    engine.dispose()
+
+
+def rows(engine: sa.Engine, dimension: str) -> dict[str, dict]:
+    with engine.connect() as conn:
+        result = conn.execute(sa.text("SELECT * FROM funnel_metrics WHERE dimension = :d"), {"d": dimension})
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return {str(r["value"]): r for r in frame.to_dict("records")}
+
+
+def test_journeys_measure_hours_across_month_and_year_ends(journeys):
+    with journeys.connect() as conn:
+        frame = pd.read_sql(sa.text("SELECT lead_id, segment, hours_to_mql, hours_mql_to_sales_accepted, "
+                                    "reached_mql, reached_sales_accepted, reached_sql, reached_won "
+                                    "FROM lead_journeys ORDER BY lead_id"), conn).set_index("lead_id")
+    assert frame["hours_to_mql"].round(6).tolist()[:3] == [24.0, 12.0, 2.0]
+    assert frame.loc["E", "hours_to_mql"] == pytest.approx(1.0)
+    assert pd.isna(frame.loc["D", "hours_to_mql"])
+    assert frame.loc["A", "hours_mql_to_sales_accepted"] == pytest.approx(6.0)
+    assert frame.loc["C", "hours_mql_to_sales_accepted"] == pytest.approx(4.0)
+    assert frame["segment"].tolist() == ["educational", "awareness", "(none)", "educational", "(none)"]
+    assert frame[["reached_mql", "reached_sales_accepted", "reached_sql", "reached_won"]].loc["A"].tolist() == [1] * 4
+
+
+def test_funnel_metrics_by_day_source_campaign_and_segment(journeys):
+    day = rows(journeys, "day")
+    assert set(day) == {"2025-12-31", "2026-03-01", "2026-03-02"}
+    first = day["2026-03-01"]
+    assert (first["leads"], first["rejects"], first["mqls"], first["sales_accepted"], first["sqls"], first["won"]) \
+        == (3, 2, 3, 2, 1, 1)
+    assert first["mql_rate"] == pytest.approx(1.0)
+    assert first["mql_to_sales_accepted_rate"] == pytest.approx(2 / 3)
+    assert first["sales_accepted_to_sql_rate"] == pytest.approx(0.5)
+    assert first["sql_to_won_rate"] == pytest.approx(1.0) and first["mql_to_won_rate"] == pytest.approx(1 / 3)
+    assert float(first["median_hours_to_mql"]) == pytest.approx(12.0)                  # of 24, 12, 2
+    assert float(first["median_hours_mql_to_sales_accepted"]) == pytest.approx(5.0)    # of 6, 4
+    second = day["2026-03-02"]
+    assert (second["leads"], second["rejects"], second["mqls"], second["mql_rate"]) == (1, 1, 0, 0)
+    assert second["mql_to_sales_accepted_rate"] is None or pd.isna(second["mql_to_sales_accepted_rate"])
+
+    source = rows(journeys, "lead_source")
+    assert {k: (v["leads"], v["mqls"]) for k, v in source.items()} == {
+        "webinar": (2, 2), "paid_search": (2, 1), "event": (1, 1)}
+    assert float(source["webinar"]["median_hours_to_mql"]) == pytest.approx(18.0)   # of 24, 12
+    assert source["paid_search"]["mql_rate"] == pytest.approx(0.5)
+    assert source["webinar"]["rejects"] is None or pd.isna(source["webinar"]["rejects"])
+    assert {k: v["leads"] for k, v in rows(journeys, "campaign").items()} == {"c1": 2, "c2": 2, "(none)": 1}
+    assert {k: v["mqls"] for k, v in rows(journeys, "segment").items()} == {
+        "educational": 1, "awareness": 1, "(none)": 2}
+
+
+def test_views_survive_reopening(journeys, warehouse):
+    # The DDL runs on every open: dropping and re-creating the views must work on a loaded warehouse.
+    again = open_warehouse(*warehouse)
+    assert rows(again, "day")["2026-03-01"]["leads"] == 3
+    again.dispose()
