@@ -14,7 +14,7 @@ import pandas as pd
 from flows.nightly import nightly
 from tasks.evaluate import score_quality
 from tasks.generate import generate_extracts
-from tasks.warehouse import open_warehouse, query
+from tasks.warehouse import query_warehouse
 
 FIRST_DAY = date(2026, 3, 2)
 
@@ -35,13 +35,7 @@ def model_quality(days: int, leads_per_day: int, seed: int, model_path: str | No
         nightly(run_date=FIRST_DAY + timedelta(days=offset), extracts_dir=str(extracts), warehouse_url=url,
                 model_path=model_path)
     truth = pd.read_csv(extracts / "ground_truth.csv", dtype=str, keep_default_na=False)
-    engine = open_warehouse(url)
-    try:
-        with engine.connect() as conn:
-            identities = query(conn, "evaluate_identities")
-            scores = query(conn, "evaluate_scores")
-    finally:
-        engine.dispose()
+    identities, scores = query_warehouse(url, "mql", "evaluate_identities", "evaluate_scores")
     return score_quality(truth, identities, scores)
 
 

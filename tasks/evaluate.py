@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.warehouse import open_warehouse, query
+from tasks.warehouse import query_warehouse
 
 
 def _flag(values: pd.Series) -> pd.Series:
@@ -44,13 +44,7 @@ def junk_quality(truth: pd.DataFrame, rejected: pd.DataFrame) -> dict[str, float
 def demo_quality(truth_path: Path, warehouse_url: str, schema: str = "mql") -> dict[str, float]:
     """Duplicate and junk detection quality of a warehouse loaded from generated extracts."""
     truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False)
-    engine = open_warehouse(warehouse_url, schema)
-    try:
-        with engine.connect() as conn:
-            identities = query(conn, "evaluate_identities")
-            rejected = query(conn, "evaluate_rejected")
-    finally:
-        engine.dispose()
+    identities, rejected = query_warehouse(warehouse_url, schema, "evaluate_identities", "evaluate_rejected")
     return {**duplicate_quality(truth, identities), **junk_quality(truth, rejected)}
 
 
@@ -111,13 +105,7 @@ def fraud_benchmark(truth: pd.DataFrame, rejected: pd.DataFrame) -> dict[str, ob
 def bench_fraud(extracts: Path, warehouse_url: str, schema: str = "mql") -> dict[str, object]:
     """fraud_benchmark of a warehouse loaded from generated extracts, plus the bot activities."""
     truth = pd.read_csv(Path(extracts) / "ground_truth.csv", dtype=str, keep_default_na=False)
-    engine = open_warehouse(warehouse_url, schema)
-    try:
-        with engine.connect() as conn:
-            rejected = query(conn, "evaluate_rejected_reasons")
-            counts = query(conn, "evaluate_fraud_counts")
-    finally:
-        engine.dispose()
+    rejected, counts = query_warehouse(warehouse_url, schema, "evaluate_rejected_reasons", "evaluate_fraud_counts")
     figures = fraud_benchmark(truth, rejected)
     fraud = counts.groupby("metric")["value"].sum()
     figures["bot_activities_flagged"] = int(fraud.get("activities_bot", 0))

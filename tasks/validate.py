@@ -171,9 +171,9 @@ def write_data_docs(reports: dict[str, ValidationReport], folder: Path, title: s
                          f"{failed} failed, {len(report.quarantined)} row(s) quarantined"
                          + (f", critical: {escape(report.critical[0])}" if report.critical else "") + "</li>")
     index = folder / "index.html"
-    index.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
-                     f"<body><h1>Validation: {escape(title)}</h1><ul>{''.join(links)}</ul></body></html>",
-                     encoding="utf-8")
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+            f"<body><h1>Validation: {escape(title)}</h1><ul>{''.join(links)}</ul></body></html>")
+    index.write_text(page, encoding="utf-8")
     return index
 
 

@@ -112,6 +112,16 @@ def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> 
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
+def query_warehouse(url: str, schema: str, *names: str) -> list[pd.DataFrame]:
+    """Open the warehouse, run the named queries (no parameters), close it: the rows of each."""
+    engine = open_warehouse(url, schema)
+    try:
+        with engine.connect() as conn:
+            return [query(conn, name) for name in names]
+    finally:
+        engine.dispose()
+
+
 def query_in(
     conn: Connection, name: str, values: Iterable[Any], params: dict[str, Any] | None = None
 ) -> pd.DataFrame:

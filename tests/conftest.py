@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -32,6 +33,18 @@ def _postgres_reachable() -> str | None:
         return None
     except Exception as exc:  # any failure to connect means the same thing here
         return str(exc).splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def read_sql(url: str, sql: str, schema: str | None = None, **params) -> pd.DataFrame:
+    """The rows of a test's own SQL against a warehouse (tables in `schema` on PostgreSQL)."""
+    connect_args = {"options": "-c search_path=" + schema} if schema and url.startswith("postgresql") else {}
+    engine = sa.create_engine(url, connect_args=connect_args)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(sa.text(sql), params)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     finally:
         engine.dispose()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,8 +15,7 @@ from flows.cli import app
 from flows.nightly import backfill, nightly
 from tasks.errors import ExtractError
 from tasks.evaluate import duplicate_quality, junk_quality
-from tasks.warehouse import open_warehouse
-from tests.conftest import FIRST_DAY
+from tests.conftest import FIRST_DAY, read_sql
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 LAST_DAY = FIRST_DAY + timedelta(days=4)
@@ -28,13 +26,7 @@ RESULT_TABLES = ("leads", "lead_history", "lead_identities", "lead_match_keys", 
 
 
 def read(url: str, schema: str, sql: str, **params) -> pd.DataFrame:
-    engine = open_warehouse(url, schema)
-    try:
-        with engine.connect() as conn:
-            result = conn.execute(sa.text(sql), params)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    finally:
-        engine.dispose()
+    return read_sql(url, sql, schema, **params)
 
 
 def snapshot(url: str, schema: str, tables=RESULT_TABLES) -> dict[str, pd.DataFrame]:

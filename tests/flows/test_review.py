@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.nightly import nightly
-from tasks.warehouse import open_warehouse
-from tests.conftest import FIRST_DAY
+from tests.conftest import FIRST_DAY, read_sql
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 SECOND_DAY = FIRST_DAY + timedelta(days=1)
@@ -36,13 +34,7 @@ def write_day(folder: Path, day, rows: list[dict[str, str]]) -> None:
 
 
 def read(url: str, schema: str, sql: str, **params) -> pd.DataFrame:
-    engine = open_warehouse(url, schema)
-    try:
-        with engine.connect() as conn:
-            result = conn.execute(sa.text(sql), params)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    finally:
-        engine.dispose()
+    return read_sql(url, sql, schema, **params)
 
 
 def fraud_counts(url: str, schema: str, day) -> dict[str, int]:

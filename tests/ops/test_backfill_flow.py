@@ -18,20 +18,14 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from flows.nightly import backfill, nightly
 from tasks.errors import BackfillError
 from tasks.monitoring import AnomalyError
-from tests.conftest import FIRST_DAY
+from tests.conftest import FIRST_DAY, read_sql
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 DAY2, DAY3 = FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=2)
 
 
 def read(url: str, sql: str) -> pd.DataFrame:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            result = conn.execute(sa.text(sql))
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    finally:
-        engine.dispose()
+    return read_sql(url, sql)
 
 
 def artifacts(key: str) -> list:

@@ -20,11 +20,10 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.conftest import FIRST_DAY, IN_CI
+from tests.conftest import FIRST_DAY, IN_CI, read_sql
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,13 +144,7 @@ def wait_for(server: Server, flow_run_id: str, timeout: float = 300) -> dict:
 
 
 def read(url: str, sql: str) -> pd.DataFrame:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            result = conn.execute(sa.text(sql))
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    finally:
-        engine.dispose()
+    return read_sql(url, sql)
 
 
 def test_backfill_deployment_runs_on_a_worker_and_shows_in_the_ui(server, deployed, generated, tmp_path):

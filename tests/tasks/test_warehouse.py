@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from tasks.errors import ConfigError, WarehouseError
-from tasks.warehouse import bulk_insert, open_warehouse, query, query_in, statements
+from tasks.warehouse import bulk_insert, open_warehouse, query_in, statements
 
 
 def test_open_creates_every_table_and_is_repeatable(warehouse):
