@@ -33,6 +33,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync"]
 LAST_DAY = FIRST_DAY + timedelta(days=2)
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+RETRIED_STATUSES = {429, 502, 503}
 
 
 def free_port() -> int:
@@ -65,12 +66,19 @@ class Server:
         self.url, self.api, self.env, self.logs = url, url + "/api", env, logs
 
     def get(self, path: str) -> dict:
-        response = httpx.get(self.api + path, timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return self._request("GET", path)
 
     def post(self, path: str, body: dict) -> dict | list:
-        response = httpx.post(self.api + path, json=body, timeout=30)
+        return self._request("POST", path, json=body)
+
+    def _request(self, method: str, path: str, **kwargs) -> dict | list:
+        """Like Prefect's own client (and the UI), try again when the server is briefly busy: its
+        SQLite database answers 503 while another writer holds it, more often on a loaded machine."""
+        for attempt in range(6):
+            response = httpx.request(method, self.api + path, timeout=30, **kwargs)
+            if response.status_code not in RETRIED_STATUSES or attempt == 5:
+                break
+            time.sleep(2**attempt)
         response.raise_for_status()
         return response.json()
 
