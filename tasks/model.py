@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -13,6 +13,7 @@ from tasks.contract import ACTIVITY_TYPES
 from tasks.errors import ConfigError
 
 CAP_RULES = ("fit_cap", "engagement_cap", "total_cap")
+ConfigModel = TypeVar("ConfigModel", bound=BaseModel)
 STAGES = ("lead", "mql", "sales_accepted", "sql", "customer", "recycled", "disqualified")
 
 
@@ -168,17 +169,22 @@ class ScoringModel(_Strict):
         return self
 
 
-def load_model(path: Path) -> ScoringModel:
-    """Read and validate a scoring model file; errors name the file and the field."""
+def load_yaml_config(path: Path, schema: type[ConfigModel], what: str, empty_ok: bool = False) -> ConfigModel:
+    """Read a YAML config file into `schema`; every error is one line naming the file and the field."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: scoring model file not found") from exc
+        raise ConfigError(f"{path}: {what} file not found") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: not a readable YAML file: {str(exc).splitlines()[0]}") from exc
     try:
-        return ScoringModel.model_validate(data)
+        return schema.model_validate(data if data is not None or not empty_ok else {})
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "(top level)"
         raise ConfigError(f"{path}: {where}: {error['msg']}") from exc
+
+
+def load_model(path: Path) -> ScoringModel:
+    """Read and validate a scoring model file; errors name the file and the field."""
+    return load_yaml_config(path, ScoringModel, "scoring model")

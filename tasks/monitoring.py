@@ -12,10 +12,10 @@ from statistics import median
 from typing import Literal
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from tasks.errors import ConfigError, MqlError
+from tasks.errors import MqlError
+from tasks.model import load_yaml_config
 
 Counts = dict[str, dict[str, int]]
 METRICS = ("input_volume", "reject_rate", "mql_rate")
@@ -40,18 +40,7 @@ class MonitoringConfig(BaseModel):
 
 def load_monitoring_config(path: Path) -> MonitoringConfig:
     """The anomaly-check thresholds; an error names the file and the field."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"monitoring config file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    try:
-        return MonitoringConfig.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        raise ConfigError(f"{path}: {where}: {error['msg']}") from None
+    return load_yaml_config(path, MonitoringConfig, "monitoring config", empty_ok=True)
 
 
 def day_metrics(counts: Counts) -> dict[str, float]:
