@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from flows.nightly import nightly
-from tasks.evaluate import score_quality
+from tasks.evaluate import pairwise_quality, score_quality
 from tasks.generate import generate_extracts
 from tasks.warehouse import query_warehouse
 
@@ -75,3 +75,47 @@ def cost_curve(days: int, leads_per_day: int, seed: int, warmup_days: int = 10,
         "cpu": ratio(cpu),
         "input_rows": ratio([float(r) for r in rows_in]),
     }
+
+
+def dedupe_quality(days: int, leads_per_day: int, seed: int, hard: bool, folder: Path | None = None
+                   ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Pairwise quality of identity resolution over generated days run through the real flow,
+    with recall per planted duplicate kind and the merges that joined different people
+    (returned with the figures, for inspection)."""
+    where = folder or Path(tempfile.mkdtemp(prefix="mql-bench-"))
+    where.mkdir(parents=True, exist_ok=True)
+    (where / "warehouse.db").unlink(missing_ok=True)
+    generate_extracts(where / "extracts", FIRST_DAY, days, leads_per_day, seed, hard=hard)
+    extracts, url = where / "extracts", f"sqlite:///{(where / 'warehouse.db').resolve()}"
+    started = time.perf_counter()
+    for offset in range(days):
+        nightly(run_date=FIRST_DAY + timedelta(days=offset), extracts_dir=str(extracts), warehouse_url=url)
+    seconds = time.perf_counter() - started
+    truth = pd.read_csv(extracts / "ground_truth.csv", dtype=str, keep_default_na=False)
+    identities, merges = query_warehouse(url, "mql", "evaluate_identities", "evaluate_merges")
+    loaded = truth.merge(identities, on=["source_system", "source_lead_id"])
+    figures = pairwise_quality(loaded["person_id"], loaded["lead_id"])
+    first_lead = loaded.drop_duplicates("person_id").set_index("person_id")["lead_id"]
+    duplicates = loaded[loaded["is_duplicate"] == "true"]
+    found = duplicates["lead_id"] == duplicates["person_id"].map(first_lead)
+    by_kind = found.groupby(duplicates["dup_kind"]).agg(["mean", "size"])
+    negatives = loaded[loaded["hard_case"] != ""]
+    shared = negatives.groupby("lead_id")["person_id"].transform("nunique") > 1
+    person = dict(zip(zip(truth["source_system"], truth["source_lead_id"]), truth["person_id"]))
+    lead_person = loaded.groupby("lead_id")["person_id"].agg(lambda p: p.mode().iloc[0])
+    merges["person"] = [person.get(k) for k in zip(merges["source_system"], merges["source_lead_id"])]
+    merges["matched_person"] = [
+        person.get((s, i)) if isinstance(s, str) else lead_person.get(lead)
+        for s, i, lead in zip(merges["matched_source_system"], merges["matched_source_lead_id"],
+                              merges["matched_lead_id"])]
+    wrong = merges[merges["person"] != merges["matched_person"]]
+    return {
+        **figures,
+        "records": len(loaded),
+        "recall_by_kind": {kind: {"recall": round(float(row["mean"]), 4), "rows": int(row["size"])}
+                           for kind, row in by_kind.iterrows()},
+        "negatives_loaded": negatives.groupby("hard_case").size().to_dict(),
+        "negatives_wrongly_merged": negatives[shared].groupby("hard_case").size().to_dict(),
+        "wrong_merges_by_rule": wrong.groupby("rule").size().to_dict(),
+        "flow_seconds": round(seconds, 1),
+    }, wrong

@@ -101,16 +101,17 @@ def screen_stage(engine: Engine, extract: Extract, reports: dict[str, Validation
 
 @task(name="match", **STAGE)
 def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
-                run_date: date) -> pd.DataFrame:
+                run_date: date, config: dedupe.DedupeConfig) -> state.Known:
     sources = pd.concat([f[["source_system", "source_lead_id"]] for f in (survivors, activities, outcomes)],
                         ignore_index=True).dropna().drop_duplicates()
     with engine.connect() as conn:
-        return state.lookup_known(conn, survivors, sources, run_date)
+        return state.lookup_known(conn, dedupe.row_keys(survivors, config), sources, run_date)
 
 
 @task(name="dedupe", **STAGE)
-def dedupe_stage(survivors: pd.DataFrame, known: pd.DataFrame, run_date: date) -> dedupe.Assignment:
-    return dedupe.assign_leads(survivors, known, run_date.isoformat())
+def dedupe_stage(survivors: pd.DataFrame, known: state.Known, run_date: date,
+                 config: dedupe.DedupeConfig) -> dedupe.Assignment:
+    return dedupe.assign_leads(survivors, known.keys, run_date.isoformat(), config, known.candidates, known.splits)
 
 
 @task(name="load_state", **STAGE)
@@ -241,16 +242,18 @@ def nightly(
     run_date = run_date or logical_day(settings.timezone)
     model = load_model(settings.model_path)
     rules = load_fraud_rules(settings.fraud_rules_path)
+    linking = dedupe.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)  # a bad file fails here, not after the write
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
     parameters = {"extracts_dir": str(settings.extracts_dir), "model_path": str(settings.model_path),
-                  "fraud_rules_path": str(settings.fraud_rules_path)}
+                  "fraud_rules_path": str(settings.fraud_rules_path),
+                  "dedupe_config_path": str(settings.dedupe_config_path)}
     try:
         # One run at a time per warehouse: a run rewrites its date and every loaded date after it.
         with warehouse_lock(engine, describe_holder(f"run date {run_date}"), settings.lock_wait_seconds):
             run_id = _begin_run(engine, run_date, parameters, model.version)
             try:
-                counts = run_day(engine, run_id, run_date, settings, model, rules)
+                counts = run_day(engine, run_id, run_date, settings, model, rules, linking)
             except Exception as exc:
                 message = str(exc) if isinstance(exc, MqlError) else f"{type(exc).__name__}: {first_line(exc)}"
                 _fail_run(engine, run_id, message)
@@ -266,7 +269,7 @@ def nightly(
 
 
 def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, model: ScoringModel,
-            rules: FraudRules) -> dict[str, dict[str, int]]:
+            rules: FraudRules, linking: dedupe.DedupeConfig) -> dict[str, dict[str, int]]:
     """The stages of one run date; returns the run's counts (raises if anything would be lost)."""
     # Warehouse stages retry after a transient error (a lost connection, a locked database).
     retrying = {"retries": settings.warehouse_retries, "retry_delay_seconds": settings.warehouse_retry_delay_seconds,
@@ -277,14 +280,14 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     leads, activities, outcomes, quarantined = screen_stage.with_options(**retrying)(
         engine, extract, reports, rules, run_date)
 
-    known = match_stage.with_options(**retrying)(engine, leads.survivors, activities, outcomes, run_date)
-    assigned = dedupe_stage(leads.survivors, known, run_date)
-    activities = activities.assign(lead_id=dedupe.attribute(activities, known, assigned.rows))
-    outcomes = outcomes.assign(lead_id=dedupe.attribute(outcomes, known, assigned.rows))
+    known = match_stage.with_options(**retrying)(engine, leads.survivors, activities, outcomes, run_date, linking)
+    assigned = dedupe_stage(leads.survivors, known, run_date, linking)
+    activities = activities.assign(lead_id=dedupe.attribute(activities, known.keys, assigned.rows))
+    outcomes = outcomes.assign(lead_id=dedupe.attribute(outcomes, known.keys, assigned.rows))
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
     prior = load_state_stage.with_options(**retrying)(engine, pd.Series(touched, dtype=object), run_date)
 
-    golden = dedupe.golden_records(leads.survivors, assigned.rows, prior.profiles)
+    golden = dedupe.golden_records(leads.survivors, assigned.rows, prior.profiles, linking.survivorship)
     profiles = state.day_profiles(golden, prior.profiles, activities)
     profiles, scored = score_stage(profiles, prior, activities, run_date, model)
     profiles["event_at"] = state.event_times(profiles["lead_id"], golden, activities, outcomes, run_date)
@@ -310,6 +313,7 @@ def backfill_dates(settings: Settings, start_date: date, end_date: date) -> list
     # A bad model or rules file fails here, before any date runs.
     load_model(settings.model_path)
     load_fraud_rules(settings.fraud_rules_path)
+    dedupe.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
     try:

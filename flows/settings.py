@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     fraud_rules_path: Path = Field(
         CONFIG_DIR / "fraud.yaml", description="The fraud and junk rules YAML file."
     )
+    dedupe_config_path: Path = Field(
+        CONFIG_DIR / "dedupe.yaml", description="The identity resolution YAML file (matching and survivorship)."
+    )
     timezone: str = Field(
         "UTC", description="Time zone whose calendar day a scheduled run scores (the day before the run starts)."
     )

@@ -5,7 +5,7 @@ INSERT INTO leads
 SELECT lead_id, email, email_key, first_name, last_name, phone, phone_e164, company, job_title,
        seniority, department, industry, employee_count, annual_revenue, country, region, city,
        lead_source, campaign, utm_source, utm_medium, utm_campaign, email_consent, do_not_contact,
-       custom_attributes, created_at, updated_at, fit_score, engagement_score, total_score, grade,
+       custom_attributes, provenance, created_at, updated_at, fit_score, engagement_score, total_score, grade,
        lifecycle_stage, stage_changed_at, first_mql_at, last_mql_at, model_version, interests,
        review_on, first_run_date, last_run_date
 FROM lead_history AS h
@@ -17,6 +17,7 @@ WHERE h.lead_id IN (SELECT lead_id FROM lead_history WHERE run_date >= :run_date
 DELETE FROM lead_history WHERE run_date >= :run_date;
 DELETE FROM lead_identities WHERE run_date >= :run_date;
 DELETE FROM lead_match_keys WHERE run_date >= :run_date;
+DELETE FROM lead_merges WHERE run_date >= :run_date;
 DELETE FROM lead_scores WHERE run_date >= :run_date;
 DELETE FROM score_contributions WHERE run_date >= :run_date;
 DELETE FROM mql_events WHERE run_date >= :run_date;

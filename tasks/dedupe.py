@@ -1,27 +1,73 @@
-"""Deduplication: exact matches on source id, normalised email and E.164 phone, within the day
-and against the leads already in the warehouse; then one golden record per person."""
+"""Identity resolution: each surviving lead row is linked to a golden lead, existing or new.
+
+Exact keys (source record, email, phone) and fuzzy candidates (name with company, email domain
+or city) are found through blocking keys, within the day and against every lead in the
+warehouse through the indexed `lead_match_keys`; each candidate pair is scored by the
+evidence in `config/dedupe.yaml` (tasks.matching), and clusters grow from the strongest link
+down. A role mailbox or a shared switchboard number alone never links two people; a cluster
+never joins two existing leads; `lead_splits` (written by `mql unmerge`) keep records apart.
+Every link is written to `lead_merges` with its evidence.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from tasks.contract import LEAD_COLUMNS
+from tasks.errors import ConfigError
+from tasks.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
+from tasks.matching import (Clusters, LinkageConfig, _Strict, block_keys, cluster, conflict_check, pairs_within,
+                            score_pairs, vetoed)
+from tasks.model import load_yaml_config
+from tasks.normalize import company_key, name_key, per_distinct
 
 LEAD_NAMESPACE = uuid.UUID("5d6c1f0e-8a51-4c38-9a43-3f1f6f0b7c2a")
 SEP = "\x1f"  # joins source system and id into one key; cannot occur in extract text fields
-# Key types in the order their match is trusted when a day's cluster points at several leads.
-KEY_PRIORITY = ("source", "email", "phone")
-# Attributes a golden record takes from its most recent non-empty source value.
+# Attributes a golden record takes by survivorship (most recent non-empty value by default).
 PROFILE_COLUMNS = (
     "email", "email_key", "first_name", "last_name", "phone", "phone_e164", "company", "job_title",
     "industry", "employee_count", "annual_revenue", "country", "region", "city", "lead_source",
     "campaign", "utm_source", "utm_medium", "utm_campaign",
 )
+MERGE_COLUMNS = ["run_date", "lead_id", "source_system", "source_lead_id", "matched_source_system",
+                 "matched_source_lead_id", "matched_lead_id", "rule", "score", "keys", "evidence"]
+FORCED = float("inf")  # the score of a link by source record id: always taken first
+
+
+class Survivorship(_Strict):
+    """Which value a golden record keeps: `most_recent` non-empty value, or the value from the
+    highest-priority `source_priority` system that has one (the most recent among equals)."""
+
+    default: Literal["most_recent", "source_priority"] = "most_recent"
+    source_priority: list[str] = []
+    columns: dict[str, Literal["most_recent", "source_priority"]] = {}
+
+
+class DedupeConfig(_Strict):
+    linkage: LinkageConfig
+    role_local_parts: frozenset[str] = DEFAULT_ROLE_LOCAL_PARTS
+    free_mail_domains: frozenset[str] = frozenset()
+    survivorship: Survivorship = Survivorship()
+    version: str = Field("dedupe", min_length=1)
+
+    def rule_of(self, column: str) -> str:
+        return self.survivorship.columns.get(column, self.survivorship.default)
+
+
+def load_dedupe_config(path: Path) -> DedupeConfig:
+    config = load_yaml_config(path, DedupeConfig, "dedupe configuration")
+    unknown = [c for c in config.survivorship.columns if c not in PROFILE_COLUMNS]
+    if unknown:
+        raise ConfigError(f"{path}: survivorship.columns: {unknown[0]!r} is not a lead profile column")
+    return config
 
 
 @dataclass(frozen=True)
@@ -29,10 +75,16 @@ class Assignment:
     rows: pd.DataFrame        # per surviving row: row_number, source_key, lead_id, match_rule, disposition
     identities: pd.DataFrame  # new lead_identities rows
     match_keys: pd.DataFrame  # new lead_match_keys rows
+    merges: pd.DataFrame      # lead_merges rows: each link and its evidence
 
 
 def source_key(system: pd.Series, lead_id: pd.Series) -> pd.Series:
     return system.astype(str) + SEP + lead_id.astype(str)
+
+
+def split_source_key(keys: pd.Series) -> tuple[pd.Series, pd.Series]:
+    parts = keys.astype(str).str.split(SEP, n=1)
+    return parts.str[0], parts.str[1]
 
 
 def new_lead_id(key: str) -> str:
@@ -40,88 +92,217 @@ def new_lead_id(key: str) -> str:
     return str(uuid.uuid5(LEAD_NAMESPACE, key))
 
 
-def row_keys(rows: pd.DataFrame) -> pd.DataFrame:
-    """The match keys of each row: key_type, key_value, row_number."""
-    parts = [
-        pd.DataFrame({"key_type": "source", "key_value": source_key(rows["source_system"], rows["source_lead_id"]),
-                      "row_number": rows["row_number"]}),
-        pd.DataFrame({"key_type": "email", "key_value": rows["email_key"], "row_number": rows["row_number"]}),
-        pd.DataFrame({"key_type": "phone", "key_value": rows["phone_e164"], "row_number": rows["row_number"]}),
-    ]
-    keys = pd.concat(parts, ignore_index=True)
-    return keys[keys["key_value"].notna()].reset_index(drop=True)
+def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
+    """The values records are blocked and compared on, from lead rows or golden profiles:
+    folded names, company without legal form, email key unless a role mailbox, the email's
+    domain unless free mail, E.164 phone, city and country."""
+    email = frame["email_key"].astype(object)
+    local = per_distinct(email, lambda key: local_key(key.rpartition("@")[0]))
+    role = local.isin(config.role_local_parts)
+    domain = per_distinct(email, lambda key: key.rpartition("@")[2] or None)
+    country = frame["country"].astype(object)
+    return pd.DataFrame({
+        "first_key": per_distinct(frame["first_name"], name_key),
+        "last_key": per_distinct(frame["last_name"], name_key),
+        "company_key": per_distinct(frame["company"], company_key),
+        "city_key": per_distinct(frame["city"], name_key),
+        "country_key": per_distinct(country, lambda c: c.strip().upper() or None),
+        "match_email": email.where(~role & email.notna(), None),
+        "corporate_domain": domain.where(~domain.isin(config.free_mail_domains) & domain.notna(), None),
+        "phone_e164": frame["phone_e164"].astype(object).where(frame["phone_e164"].notna(), None),
+    }, index=frame.index)
 
 
-def _clusters(keys: pd.DataFrame, row_numbers: np.ndarray) -> pd.Series:
-    """Connected components of rows that share any key: row_number -> smallest row_number of its cluster."""
-    parent = {int(r): int(r) for r in row_numbers}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for _, group in keys.groupby(["key_type", "key_value"], sort=False)["row_number"]:
-        members = group.to_numpy()
-        root = find(int(members[0]))
-        for other in members[1:]:
-            other_root = find(int(other))
-            if other_root != root:
-                low, high = sorted((root, other_root))
-                parent[high] = low
-                root = low
-    return pd.Series({r: find(r) for r in parent}, name="cluster")
+def row_keys(rows: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
+    """The match keys of each row: key_type, key_value, row_number (source record first)."""
+    fields = match_fields(rows, config)
+    keys = block_keys(fields, config.linkage)
+    keys["row_number"] = rows["row_number"].to_numpy()[keys["node"].to_numpy()]
+    source = pd.DataFrame({"key_type": "source",
+                           "key_value": source_key(rows["source_system"], rows["source_lead_id"]),
+                           "row_number": rows["row_number"]})
+    return pd.concat([source, keys.drop(columns="node")], ignore_index=True)
 
 
-def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str) -> Assignment:
-    """Assign each surviving lead row to a golden lead, existing or new.
+def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config: DedupeConfig,
+                 candidates: pd.DataFrame | None = None, splits: pd.DataFrame | None = None) -> Assignment:
+    """Link each surviving lead row to a golden lead, existing or new.
 
     `rows`: normalised lead rows with `row_number`. `known`: warehouse keys matching the day's
-    keys (key_type, key_value, lead_id), see `state.lookup_known`.
+    keys (key_type, key_value, lead_id), see `state.lookup_known`. `candidates`: the golden
+    profiles of the leads in `known` (`leads` columns). `splits`: pairs of source keys
+    (source_key, other_key) that must not share a lead, and, for those known to the
+    warehouse, their lead (lead_id, other_lead_id).
     """
-    keys = row_keys(rows)
-    cluster_of = _clusters(keys, rows["row_number"].to_numpy())
-    keys["cluster"] = keys["row_number"].map(cluster_of)
-    hits = keys.merge(known, on=["key_type", "key_value"], how="inner")
-    hits["priority"] = hits["key_type"].map({k: i for i, k in enumerate(KEY_PRIORITY)})
-    # Per cluster, the existing lead reached through the most trusted key (lowest lead id on ties).
-    best = hits.sort_values(["cluster", "priority", "lead_id"]).drop_duplicates("cluster")
-    target = best.set_index("cluster")[["lead_id", "key_type"]]
+    linkage = config.linkage
+    rows = rows.reset_index(drop=True)
+    n = len(rows)
+    keys = row_keys(rows, config)
+    src = source_key(rows["source_system"], rows["source_lead_id"])
+    known = known.drop_duplicates(["key_type", "key_value", "lead_id"])
+    lead_ids = pd.Index(known["lead_id"].drop_duplicates())
+    if candidates is None or candidates.empty:
+        candidates = pd.DataFrame({"lead_id": lead_ids})
+    profiles = candidates.drop_duplicates("lead_id").set_index("lead_id").reindex(lead_ids).reset_index()
+    for column in ("email_key", "first_name", "last_name", "company", "city", "country", "phone_e164"):
+        if column not in profiles:
+            profiles[column] = None
+    nodes = pd.concat([match_fields(rows, config), match_fields(profiles, config)], ignore_index=True)
+    lead_node = pd.Series(np.arange(n, n + len(lead_ids)), index=lead_ids)
+    node_of_row = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
 
-    out = rows[["row_number"]].copy()
-    out["cluster"] = out["row_number"].map(cluster_of)
-    out["source_key"] = source_key(rows["source_system"], rows["source_lead_id"]).to_numpy()
-    # A record the warehouse already knows stays with its own lead.
-    own = hits[hits["key_type"] == "source"].drop_duplicates("key_value").set_index("key_value")["lead_id"]
-    out["own_lead"] = out["source_key"].map(own)
-    founders = out.drop_duplicates("cluster").set_index("cluster")["source_key"].map(new_lead_id)
-    matched = out["own_lead"].astype(object).where(out["own_lead"].notna(), out["cluster"].map(target["lead_id"]))
-    fresh = matched.isna()
-    out["lead_id"] = matched.where(~fresh, out["cluster"].map(founders)).astype(object)
-    out["match_rule"] = np.select(
-        [out["own_lead"].notna(), ~fresh, out["row_number"] == out["cluster"]],
-        ["source_id", out["cluster"].map(target["key_type"]).fillna("same_day"), "new"],
-        default="same_day",
-    )
+    # Links by source record: a record the warehouse knows stays with its lead; the same record
+    # twice in a day is one record.
+    own = known[known["key_type"] == "source"].drop_duplicates("key_value").set_index("key_value")["lead_id"]
+    own_lead = src.map(own)
+    forced = [pd.DataFrame({"left": np.flatnonzero(own_lead.notna()),
+                            "right": lead_node.reindex(own_lead.dropna()).to_numpy(), "keys": "source"})]
+    first_of_source = src.groupby(src).transform(lambda s: s.index.min())
+    repeat = np.flatnonzero(first_of_source.to_numpy() != np.arange(n))
+    forced.append(pd.DataFrame({"left": first_of_source.to_numpy()[repeat], "right": repeat, "keys": "source"}))
+    forced = pd.concat(forced, ignore_index=True).astype({"left": "int64", "right": "int64"})
+
+    # Fuzzy and exact candidates: within the day, and against the leads holding the same keys.
+    day_keys = keys[keys["key_type"] != "source"].assign(node=lambda k: node_of_row.reindex(k["row_number"]).to_numpy())
+    within = pairs_within(day_keys[["key_type", "key_value", "node"]], linkage.max_block)
+    hits = known[known["key_type"] != "source"]
+    hits = hits[hits.groupby(["key_type", "key_value"])["lead_id"].transform("size") <= linkage.max_block]
+    across = day_keys.merge(hits, on=["key_type", "key_value"])
+    across = pd.DataFrame({"left": across["node"].to_numpy(), "right": lead_node.reindex(across["lead_id"]).to_numpy(),
+                           "key_type": across["key_type"].to_numpy()})
+    across = across.groupby(["left", "right"], sort=True)["key_type"].agg(
+        lambda v: ";".join(sorted(set(v)))).rename("keys").reset_index() if len(across) else within.iloc[:0]
+    pairs = pd.concat([within, across], ignore_index=True)
+    evidence = _score(nodes, pairs, linkage, exact_keys=_exact_key_columns(linkage))
+    links = pd.concat([pairs, evidence], axis=1)
+    links = links[(links["score"] >= linkage.threshold) & ~links.pop("_vetoed").astype(bool)]
+    links = pd.concat([forced.assign(score=FORCED), links], ignore_index=True)
+
+    apart = _apart(splits, src, lead_node)
+    # A record split from a lead must not join it again, even through a single link.
+    kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
+    links = links[np.asarray(kept, dtype=bool)]
+    clusters = cluster(len(nodes), links, conflict_check(nodes, linkage, apart), linkage.max_cluster,
+                       anchored=lead_node.to_numpy())
+    return _assignment(rows, src, own_lead, clusters, lead_ids, n, run_date, known, keys, linkage)
+
+
+def _exact_key_columns(linkage: LinkageConfig) -> dict[str, str]:
+    """Key types made of one column (email, phone): key type -> column."""
+    return {key: combos[0][0] for key, combos in linkage.blocking.items() if len(combos) == 1 and len(combos[0]) == 1}
+
+
+def _score(nodes: pd.DataFrame, pairs: pd.DataFrame, linkage: LinkageConfig,
+           exact_keys: dict[str, str] | None = None) -> pd.DataFrame:
+    """Evidence per pair of nodes (`_vetoed`: the pair may never share a lead). With `exact_keys`, a pair found through one of those keys
+    agrees on it: a lead holds every email and phone it was ever given, not only its latest."""
+    if pairs.empty:
+        return pd.DataFrame(columns=[c.name for c in linkage.comparisons] + ["score", "_vetoed"], dtype=float)
+    left = nodes.iloc[pairs["left"].to_numpy()].reset_index(drop=True)
+    right = nodes.iloc[pairs["right"].to_numpy()].reset_index(drop=True)
+    for key_type, column in (exact_keys or {}).items():
+        shared = pairs["keys"].str.split(";").map(lambda types, k=key_type: k in types).to_numpy()
+        right.loc[shared, column] = left.loc[shared, column]
+    evidence = score_pairs(left, right, linkage)
+    evidence["_vetoed"] = vetoed(left, right, evidence, linkage)
+    return evidence.set_index(pairs.index)
+
+
+def _apart(splits: pd.DataFrame | None, src: pd.Series, lead_node: pd.Series) -> set[tuple[int, int]]:
+    """Node pairs that `mql unmerge` kept apart: records of the day, or the leads holding them."""
+    if splits is None or splits.empty:
+        return set()
+    row_node = pd.Series(np.arange(len(src)), index=src.to_numpy())
+    row_node = row_node[~row_node.index.duplicated()]
+
+    def node(keys: pd.Series, leads: pd.Series) -> pd.Series:
+        by_row = keys.map(row_node)
+        return by_row.where(by_row.notna(), leads.map(lead_node))
+
+    left = node(splits["source_key"], splits["lead_id"])
+    right = node(splits["other_key"], splits["other_lead_id"])
+    both = left.notna() & right.notna() & (left != right)
+    return {(int(min(a, b)), int(max(a, b))) for a, b in zip(left[both], right[both])}
+
+
+def _rule(link: pd.Series, linkage: LinkageConfig) -> str:
+    """What decided a link: the source record, an exact email or phone, or fuzzy evidence."""
+    if link["keys"] == "source":
+        return "source_id"
+    agreeing = {c.name for c in linkage.comparisons if c.name in link and link[c.name] == c.agree}
+    for rule in ("email", "phone"):
+        if rule in agreeing:
+            return rule
+    return "fuzzy"
+
+
+def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, clusters: Clusters, lead_ids: pd.Index, n: int,
+                run_date: str, known: pd.DataFrame, keys: pd.DataFrame, linkage: LinkageConfig) -> Assignment:
+    root = pd.Series(clusters.root)
+    row_root = root.iloc[:n].to_numpy()
+    # The lead of each cluster: the existing lead in it, else a new one named after its first record.
+    anchor = {int(root.iloc[node]): lead_ids[node - n] for node in range(n, len(root))}
+    founder = pd.Series(src.to_numpy(), index=row_root).groupby(level=0).first().map(new_lead_id)
+    lead_id = pd.Series([anchor.get(int(r), founder.get(int(r))) for r in row_root], dtype=object)
+
+    links = clusters.links
+    linkage_columns = [c for c in links.columns if c not in ("left", "right", "keys", "score")]
+    rule_of = {}
+    merges = []
+    for _, link in links.sort_values("score", ascending=False, kind="stable").iterrows():
+        rule = _rule(link, linkage)
+        left, right = int(link["left"]), int(link["right"])
+        # The later node of the pair is the one merged in; a lead node is never merged in.
+        merged, other = (right, left) if right < n else (left, right)
+        if merged >= n:
+            continue
+        rule_of.setdefault(merged, rule)
+        if rule == "source_id":
+            continue
+        merges.append({
+            "node": merged, "other": other, "rule": rule, "score": float(link["score"]), "keys": link["keys"],
+            "evidence": json.dumps({c: float(link[c]) for c in linkage_columns if pd.notna(link[c])}, sort_keys=True),
+        })
+    is_founder = (~pd.Series(row_root).duplicated()).to_numpy() & ~np.isin(row_root, list(anchor))
+    rules = pd.Series([rule_of.get(i, "new") for i in range(n)], dtype=object)
+    rules[own_lead.notna().to_numpy()] = "source_id"
+    rules[is_founder & own_lead.isna().to_numpy()] = "new"
+    out = pd.DataFrame({"row_number": rows["row_number"].to_numpy(), "source_key": src.to_numpy(),
+                        "lead_id": lead_id.to_numpy(), "match_rule": rules.to_numpy()})
     out["disposition"] = np.where(out["match_rule"].isin(["source_id", "new"]), "written", "merged")
 
-    identities = out[out["own_lead"].isna()].drop_duplicates("source_key")
-    identities = pd.DataFrame({
-        "source_system": identities["source_key"].str.split(SEP).str[0],
-        "source_lead_id": identities["source_key"].str.split(SEP, n=1).str[1],
-        "lead_id": identities["lead_id"],
-        "run_date": run_date,
-        "match_rule": identities["match_rule"],
-    })
+    identities = out[own_lead.isna().to_numpy()].drop_duplicates("source_key")
+    systems, ids = split_source_key(identities["source_key"])
+    identities = pd.DataFrame({"source_system": systems, "source_lead_id": ids, "lead_id": identities["lead_id"],
+                               "run_date": run_date, "match_rule": identities["match_rule"]})
     new_keys = keys[keys["key_type"] != "source"].merge(out[["row_number", "lead_id"]], on="row_number")
     new_keys = new_keys[["key_type", "key_value", "lead_id"]].drop_duplicates()
     new_keys = new_keys.merge(known, on=["key_type", "key_value", "lead_id"], how="left", indicator=True)
     new_keys = new_keys[new_keys["_merge"] == "left_only"].drop(columns="_merge").assign(run_date=run_date)
-    return Assignment(
-        rows=out[["row_number", "source_key", "lead_id", "match_rule", "disposition"]].reset_index(drop=True),
-        identities=identities.reset_index(drop=True), match_keys=new_keys.reset_index(drop=True),
-    )
+    return Assignment(rows=out, identities=identities.reset_index(drop=True),
+                      match_keys=new_keys.reset_index(drop=True),
+                      merges=_merge_rows(merges, out, src, lead_ids, n, run_date))
+
+
+def _merge_rows(merges: list[dict], out: pd.DataFrame, src: pd.Series, lead_ids: pd.Index, n: int,
+                run_date: str) -> pd.DataFrame:
+    if not merges:
+        return pd.DataFrame(columns=MERGE_COLUMNS)
+    frame = pd.DataFrame(merges)
+    systems, ids = split_source_key(src)
+    other_is_row = (frame["other"] < n).to_numpy()
+    other_row = frame["other"].where(other_is_row, 0).astype(int)
+    other_lead = pd.Series(lead_ids.to_numpy(dtype=object)).reindex(frame["other"] - n).to_numpy()
+    return pd.DataFrame({
+        "run_date": run_date,
+        "lead_id": out["lead_id"].to_numpy()[frame["node"]],
+        "source_system": systems.to_numpy()[frame["node"]],
+        "source_lead_id": ids.to_numpy()[frame["node"]],
+        "matched_source_system": np.where(other_is_row, systems.to_numpy()[other_row], None),
+        "matched_source_lead_id": np.where(other_is_row, ids.to_numpy()[other_row], None),
+        "matched_lead_id": np.where(other_is_row, None, other_lead),
+        "rule": frame["rule"], "score": frame["score"], "keys": frame["keys"], "evidence": frame["evidence"],
+    }, columns=MERGE_COLUMNS)
 
 
 def attribute(frame: pd.DataFrame, known: pd.DataFrame, assigned: pd.DataFrame) -> pd.Series:
@@ -133,8 +314,11 @@ def attribute(frame: pd.DataFrame, known: pd.DataFrame, assigned: pd.DataFrame) 
     return keys.map(mapping).astype(object).where(keys.map(mapping).notna(), None)
 
 
-def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame:
-    """Survivorship: most recent non-empty value per attribute; the most restrictive consent wins."""
+def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.DataFrame,
+                   survivorship: Survivorship = Survivorship()) -> pd.DataFrame:
+    """One profile per lead from its existing profile and the day's rows: each attribute by its
+    survivorship rule (`provenance` records which source system each value came from); the
+    most restrictive consent wins, whatever the rules say."""
     incoming = rows.merge(assigned[["row_number", "lead_id"]], on="row_number")
     extra = [c for c in rows.columns if c not in LEAD_COLUMNS and c in _custom_columns(rows)]
     incoming = incoming.assign(
@@ -142,6 +326,8 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
         if extra else [{} for _ in range(len(incoming))]
     )
     incoming = incoming.rename(columns={"created_ts": "created_at_ts", "updated_ts": "updated_at_ts"})
+    sources = pd.DataFrame({f"_src_{c}": incoming["source_system"] for c in PROFILE_COLUMNS}, index=incoming.index)
+    incoming = pd.concat([incoming, sources], axis=1)
     history = None
     if len(existing):
         history = existing.rename(columns={
@@ -150,13 +336,34 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
         }).assign(custom=existing["custom_attributes"].map(json.loads))
         history = history[[c for c in history.columns if c in (*PROFILE_COLUMNS, "lead_id", "consent", "dnc",
                                                                "created_at_ts", "updated_at_ts", "custom")]]
+        provenance = existing.get("provenance", pd.Series("{}", index=existing.index)).fillna("{}").map(json.loads)
+        history = pd.concat([history, pd.DataFrame(
+            {f"_src_{c}": provenance.map(lambda p, c=c: p.get(c)) for c in PROFILE_COLUMNS}, index=history.index)],
+            axis=1)
     stacked = pd.concat([history, incoming], ignore_index=True) if history is not None else incoming
     stacked = stacked[stacked["lead_id"].isin(incoming["lead_id"])]
     # Existing profiles sort first: anything arriving today is more recent.
     stacked["_order"] = np.where(stacked.get("row_number").isna(), -1, stacked.get("row_number"))
     stacked = stacked.sort_values(["lead_id", "updated_at_ts", "_order"], kind="stable")
+    for column in PROFILE_COLUMNS:  # where a value survives, so does its source
+        stacked[f"_src_{column}"] = stacked[f"_src_{column}"].where(stacked[column].notna(), None)
     grouped = stacked.groupby("lead_id", sort=True)
-    golden = grouped[list(PROFILE_COLUMNS)].last()  # GroupBy.last skips missing values
+    source_columns = [f"_src_{c}" for c in PROFILE_COLUMNS]
+    golden = grouped[list(PROFILE_COLUMNS) + source_columns].last()  # GroupBy.last skips missing values
+    rank = {system: i for i, system in enumerate(survivorship.source_priority)}
+    for column in PROFILE_COLUMNS:
+        rule = survivorship.columns.get(column, survivorship.default)
+        if rule == "source_priority":
+            source = stacked[f"_src_{column}"]
+            ranked = stacked.assign(_rank=-source.map(rank).astype(float).fillna(len(rank)))
+            ranked = ranked.sort_values(["lead_id", "_rank", "updated_at_ts", "_order"], kind="stable")
+            best = ranked.groupby("lead_id", sort=True)[[column, f"_src_{column}"]].last()
+            golden[[column, f"_src_{column}"]] = best
+    golden["provenance"] = [
+        json.dumps({c: v for c, v in zip(PROFILE_COLUMNS, values) if isinstance(v, str)}, sort_keys=True)
+        for values in golden[source_columns].itertuples(index=False, name=None)
+    ]
+    golden = golden.drop(columns=source_columns)
     # The most restrictive explicit answer wins: any "no" to email, any do-not-contact.
     golden["email_consent"] = grouped["consent"].agg(lambda v: bool(v.notna().any() and v.dropna().astype(bool).all()))
     golden["do_not_contact"] = grouped["dnc"].agg(lambda v: bool(v.dropna().astype(bool).any()))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
+
+from tasks.matching import LinkageConfig, link_records
 
 from tasks.warehouse import query_warehouse
 
@@ -15,6 +18,55 @@ def _flag(values: pd.Series) -> pd.Series:
 
 def _pairs(sizes: pd.Series) -> int:
     return int((sizes * (sizes - 1) // 2).sum())
+
+
+def pairwise_quality(entity: pd.Series, cluster: pd.Series, side: pd.Series | None = None) -> dict[str, float]:
+    """Precision, recall and F1 of the pairs a clustering puts together against the true entities;
+    with `side`, only pairs across two sides count (linking two files)."""
+    frame = pd.DataFrame({"entity": entity.to_numpy(), "cluster": cluster.to_numpy()})
+
+    def count(by: list[str]) -> int:
+        if side is None:
+            return _pairs(frame.groupby(by).size())
+        sizes = frame.assign(side=side.to_numpy()).groupby([*by, "side"]).size().unstack(fill_value=0)
+        return int((sizes.iloc[:, 0] * sizes.iloc[:, 1]).sum()) if sizes.shape[1] == 2 else 0
+
+    correct, found, true = count(["entity", "cluster"]), count(["cluster"]), count(["entity"])
+    precision = correct / found if found else 1.0
+    recall = correct / true if true else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "true_pairs": true, "found_pairs": found, "correct_pairs": correct}
+
+
+FEBRL_SETS = {"dataset1": ("dataset1.csv",), "dataset2": ("dataset2.csv",), "dataset3": ("dataset3.csv",),
+              "dataset4": ("dataset4a.csv", "dataset4b.csv")}
+
+
+def febrl_quality(folder: Path, config: LinkageConfig) -> dict[str, dict[str, float]]:
+    """Pairwise quality of `matching.link_records` on each FEBRL file found in `folder`
+    (dataset4: links across its two files). Records `rec-N-org` and `rec-N-dup-K` are one person."""
+    results = {}
+    for name, files in FEBRL_SETS.items():
+        if not all((folder / f).is_file() for f in files):
+            continue
+        frames = []
+        for side, file in enumerate(files):
+            frame = pd.read_csv(folder / file, dtype=str, skipinitialspace=True, keep_default_na=False)
+            frame.columns = [c.strip() for c in frame.columns]
+            frames.append(frame.assign(_side=side))
+        records = pd.concat(frames, ignore_index=True)
+        for column in records.columns.drop(["rec_id", "_side"]):
+            records[column] = records[column].str.strip().str.lower().replace("", None)
+        sides = records["_side"].to_numpy()
+        keep = (lambda pairs: pd.Series(sides[pairs["left"]] != sides[pairs["right"]])) if len(files) == 2 else None
+        started = time.perf_counter()
+        clusters = link_records(records, config, keep)
+        seconds = time.perf_counter() - started
+        entity = records["rec_id"].str.extract(r"rec-(\d+)-")[0]
+        quality = pairwise_quality(entity, pd.Series(clusters.root), records["_side"] if len(files) == 2 else None)
+        results[name] = {"records": len(records), **quality, "seconds": round(seconds, 2)}
+    return results
 
 
 def duplicate_quality(truth: pd.DataFrame, identities: pd.DataFrame) -> dict[str, float]:

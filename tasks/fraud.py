@@ -548,7 +548,7 @@ _LOCAL_SEPARATORS = re.compile(r"[._-]")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 
 
-def _local_key(local: str) -> str:
+def local_key(local: str) -> str:
     """A local part without its +tag, separators and trailing digits: "No_Reply+x2" -> "noreply"."""
     base = local.split("+", 1)[0].lower()
     return _TRAILING_DIGITS.sub("", _LOCAL_SEPARATORS.sub("", base))
@@ -646,7 +646,7 @@ class _LeadFields:
     email_lower: pd.Series
     email_key: pd.Series
     local: pd.Series
-    local_key: pd.Series  # see _local_key
+    local_key: pd.Series  # see local_key
     domain: pd.Series
     first_name: pd.Series
     last_name: pd.Series
@@ -684,7 +684,7 @@ class _LeadFields:
             email_lower=email_lower,
             email_key=email_key,
             local=local.astype(object),
-            local_key=_map_distinct(local, _local_key),
+            local_key=_map_distinct(local, local_key),
             domain=domain.astype(object),
             first_name=_text(leads, "first_name"),
             last_name=_text(leads, "last_name"),
@@ -756,7 +756,7 @@ def _disposable_domain(f: _LeadFields, rules: LeadRules) -> np.ndarray:
 def _test_entry(f: _LeadFields, rules: LeadRules) -> np.ndarray:
     rule = rules.test_entry
     is_mash = _keyboard_check(rule)
-    test_locals = frozenset(_local_key(part) for part in rule.local_parts)
+    test_locals = frozenset(local_key(part) for part in rule.local_parts)
     by_local = f.local_key.isin(test_locals).to_numpy() | _per_distinct(
         f.local, lambda local: _has_mash(local, is_mash)
     )
@@ -783,7 +783,7 @@ def _role_mailbox(f: _LeadFields, rules: LeadRules) -> np.ndarray:
     rule = rules.role_mailbox
     if rule.policy == "allow":
         return np.zeros(len(f.local), dtype=bool)
-    roles = frozenset(_local_key(part) for part in rule.local_parts)
+    roles = frozenset(local_key(part) for part in rule.local_parts)
     return f.local_key.isin(roles).to_numpy()
 
 

@@ -1,7 +1,7 @@
 """Synthetic extracts: a deterministic generator of realistic daily B2B marketing data.
 
-`generate_extracts(out, start, days, leads_per_day, seed, fmt)` writes, for each day D in
-start .. start + days - 1:
+`generate_extracts(out, start, days, leads_per_day, seed, fmt, hard=False)` writes, for each day D
+in start .. start + days - 1:
 
     out/<D>/leads.csv        LEAD_COLUMNS, then the custom attributes product_interest, crm_score
     out/<D>/activities.csv   ACTIVITY_COLUMNS (activities that happened on D)
@@ -50,7 +50,29 @@ after it arrived: sales_accepted or sales_rejected (with a reason), then opportu
 or lost (with a reason), each likelier with higher propensity.
 
 Phone numbers are valid for their country; their last six digits are unique per person up to
-a million rows, so distinct people never share a number.
+a million rows, so distinct people never share a number (shared_switchboard below aside).
+
+hard=True writes a benchmark for fuzzy identity resolution instead of the duplicates above:
+- duplicates (25%) that share no exact key (email match key, phone) with any earlier row of
+  their person, so only name, company, email domain and city can find them. dup_kind:
+  hard_name_typo (one keyboard slip in the first or last name), hard_nickname (Robert -> Bob),
+  hard_transposed (first and last name swapped), hard_missing_fields (no email, no phone: these
+  and the rows below left with neither are quarantined by validation's contact rule),
+  hard_email_typo (the work address with one slip in its local part, same name and company),
+  hard_company_variant (same name, company written differently: legal suffix dropped, added or
+  spelt otherwise, "ACME" case, spacing; the only kind that may keep the phone, in another
+  format). The name kinds and hard_company_variant give a personal free-mail address (80%) or
+  none, never the work one; 30% of the other kinds also write the company differently. City
+  and country stay the person's.
+- planted look-alikes (about 5% of rows): distinct people an over-eager matcher would merge,
+  in hard_case: shared_switchboard (2-4 colleagues giving the company's one number, in any
+  format, each with their own work address), role_mailbox (2-3 colleagues submitting with one
+  info@ / sales@ / marketing@ / contact@ address and no phone; the fraud role_mailbox rule
+  rejects these unless its policy is allow), namesake_colleague (same company and last name,
+  unrelated first names) and common_name (same full name, other company, city and address).
+  Members are people with a single row; every row of a group carries the group's hard_case.
+- no instant (1-2 s) autofill: the warehouse does not know a hard duplicate's address, so
+  form_too_fast would reject it.
 """
 
 from __future__ import annotations
@@ -110,6 +132,35 @@ JUNK_KINDS = {
 MALFORMED_KINDS = {
     "bad_created_at": 0.30, "no_contact": 0.25, "bad_employee_count": 0.25,
     "missing_source_lead_id": 0.20,
+}
+
+# --- hard mode: duplicates without a shared key, and look-alike distinct people ---------------
+
+HARD_DUPLICATE_SHARE = 0.25
+HARD_NEGATIVE_SHARE = 0.05
+HARD_DUP_KINDS = {
+    "hard_name_typo": 0.20, "hard_nickname": 0.15, "hard_transposed": 0.12,
+    "hard_missing_fields": 0.13, "hard_email_typo": 0.18, "hard_company_variant": 0.22,
+}
+# Share of the planted look-alike rows, and the rows per group (smallest, largest).
+HARD_NEGATIVE_KINDS = {"shared_switchboard": 0.30, "role_mailbox": 0.25,
+                       "namesake_colleague": 0.25, "common_name": 0.20}
+HARD_NEGATIVE_GROUP_SIZES = {"shared_switchboard": (2, 4), "role_mailbox": (2, 3),
+                             "namesake_colleague": (2, 2), "common_name": (2, 2)}
+HARD_PERSONAL_EMAIL_KINDS = frozenset({"hard_name_typo", "hard_nickname", "hard_transposed",
+                                       "hard_company_variant"})
+HARD_PERSONAL_EMAIL_SHARE = 0.8  # of those kinds: a personal free-mail address rather than none
+HARD_PHONE_KEPT_SHARE = 0.5  # of hard_company_variant rows of people who gave a phone
+HARD_COMPANY_VARIANT_SHARE = 0.3  # of the other hard kinds: the company written differently too
+ROLE_LOCAL_PARTS = ("info", "sales", "marketing", "contact")
+# Other ways people write a legal suffix.
+LEGAL_SUFFIX_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "Inc": ("Inc.", "Incorporated"), "LLC": ("L.L.C.",), "Corp": ("Corp.", "Corporation"),
+    "Ltd": ("Ltd.", "Limited"), "PLC": ("plc",), "GmbH": ("Gmbh",), "AG": ("A.G.",),
+    "S.A.": ("SA",), "SAS": ("S.A.S.",), "Pty Ltd": ("Pty. Ltd.", "Pty Limited"),
+    "Pvt Ltd": ("Pvt. Ltd.", "Private Limited"), "Ltda": ("Ltda.",), "K.K.": ("KK",),
+    "Co., Ltd.": ("Co. Ltd.", "Company Limited"), "B.V.": ("BV",), "N.V.": ("NV",),
+    "S.L.": ("SL",), "AB": ("Aktiebolag",),
 }
 
 # --- reference data: places, people, companies -----------------------------------------------
@@ -623,24 +674,29 @@ LOSS_REASONS = ("price", "competitor", "no_decision", "timing")
 
 
 def generate_extracts(
-    out: Path, start: date, days: int, leads_per_day: int, seed: int, fmt: str = "csv"
+    out: Path, start: date, days: int, leads_per_day: int, seed: int, fmt: str = "csv", *,
+    hard: bool = False,
 ) -> dict[str, int]:
     """Write `days` daily extract folders under `out` from `start`, plus the ground truth.
 
-    The same arguments always produce byte-identical files. Returns counts: leads,
-    duplicates, junk, malformed (lead rows), activities, malformed_activities, outcomes.
+    The same arguments always produce byte-identical files. hard=True plants duplicates that
+    share no exact key and look-alike distinct people (see the module docstring). Returns
+    counts: leads, duplicates, junk, malformed (lead rows), activities, malformed_activities,
+    outcomes.
     """
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}, not {fmt!r}")
     if days < 1 or leads_per_day < 1:
         raise ValueError("days and leads_per_day must be at least 1")
     # One generator per part, so changing how one part draws leaves the others' data alone.
-    plan_rng, people_rng, rows_rng, activity_rng, outcome_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
+    # Hard mode draws from a sixth generator of its own: the first five are the same either way.
+    plan_rng, people_rng, rows_rng, activity_rng, outcome_rng, hard_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
     )
-    plan = _plan_rows(plan_rng, days, leads_per_day)
+    plan = _plan_rows(plan_rng, days, leads_per_day,
+                      HARD_DUPLICATE_SHARE if hard else DUPLICATE_SHARE)
     people = _make_people(people_rng, len(plan))
-    leads = _lead_rows(rows_rng, start, plan, people)
+    leads = _lead_rows(rows_rng, start, plan, people, hard_rng if hard else None)
     activities = _make_activities(activity_rng, start, leads, days)
     outcomes, converted = _make_outcomes(outcome_rng, start, leads, days)
     truth = _ground_truth(start, leads, converted)
@@ -766,14 +822,15 @@ def _write_table(frame: pd.DataFrame, stem: Path, fmt: str) -> None:
 # --- the day plan: which row is what, and when -------------------------------------------------
 
 
-def _plan_rows(rng: np.random.Generator, days: int, leads_per_day: int) -> pd.DataFrame:
+def _plan_rows(rng: np.random.Generator, days: int, leads_per_day: int,
+               duplicate_share: float = DUPLICATE_SHARE) -> pd.DataFrame:
     """One row per lead row to write, in file order: day, second, role, kind, burst."""
     frames = []
     burst_count = 0
     for day in range(days):
         bursts = _burst_sizes(rng, leads_per_day)
         n_burst = sum(bursts)
-        n_dup = round(leads_per_day * DUPLICATE_SHARE)
+        n_dup = round(leads_per_day * duplicate_share)
         n_junk = round(leads_per_day * JUNK_SHARE) - n_burst
         n_malformed = round(leads_per_day * MALFORMED_SHARE)
         n_new = leads_per_day - n_burst - n_dup - n_junk - n_malformed  # shares leave room
@@ -987,16 +1044,156 @@ def _format_phones(country: np.ndarray, nsn: np.ndarray, style: np.ndarray) -> n
     return formatted
 
 
+# Each last name's culture, for a namesake's first name (the first culture listing it).
+_LAST_NAME_CULTURE = {last: culture for culture, (_, lasts) in reversed(NAMES.items())
+                      for last in lasts}
+_COMPANY_COLUMNS = ("company", "domain", "industry", "employee_count", "annual_revenue")
+_OFFICE_COLUMNS = ("country", "region", "city")
+
+
+def _plant_lookalikes(rng: np.random.Generator, people: pd.DataFrame, role: np.ndarray,
+                      person: np.ndarray) -> np.ndarray:
+    """Turn groups of people with a single row into distinct people who look alike (hard mode),
+    changing their rows of `people` in place; returns each row's hard_case ("" elsewhere).
+
+    shared_switchboard: colleagues in one office giving its one number; role_mailbox: colleagues
+    in one office giving one role address; namesake_colleague: the same last name at one company;
+    common_name: the same full name at another company in another city.
+    """
+    n = len(people)
+    repeated = np.zeros(n, dtype=bool)
+    repeated[person[role == "duplicate"]] = True
+    eligible = np.flatnonzero((role == "new") & ~repeated & ~people["short_name"].to_numpy())
+    pool = [int(i) for i in rng.permutation(eligible)]
+    col = {c: people[c].to_numpy().copy() for c in (
+        *_COMPANY_COLUMNS, *_OFFICE_COLUMNS, "first_name", "last_name", "email", "has_phone",
+        "phone_nsn", "phone_style")}
+    hard = np.full(n, "", dtype=object)
+    readdress: list[tuple[int, bool]] = []  # (row, free mail): rows that need an own address
+
+    def fits(kind: str, anchor: int, other: int) -> bool:
+        if kind == "common_name":
+            return all(col[c][other] != col[c][anchor] for c in ("company", "domain", "city"))
+        return (col["first_name"][other], col["last_name"][other]) != (
+            col["first_name"][anchor], col["last_name"][anchor])
+
+    def take(kind: str, size: int) -> list[int]:
+        """An anchor and size - 1 others that fit it, out of the pool; [] when it runs dry."""
+        if not pool:
+            return []
+        group = [pool.pop()]
+        for j in range(len(pool) - 1, -1, -1):
+            if len(group) == size:
+                break
+            if fits(kind, group[0], pool[j]):
+                group.append(pool.pop(j))
+        return group if len(group) == size else []
+
+    weight = sum(HARD_NEGATIVE_KINDS.values())
+    wanted = {k: round(HARD_NEGATIVE_SHARE * n * w / weight)
+              for k, w in HARD_NEGATIVE_KINDS.items()}
+    planted = dict.fromkeys(wanted, 0)
+    exhausted = False
+    # In turns, so a small run gets every kind.
+    while not exhausted and any(planted[k] < wanted[k] for k in wanted):
+        for kind in [k for k in wanted if planted[k] < wanted[k]]:
+            low, high = HARD_NEGATIVE_GROUP_SIZES[kind]
+            group = take(kind, int(rng.integers(low, high + 1)))
+            if not group:
+                exhausted = True  # nobody left who fits
+                break
+            anchor, others = group[0], group[1:]
+            if kind in ("shared_switchboard", "role_mailbox", "namesake_colleague"):
+                for c in _COMPANY_COLUMNS:
+                    col[c][others] = col[c][anchor]
+            if kind in ("shared_switchboard", "role_mailbox"):  # one office
+                for c in _OFFICE_COLUMNS:
+                    col[c][others] = col[c][anchor]
+            if kind == "shared_switchboard":
+                col["has_phone"][group] = True
+                col["phone_nsn"][group] = col["phone_nsn"][anchor]
+                col["phone_style"][group] = rng.choice(len(PHONE_STYLES), len(group),
+                                                       p=PHONE_STYLES)
+                readdress += [(i, False) for i in group]
+            elif kind == "role_mailbox":
+                role_local = _pick(rng, ROLE_LOCAL_PARTS, 1)[0]
+                col["email"][group] = f"{role_local}@{col['domain'][anchor]}"
+                col["has_phone"][group] = False
+            elif kind == "namesake_colleague":
+                col["last_name"][others] = col["last_name"][anchor]
+                col["first_name"][others] = [_unrelated_first_name(
+                    rng, col["first_name"][anchor], col["last_name"][anchor]) for _ in others]
+                readdress += [(i, False) for i in others]
+            else:  # common_name
+                col["first_name"][others] = col["first_name"][anchor]
+                col["last_name"][others] = col["last_name"][anchor]
+                readdress += [(i, col["email"][i].rpartition("@")[2] in FREE_MAIL_DOMAINS)
+                              for i in others]
+            hard[group] = kind
+            planted[kind] += len(group)
+
+    rows = np.array([r for r, _ in readdress], dtype=np.int64)
+    free = np.array([f for _, f in readdress], dtype=bool)
+    fresh = _emails(rng, col["first_name"][rows], col["last_name"][rows], col["domain"][rows], free)
+    kept = np.ones(n, dtype=bool)
+    kept[rows] = False
+    taken = {_mail_key(e) for e in col["email"][kept]}
+    col["email"][rows] = [_unused_address(e, r, taken) for e, r in zip(fresh, rows)]
+    for c, values in col.items():
+        people[c] = values
+    return hard
+
+
+def _unrelated_first_name(rng: np.random.Generator, first: str, last: str) -> str:
+    """A first name of the last name's culture that is neither `first`, a form of it, nor a
+    near spelling of it."""
+    def related(other: str) -> bool:
+        a, b = _ascii_letters(first), _ascii_letters(other)
+        forms = {first, *NICKNAMES.get(first, ())}
+        return (a[:3] == b[:3] or other in forms or first in NICKNAMES.get(other, ())
+                or bool(forms & set(NICKNAMES.get(other, ()))))
+
+    options = [f for f in NAMES[_LAST_NAME_CULTURE.get(last, "en")][0] if not related(f)]
+    return options[int(rng.integers(0, len(options)))]
+
+
+def _mail_key(email: str) -> str:
+    """An address as exact matching compares it: trimmed, lower case, Gmail dots and +tags
+    dropped, googlemail.com folded into gmail.com."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    if domain in ("gmail.com", "googlemail.com"):
+        return local.split("+", 1)[0].replace(".", "") + "@gmail.com"
+    return f"{local}@{domain}"
+
+
+def _unused_address(email: str, row: int, taken: set[str]) -> str:
+    """`email`, numbered with the row (then a counter) if its match key is taken; the address
+    returned is added to `taken`."""
+    local, _, domain = email.rpartition("@")
+    candidate, k = email, 0
+    while _mail_key(candidate) in taken:
+        k += 1
+        candidate = f"{local}.{row}@{domain}" if k == 1 else f"{local}.{row}{k}@{domain}"
+    taken.add(_mail_key(candidate))
+    return candidate
+
+
 # --- lead rows ------------------------------------------------------------------------------
 
 
 def _lead_rows(rng: np.random.Generator, start: date, plan: pd.DataFrame,
-               people: pd.DataFrame) -> pd.DataFrame:
-    """All lead rows in file order: contract columns, custom attributes and hidden truth."""
+               people: pd.DataFrame, hard_rng: np.random.Generator | None = None) -> pd.DataFrame:
+    """All lead rows in file order: contract columns, custom attributes and hidden truth.
+    With `hard_rng`, hard duplicates and look-alike people instead of the usual duplicates."""
+    hard = hard_rng is not None
     role = plan["role"].to_numpy().copy()
-    source, dup_kind = _duplicate_sources(rng, plan, people)
+    source, dup_kind = _duplicate_sources(rng, plan, people, hard)
     role[(role == "duplicate") & (source < 0)] = "new"  # nobody earlier to repeat
     person = np.where(role == "duplicate", source, np.arange(len(plan)))
+    lookalike = np.full(len(plan), "", dtype=object)
+    if hard_rng is not None:
+        people = people.copy()
+        lookalike = _plant_lookalikes(hard_rng, people, role, person)
 
     leads = people.iloc[person].reset_index(drop=True)
     leads["person"] = person
@@ -1006,12 +1203,16 @@ def _lead_rows(rng: np.random.Generator, start: date, plan: pd.DataFrame,
     leads["dup_kind"] = np.where(role == "duplicate", dup_kind, "")
     leads["junk_kind"] = np.where(role == "junk", plan["kind"], "")
     leads["malformed_kind"] = np.where(role == "malformed", plan["kind"], "")
-    leads["hard_case"] = ""
+    leads["hard_case"] = lookalike  # a person's only row: row and person are one
     _add_submission(rng, start, leads, source)
-    _vary_duplicates(rng, leads)
+    if hard_rng is not None:
+        _vary_hard_duplicates(hard_rng, leads)
+    else:
+        _vary_duplicates(rng, leads)
     _plant_junk(rng, leads, plan["burst"].to_numpy())
     _plant_malformations(rng, leads)
-    _mark_hard_cases(rng, leads)
+    # The warehouse knows no address of a hard duplicate: it would not excuse a 1-2 s form.
+    _mark_hard_cases(rng, leads, 0.0 if hard else INSTANT_AUTOFILL_SHARE)
 
     leads["phone"] = np.where(leads["has_phone"], _format_phones(
         leads["country"].to_numpy(), leads["phone_nsn"].to_numpy(),
@@ -1020,27 +1221,39 @@ def _lead_rows(rng: np.random.Generator, start: date, plan: pd.DataFrame,
     return leads
 
 
-def _duplicate_sources(rng: np.random.Generator, plan: pd.DataFrame,
-                       people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _duplicate_sources(rng: np.random.Generator, plan: pd.DataFrame, people: pd.DataFrame,
+                       hard: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """For each duplicate row: the earlier new row whose person it repeats (-1 if none), and how
-    it differs. Kinds that need a gmail, a phone or a nickname draw only from such people."""
+    it differs. Kinds that need a gmail, a phone, a nickname or a work address draw only from
+    such people."""
     n = len(plan)
     is_dup = (plan["role"] == "duplicate").to_numpy()
     new = (plan["role"] == "new").to_numpy()
-    kind = np.where(is_dup, _choice(rng, DUP_KINDS, n), "")
-    gmail = new & people["email"].str.endswith("@gmail.com").to_numpy()
-    pools = {
-        "gmail_dots_plus": gmail, "googlemail": gmail,
-        "phone_format": new & people["has_phone"].to_numpy(),
-        "nickname": new & people["first_name"].isin(list(NICKNAMES)).to_numpy(),
-        "name_typo": new, "email_case_whitespace": new, "exact_email": new,
-    }
+    kind = np.where(is_dup, _choice(rng, HARD_DUP_KINDS if hard else DUP_KINDS, n), "")
+    nickname = new & people["first_name"].isin(list(NICKNAMES)).to_numpy()
+    if hard:
+        email = people["email"]
+        work = ~email.str.rpartition("@")[2].isin(list(FREE_MAIL_DOMAINS)).to_numpy()
+        typeable = email.str.match(r"[^@]*[a-z]{3}").to_numpy()  # a word to slip in
+        pools = {
+            "hard_nickname": nickname, "hard_email_typo": new & work & typeable,
+            "hard_transposed": new & (people["first_name"] != people["last_name"]).to_numpy(),
+            "hard_name_typo": new, "hard_company_variant": new, "hard_missing_fields": new,
+        }
+    else:
+        gmail = new & people["email"].str.endswith("@gmail.com").to_numpy()
+        pools = {
+            "gmail_dots_plus": gmail, "googlemail": gmail,
+            "phone_format": new & people["has_phone"].to_numpy(), "nickname": nickname,
+            "name_typo": new, "email_case_whitespace": new, "exact_email": new,
+        }
+    leftover = list(pools)[-1]
     day = plan["day"].to_numpy()
     day_start = np.searchsorted(day, day, "left")
     same_day = rng.random(n) < SAME_DAY_DUPLICATE_SHARE
     draw = rng.random(n)
     source = np.full(n, -1)
-    for name, eligible in pools.items():  # exact_email last: it takes the others' leftovers
+    for name, eligible in pools.items():  # the last kind takes the others' leftovers
         rows = np.flatnonzero(is_dup & (kind == name) & (source < 0))
         pool = np.flatnonzero(eligible)
         before = np.searchsorted(pool, rows)  # eligible people who arrived earlier
@@ -1051,7 +1264,7 @@ def _duplicate_sources(rng: np.random.Generator, plan: pd.DataFrame,
         found = high > low
         source[rows[found]] = pool[low[found] + (draw[rows[found]] * (high - low)[found])
                                    .astype(np.int64)]
-        kind[rows[~found]] = "exact_email"
+        kind[rows[~found]] = leftover
     return source, kind
 
 
@@ -1204,6 +1417,122 @@ def _typo(name: str, draw: float, where: float) -> str:
     return name[:i] + (replacement.upper() if name[i].isupper() else replacement) + name[i + 1:]
 
 
+def _vary_hard_duplicates(rng: np.random.Generator, leads: pd.DataFrame) -> None:
+    """Make each hard duplicate row differ from its person's first row as its dup_kind says. A
+    row's address (by match key) is no other row's; it gives no phone, hard_company_variant
+    aside."""
+    kind = leads["dup_kind"].to_numpy()
+    dup = leads["role"].to_numpy() == "duplicate"
+    n = len(leads)
+    draws = rng.random((n, 6))
+    work_email = leads["email"].to_numpy()
+    email = np.where(dup, "", work_email).astype(object)
+    taken = {_mail_key(e) for e in work_email if e}
+
+    rows = np.flatnonzero(kind == "hard_email_typo")
+    email[rows] = [_email_typo(rng, work_email[i], i, taken) for i in rows]
+    # A personal address, named after the person however the form was filled in.
+    rows = np.flatnonzero(dup & np.isin(kind, list(HARD_PERSONAL_EMAIL_KINDS))
+                          & (draws[:, 0] < HARD_PERSONAL_EMAIL_SHARE))
+    personal = _emails(rng, leads["first_name"].to_numpy()[rows],
+                       leads["last_name"].to_numpy()[rows], np.full(len(rows), "", dtype=object),
+                       np.ones(len(rows), dtype=bool))
+    email[rows] = [_unused_address(e, i, taken) for e, i in zip(personal, rows)]
+
+    has_phone = leads["has_phone"].to_numpy().copy()
+    style = leads["phone_style"].to_numpy().copy()
+    kept = (dup & (kind == "hard_company_variant") & has_phone
+            & (draws[:, 1] < HARD_PHONE_KEPT_SHARE))
+    has_phone[dup & ~kept] = False
+    rows = np.flatnonzero(kept)
+    style[rows] = (style[rows] + rng.integers(1, len(PHONE_STYLES), len(rows))) % len(PHONE_STYLES)
+
+    first = leads["first_name"].to_numpy().copy()
+    last = leads["last_name"].to_numpy().copy()
+    for i in np.flatnonzero(kind == "hard_name_typo"):
+        if len(first[i]) >= 4 and (draws[i, 2] < 0.4 or len(last[i]) < 4):
+            first[i] = _typo(first[i], draws[i, 3], draws[i, 4])
+        else:
+            last[i] = _typo(last[i], draws[i, 3], draws[i, 4])
+    rows = np.flatnonzero(kind == "hard_nickname")
+    first[rows] = [NICKNAMES[first[i]][int(draws[i, 3] * len(NICKNAMES[first[i]]))]
+                   for i in rows]
+    rows = np.flatnonzero(kind == "hard_transposed")
+    first[rows], last[rows] = last[rows], first[rows].copy()
+
+    company = leads["company"].to_numpy().copy()
+    country = leads["country"].to_numpy()
+    rows = np.flatnonzero(dup & ((kind == "hard_company_variant")
+                                 | (draws[:, 5] < HARD_COMPANY_VARIANT_SHARE)))
+    picks = rng.random((len(rows), 3))
+    company[rows] = [_company_variant(company[i], country[i], p, kind[i] == "hard_company_variant")
+                     for i, p in zip(rows, picks)]
+    leads["email"], leads["first_name"], leads["last_name"] = email, first, last
+    leads["company"], leads["has_phone"], leads["phone_style"] = company, has_phone, style
+
+
+def _email_typo(rng: np.random.Generator, email: str, row: int, taken: set[str]) -> str:
+    """The address with one slip in a word of its local part (jon.smith@ -> jon.smiht@), not
+    an address anyone has; added to `taken`."""
+    local, _, domain = email.rpartition("@")
+    words = [m.span() for m in re.finditer(r"[a-z]{3,}", local)]
+    for _ in range(20):
+        a, b = words[int(rng.integers(0, len(words)))]
+        draw, where = rng.random(2)
+        typed = f"{local[:a]}{_typo(local[a:b], draw, where)}{local[b:]}@{domain}"
+        if _mail_key(typed) not in taken:
+            break
+    return _unused_address(typed, row, taken)
+
+
+# Longest first: "Pty Ltd" and "Pvt Ltd" before "Ltd".
+_LEGAL_SUFFIXES = sorted({s for c in COUNTRIES.values() for s in c.legal_suffixes}, key=len,
+                         reverse=True)
+_COMPANY_REWRITES = ("spacing", "suffix", "case")  # the order they combine in
+
+
+def _company_variant(company: str, country: str, draws: np.ndarray, full: bool) -> str:
+    """The company as someone else writes it: legal suffix dropped, added or spelt otherwise,
+    or in capitals; with `full`, also its name's spacing, and a third of the time two of these.
+    Always differs from `company`."""
+    ways = _COMPANY_REWRITES if full else _COMPANY_REWRITES[1:]
+    chosen = {ways[int(draws[0] * len(ways))]}
+    if full and draws[2] < 0.35:
+        chosen.add(ways[int(draws[2] / 0.35 * len(ways))])
+    written = company
+    for way in _COMPANY_REWRITES:
+        if way in chosen:
+            written = _rewrite_company(written, way, country, draws[1])
+    return written if written != company else company.upper()
+
+
+def _rewrite_company(company: str, way: str, country: str, draw: float) -> str:
+    """One way of writing a company differently (see _company_variant)."""
+    if way == "case":
+        return company.upper() if draw < 0.75 else company.lower()
+    if way == "spacing":  # "North Wind Systems" <-> "Northwind Systems"
+        for part in NAME_FIRST_PARTS:
+            rest = company[len(part):]
+            if not company.startswith(part):
+                continue
+            if rest[:1] == " " and any(rest[1:].startswith(w.capitalize())
+                                       for w in NAME_SECOND_PARTS):
+                return part + rest[1].lower() + rest[2:]
+            if any(rest.startswith(w) for w in NAME_SECOND_PARTS):
+                return f"{part} {rest[0].upper()}{rest[1:]}"
+        way = "suffix"
+    suffix = next((s for s in _LEGAL_SUFFIXES if company.endswith(f" {s}")), "")
+    if not suffix:
+        options = COUNTRIES[country].legal_suffixes
+        return f"{company} {options[int(draw * len(options))]}"
+    stem = company[:-len(suffix) - 1]
+    if draw < 0.5:
+        return stem
+    options = [f"{stem} {s}" for s in LEGAL_SUFFIX_SPELLINGS.get(suffix, ())] + [
+        f"{stem}, {suffix}"]
+    return options[int((draw - 0.5) * 2 * len(options))]
+
+
 def _plant_junk(rng: np.random.Generator, leads: pd.DataFrame, burst: np.ndarray) -> None:
     """Give each junk row the one trait its junk_kind names; everything else looks ordinary."""
     kind = leads["junk_kind"].to_numpy()
@@ -1281,13 +1610,16 @@ def _plant_malformations(rng: np.random.Generator, leads: pd.DataFrame) -> None:
     # missing_source_lead_id is left out when ids are assigned.
 
 
-def _mark_hard_cases(rng: np.random.Generator, leads: pd.DataFrame) -> None:
-    """Flag legitimate rows that look suspicious: short names, gmail, fast returning visitors."""
+def _mark_hard_cases(rng: np.random.Generator, leads: pd.DataFrame,
+                     instant_share: float = INSTANT_AUTOFILL_SHARE) -> None:
+    """Flag legitimate rows that look suspicious: short names, gmail, fast returning visitors.
+    Rows already carrying a hard_case (planted look-alikes) keep it."""
     role = leads["role"].to_numpy()
+    hard = leads["hard_case"].to_numpy().copy()
     first_row = role == "new"
-    hard = np.full(len(leads), "", dtype=object)
-    hard[first_row & leads["email"].str.endswith("@gmail.com").to_numpy()] = "gmail"
-    hard[first_row & leads["short_name"].to_numpy()] = "short_name"
+    unmarked = first_row & (hard == "")
+    hard[unmarked & leads["email"].str.endswith("@gmail.com").to_numpy()] = "gmail"
+    hard[unmarked & leads["short_name"].to_numpy()] = "short_name"
     # A returning visitor's browser autofills the form in a few seconds.
     returning = np.flatnonzero((role == "duplicate") & (leads["form_seconds"] != "").to_numpy())
     fast = returning[rng.random(len(returning)) < FAST_AUTOFILL_SHARE]
@@ -1297,7 +1629,7 @@ def _mark_hard_cases(rng: np.random.Generator, leads: pd.DataFrame) -> None:
     # bot, so only the warehouse (it knows the address) can tell the two apart.
     day = leads["day"].to_numpy()
     later_day = fast[day[leads["person"].to_numpy()[fast]] < day[fast]]
-    instant = later_day[rng.random(len(later_day)) < INSTANT_AUTOFILL_SHARE]
+    instant = later_day[rng.random(len(later_day)) < instant_share]
     leads.loc[instant, "form_seconds"] = rng.integers(1, 3, len(instant)).astype(str)
     # The browser's autofill also fills the hidden honeypot field, with the person's own details.
     web = np.flatnonzero(first_row & (hard == "") & (leads["form_seconds"] != "").to_numpy())

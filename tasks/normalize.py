@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Hashable
+from functools import lru_cache
 from typing import TypeVar
 
 import pandas as pd
 import phonenumbers
+from anyascii import anyascii
+from cleanco import basename
+from nicknames import NickNamer
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_NOT_LETTERS = re.compile(r"[^a-z ]+")
+_NOT_WORD = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+# Titles and generational suffixes that say nothing about who a person is.
+NAME_NOISE = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "jr", "sr", "ii", "iii", "iv"})
+MAX_NAME = 200  # longer name or company values are cut before normalising (hostile input)
 K = TypeVar("K", bound=Hashable)
 
 
@@ -49,6 +60,45 @@ def phone_e164(phone_and_country: tuple[str, str | None]) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def fold(text: str) -> str:
+    """Unicode folded to lowercase ASCII: "Zoë Łukasz" -> "zoe lukasz", "Straße" -> "strasse";
+    symbols, emoji and control characters dropped."""
+    text = unicodedata.normalize("NFKC", text[:MAX_NAME])
+    return anyascii("".join(c for c in text if unicodedata.category(c)[0] not in "SC")).lower()
+
+
+def name_key(name: str) -> str | None:
+    """A person's name as compared: folded, letters only, titles dropped, one space between words."""
+    words = _NOT_LETTERS.sub(" ", fold(name).replace("'", "")).split()
+    words = [w for w in words if w not in NAME_NOISE]
+    return " ".join(words) or None
+
+
+def company_key(company: str) -> str | None:
+    """A company name without its legal form, case, accents or punctuation: "ACME, Inc." -> "acme"."""
+    text = fold(company).replace("&", " and ")
+    text = basename(_SPACES.sub(" ", text).strip()) or text  # drops "gmbh", "inc", "ltd", "s.a." ...
+    words = _NOT_WORD.sub(" ", text).split()
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words) or None
+
+
+_NICKNAMES = NickNamer()
+
+
+@lru_cache(maxsize=65_536)
+def name_forms(first: str) -> frozenset[str]:
+    """A first name key and the names it is a nickname of or has as nicknames ("bob" ~ "robert")."""
+    return frozenset({first} | _NICKNAMES.canonicals_of(first) | _NICKNAMES.nicknames_of(first))
+
+
+def same_first_name(a: str, b: str) -> bool:
+    """One name is the other or a nickname of it (not merely sharing a nickname: "al" does not
+    make "alan" and "albert" one name)."""
+    return a == b or b in name_forms(a) or a in name_forms(b)
 
 
 def parse_bool(value: str, default: bool | None) -> bool | None:

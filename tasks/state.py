@@ -27,7 +27,7 @@ LEAD_TABLE_COLUMNS = (
     "lead_id", "email", "email_key", "first_name", "last_name", "phone", "phone_e164", "company",
     "job_title", "seniority", "department", "industry", "employee_count", "annual_revenue", "country",
     "region", "city", "lead_source", "campaign", "utm_source", "utm_medium", "utm_campaign",
-    "email_consent", "do_not_contact", "custom_attributes", "created_at", "updated_at", "fit_score",
+    "email_consent", "do_not_contact", "custom_attributes", "provenance", "created_at", "updated_at", "fit_score",
     "engagement_score", "total_score", "grade", "lifecycle_stage", "stage_changed_at", "first_mql_at",
     "last_mql_at", "model_version", "interests", "review_on", "first_run_date", "last_run_date",
 )
@@ -50,6 +50,7 @@ class DayResult:
     lead_history: pd.DataFrame
     lead_identities: pd.DataFrame
     lead_match_keys: pd.DataFrame
+    lead_merges: pd.DataFrame
     lead_scores: pd.DataFrame
     score_contributions: pd.DataFrame
     mql_events: pd.DataFrame
@@ -74,18 +75,35 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def lookup_known(conn: Connection, rows: pd.DataFrame, source_ids: pd.DataFrame, run_date: date) -> pd.DataFrame:
-    """Warehouse keys (key_type, key_value, lead_id) matching the day's lead rows and the source
-    records its activities and outcomes refer to, as known before `run_date`."""
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse knew, before the run date, about the day's records (see dedupe.assign_leads)."""
+
+    keys: pd.DataFrame        # key_type, key_value, lead_id: golden leads holding one of the day's keys
+    candidates: pd.DataFrame  # the golden profiles of those leads
+    splits: pd.DataFrame      # source_key, other_key, lead_id, other_lead_id: records kept apart
+
+
+def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFrame, run_date: date) -> Known:
+    """Warehouse keys matching the day's lead keys (`dedupe.row_keys`) and the source records its
+    activities and outcomes refer to, with the candidate leads' profiles and any splits."""
     params = {"run_date": run_date}
     identities = query_in(conn, "lookup_identities", source_ids["source_lead_id"], params)
     wanted = set(source_ids["source_system"].astype(str) + SEP + source_ids["source_lead_id"].astype(str))
     identities["key_value"] = identities["source_system"].astype(str) + SEP + identities["source_lead_id"].astype(str)
     parts = [identities[identities["key_value"].isin(wanted)].assign(key_type="source")]
-    for key_type, column in (("email", "email_key"), ("phone", "phone_e164")):
-        parts.append(query_in(conn, "lookup_match_keys", rows[column], {**params, "key_type": key_type}))
-    known = pd.concat([p[["key_type", "key_value", "lead_id"]] for p in parts], ignore_index=True)
-    return known.drop_duplicates(ignore_index=True)
+    for key_type, values in day_keys[day_keys["key_type"] != "source"].groupby("key_type")["key_value"]:
+        parts.append(query_in(conn, "lookup_match_keys", values, {**params, "key_type": key_type}))
+    keys = pd.concat([p[["key_type", "key_value", "lead_id"]] for p in parts], ignore_index=True)
+    keys = keys.drop_duplicates(ignore_index=True)
+    candidates = typed(query_in(conn, "lead_state", keys["lead_id"], params))
+    splits = query_in(conn, "lookup_splits", source_ids["source_lead_id"], params)
+    splits = pd.DataFrame({
+        "source_key": splits["source_system"].astype(str) + SEP + splits["source_lead_id"].astype(str),
+        "other_key": splits["other_source_system"].astype(str) + SEP + splits["other_source_lead_id"].astype(str),
+        "lead_id": splits["lead_id"], "other_lead_id": splits["other_lead_id"],
+    })
+    return Known(keys=keys, candidates=candidates, splits=splits)
 
 
 def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date) -> LeadState:
@@ -182,6 +200,7 @@ def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned
         lead_history=leads.assign(run_date=day),
         lead_identities=assigned.identities,
         lead_match_keys=assigned.match_keys,
+        lead_merges=assigned.merges,
         lead_scores=scored.scores.assign(run_date=day, model_version=model_version),
         score_contributions=scored.contributions.assign(run_date=day),
         mql_events=lifecycle.events.assign(run_date=day),

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS leads (
     email_consent       BOOLEAN NOT NULL,
     do_not_contact      BOOLEAN NOT NULL,
     custom_attributes   TEXT NOT NULL,      -- JSON of extra extract columns
+    provenance          TEXT NOT NULL,      -- JSON: the source system each profile value came from
     created_at          TIMESTAMP WITH TIME ZONE NOT NULL,
     updated_at          TIMESTAMP WITH TIME ZONE NOT NULL,
     fit_score           DOUBLE PRECISION NOT NULL,

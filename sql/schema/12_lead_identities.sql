@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS lead_identities (
     source_lead_id  TEXT NOT NULL,
     lead_id         TEXT NOT NULL,
     run_date        DATE NOT NULL,          -- the run date the identity was first seen
-    match_rule      TEXT NOT NULL,          -- new | source_id | email | phone
+    match_rule      TEXT NOT NULL,          -- new | source_id | email | phone | fuzzy (see lead_merges)
     PRIMARY KEY (source_lead_id, source_system)
 );
 CREATE INDEX IF NOT EXISTS lead_identities_lead ON lead_identities (lead_id);

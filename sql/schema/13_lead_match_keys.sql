@@ -1,7 +1,7 @@
 -- Normalised match keys of every golden lead, indexed so a day's records are matched
 -- against the whole lead base without scanning it.
 CREATE TABLE IF NOT EXISTS lead_match_keys (
-    key_type    TEXT NOT NULL,              -- email | phone
+    key_type    TEXT NOT NULL,              -- email | phone | name_company | name_domain | name_city (config/dedupe.yaml)
     key_value   TEXT NOT NULL,
     lead_id     TEXT NOT NULL,
     run_date    DATE NOT NULL,

@@ -5,11 +5,13 @@ import json
 import pandas as pd
 
 from tasks.contract import LEAD_COLUMNS
-from tasks.dedupe import SEP, assign_leads, attribute, golden_records, new_lead_id
+from flows.settings import CONFIG_DIR
+from tasks.dedupe import SEP, assign_leads, attribute, golden_records, load_dedupe_config, new_lead_id
 from tasks.extract import with_contract_columns
 from tasks.normalize import normalise_leads
 
 NO_KNOWN = pd.DataFrame(columns=["key_type", "key_value", "lead_id"])
+CONFIG = load_dedupe_config(CONFIG_DIR / "dedupe.yaml")
 
 
 def rows(*records: dict) -> pd.DataFrame:
@@ -28,14 +30,18 @@ def test_same_day_duplicates_share_one_new_lead():
         {"source_lead_id": "4", "phone": "(415) 555-2671", "country": "US"},
         {"source_lead_id": "5", "email": "someone@else.com"},
     )
-    result = assign_leads(day, NO_KNOWN, "2026-03-02")
+    result = assign_leads(day, NO_KNOWN, "2026-03-02", CONFIG)
     got = result.rows.set_index("row_number")
     assert got.loc[0, "lead_id"] == got.loc[1, "lead_id"] == new_lead_id("hubspot" + SEP + "1")
     assert got.loc[2, "lead_id"] == got.loc[3, "lead_id"] != got.loc[0, "lead_id"]
     assert got["lead_id"].nunique() == 3
     assert got["disposition"].tolist() == ["written", "merged", "written", "merged", "written"]
-    assert got["match_rule"].tolist() == ["new", "same_day", "new", "same_day", "new"]
-    assert len(result.identities) == 5 and set(result.identities["match_rule"]) == {"new", "same_day"}
+    assert got["match_rule"].tolist() == ["new", "email", "new", "phone", "new"]
+    assert len(result.identities) == 5 and set(result.identities["match_rule"]) == {"new", "email", "phone"}
+    # Each link is in the ledger with its evidence.
+    merges = result.merges.set_index("source_lead_id")
+    assert merges.loc["2", ["matched_source_lead_id", "rule", "keys"]].tolist() == ["1", "email", "email"]
+    assert json.loads(merges.loc["4", "evidence"])["phone"] == 10.0
     assert sorted(result.match_keys["key_type"]) == ["email", "email", "email", "phone"]
 
 
@@ -50,11 +56,11 @@ def test_matches_existing_leads_by_source_id_email_then_phone():
         {"source_lead_id": "11", "email": "ANN@acme.com", "phone": "+1 415 555 2671"},  # email beats phone
         {"source_lead_id": "12", "phone": "415-555-2671", "country": "US"},
     )
-    result = assign_leads(day, known, "2026-03-03")
+    result = assign_leads(day, known, "2026-03-03", CONFIG)
     got = result.rows.set_index("row_number")
     assert got.loc[0, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-source", "source_id", "written"]
     assert got.loc[1, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-email", "email", "merged"]
-    assert got.loc[2, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-email", "email", "merged"]
+    assert got.loc[2, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-email", "phone", "merged"]
     # The known record is not a new identity; the two others are.
     assert sorted(result.identities["source_lead_id"]) == ["11", "12"]
     # Keys the warehouse already has for that lead are not stored again.
@@ -64,8 +70,8 @@ def test_matches_existing_leads_by_source_id_email_then_phone():
 
 def test_lead_ids_are_stable_across_runs():
     day = rows({"source_lead_id": "1", "email": "a@b.com"}, {"source_lead_id": "2", "email": "c@d.com"})
-    first = assign_leads(day, NO_KNOWN, "2026-03-02").rows
-    again = assign_leads(day.iloc[::-1].reset_index(drop=True).assign(row_number=[0, 1]), NO_KNOWN, "2026-03-02").rows
+    first = assign_leads(day, NO_KNOWN, "2026-03-02", CONFIG).rows
+    again = assign_leads(day.iloc[::-1].reset_index(drop=True).assign(row_number=[0, 1]), NO_KNOWN, "2026-03-02", CONFIG).rows
     assert set(first["lead_id"]) == set(again["lead_id"])
 
 
@@ -86,7 +92,7 @@ def test_golden_record_survivorship_and_consent():
          "updated_at": "2026-03-02T09:00:00Z"},
     )
     known = pd.DataFrame({"key_type": ["email"], "key_value": ["ann@acme.com"], "lead_id": ["L1"]})
-    assigned = assign_leads(day, known, "2026-03-02").rows
+    assigned = assign_leads(day, known, "2026-03-02", CONFIG).rows
     golden = golden_records(day, assigned, existing).set_index("lead_id")
     assert list(golden.index) == ["L1"]
     g = golden.loc["L1"]
@@ -111,7 +117,7 @@ def test_unknown_consent_does_not_override_an_explicit_answer():
         {"source_lead_id": "2", "email": "a@b.com"},                       # says nothing
         {"source_lead_id": "3", "email": "new@b.com"},                     # says nothing, alone
     )
-    assigned = assign_leads(day, NO_KNOWN, "2026-03-02").rows
+    assigned = assign_leads(day, NO_KNOWN, "2026-03-02", CONFIG).rows
     golden = golden_records(day, assigned, pd.DataFrame(columns=["lead_id", "custom_attributes"]))
     consent = dict(zip(golden["email"], golden["email_consent"]))
     assert consent == {"a@b.com": True, "new@b.com": False}

@@ -17,10 +17,11 @@ from disposable_email_domains import blocklist as DISPOSABLE
 from tasks.contract import (
     ACTIVITY_COLUMNS, ACTIVITY_TYPES, LEAD_COLUMNS, OUTCOME_COLUMNS, OUTCOME_STATUSES,
 )
+from tasks.fraud import judge_leads, load_fraud_rules
 from tasks.generate import (
-    BOT_USER_AGENTS, CUSTOM_LEAD_COLUMNS, DUP_KINDS, GROUND_TRUTH_ACTIVITY_COLUMNS,
-    GROUND_TRUTH_COLUMNS, HIGH_INTENT_TYPES, JUNK_KINDS, MALFORMED_KINDS, NICKNAMES,
-    generate_extracts,
+    BOT_USER_AGENTS, CUSTOM_LEAD_COLUMNS, DUP_KINDS, FREE_MAIL_DOMAINS,
+    GROUND_TRUTH_ACTIVITY_COLUMNS, GROUND_TRUTH_COLUMNS, HARD_DUP_KINDS, HARD_NEGATIVE_KINDS,
+    HIGH_INTENT_TYPES, JUNK_KINDS, MALFORMED_KINDS, NICKNAMES, generate_extracts,
 )
 
 START = date(2026, 3, 2)
@@ -504,3 +505,191 @@ def test_converted_people_reached_won_and_are_likelier_buyers(tmp_path):
     propensity = truth["propensity"].astype(float)
     converted = truth["converted"] == "true"
     assert propensity[converted].mean() > propensity[~converted & (propensity > 0)].mean() + 0.1
+
+
+# --- hard mode: duplicates without a shared key, look-alike distinct people ------------------
+
+HARD_DAYS = 3
+HARD_LEADS_PER_DAY = 400
+FRAUD_RULES = Path(__file__).resolve().parents[2] / "config" / "fraud.yaml"
+
+
+def match_key(email: str) -> str:
+    """An address as exact matching compares it (trimmed, lower case, Gmail folded)."""
+    email = email.strip().lower()
+    return gmail_key(email) if email.endswith(("@gmail.com", "@googlemail.com")) else email
+
+
+def digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+def company_letters(company: pd.Series) -> pd.Series:
+    """The first letters of a company name, whatever its case, spacing and legal suffix."""
+    return company.str.upper().str.replace(r"[^A-Z]", "", regex=True).str[:6]
+
+
+@pytest.fixture(scope="module")
+def hard_rows(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """Three days of 400 leads with hard=True: lead rows beside their ground truth."""
+    out = tmp_path_factory.mktemp("hard")
+    generate_extracts(out, START, HARD_DAYS, HARD_LEADS_PER_DAY, seed=7, hard=True)
+    leads = read_days(out, "leads", HARD_DAYS)
+    truth = read_strings(out / "ground_truth.csv")
+    return pd.concat([leads, truth.drop(columns=["run_date", "source_system", "source_lead_id"])],
+                     axis=1)
+
+
+def test_hard_false_is_the_default_and_plants_nothing_hard(tmp_path):
+    generate_extracts(tmp_path / "default", START, 2, 300, seed=5)
+    generate_extracts(tmp_path / "explicit", START, 2, 300, seed=5, hard=False)
+    generate_extracts(tmp_path / "hard", START, 2, 300, seed=5, hard=True)
+    generate_extracts(tmp_path / "hard_again", START, 2, 300, seed=5, hard=True)
+    default, explicit, hard, hard_again = (
+        file_bytes(tmp_path / name) for name in ("default", "explicit", "hard", "hard_again"))
+    assert default == explicit
+    assert hard == hard_again
+    assert default.keys() == hard.keys() and default != hard
+    truth = read_strings(tmp_path / "default" / "ground_truth.csv")
+    assert not truth["dup_kind"].str.startswith("hard_").any()
+    assert not truth["hard_case"].isin(list(HARD_NEGATIVE_KINDS)).any()
+
+
+def test_hard_duplicates_are_a_quarter_of_rows_and_of_every_hard_kind(hard_rows):
+    dups = hard_rows[hard_rows["is_duplicate"] == "true"]
+    assert 0.22 <= len(dups) / len(hard_rows) <= 0.27
+    assert set(dups["dup_kind"]) == set(HARD_DUP_KINDS)
+    assert not hard_rows["dup_kind"].isin(list(DUP_KINDS)).any()
+    assert (dups["junk_kind"].isin(["", "clean"])).all() and (dups["malformed_kind"] == "").all()
+
+
+def test_hard_duplicates_share_no_address_or_phone_with_their_persons_earlier_rows(hard_rows):
+    seen: dict[str, tuple[set[str], set[str]]] = {}
+    checked = 0
+    for row in hard_rows.itertuples():
+        keys, phones = seen.setdefault(row.person_id, (set(), set()))
+        key = match_key(row.email) if row.email else ""
+        phone = {digits(row.phone), e164(row.phone, row.country)} if row.phone else set()
+        if row.is_duplicate == "true":
+            assert not key or key not in keys, (row.dup_kind, row.email)
+            if row.dup_kind != "hard_company_variant":
+                assert not phone & phones, (row.dup_kind, row.phone)
+            checked += 1
+        keys.update({key} - {""})
+        phones.update(phone)
+    assert checked > 200
+
+
+def test_each_hard_duplicate_differs_from_its_first_row_as_its_kind_says(hard_rows):
+    dups = first_rows(hard_rows)
+    assert (dups["city"] == dups["city_first"]).all()
+    assert (dups["country"] == dups["country_first"]).all()
+    by_kind = {kind: rows for kind, rows in dups.groupby("dup_kind")}
+    personal = dups[dups["dup_kind"].isin(["hard_name_typo", "hard_nickname", "hard_transposed",
+                                           "hard_company_variant"]) & (dups["email"] != "")]
+    assert len(personal) > 0
+    assert personal["email"].str.rpartition("@")[2].isin(list(FREE_MAIL_DOMAINS)).all()
+    assert (dups.loc[dups["dup_kind"] != "hard_company_variant", "phone"] == "").all()
+
+    typo = by_kind["hard_name_typo"]
+    assert all(one_edit_apart(f"{a} {b}", f"{c} {d}") for a, b, c, d in zip(
+        typo["first_name_first"], typo["last_name_first"], typo["first_name"], typo["last_name"]))
+
+    nick = by_kind["hard_nickname"]
+    assert (nick["last_name"] == nick["last_name_first"]).all()
+    assert all(n in NICKNAMES[f] for n, f in zip(nick["first_name"], nick["first_name_first"]))
+
+    swapped = by_kind["hard_transposed"]
+    assert (swapped["first_name"] == swapped["last_name_first"]).all()
+    assert (swapped["last_name"] == swapped["first_name_first"]).all()
+
+    missing = by_kind["hard_missing_fields"]
+    assert (missing["email"] == "").all() and (missing["phone"] == "").all()
+    assert (missing[["first_name", "last_name", "company", "city"]] != "").all(axis=None)
+
+    slip = by_kind["hard_email_typo"]
+    assert (slip[["first_name", "last_name"]].to_numpy()
+            == slip[["first_name_first", "last_name_first"]].to_numpy()).all()
+    local, _, domain = (slip["email"].str.partition("@")[i] for i in (0, 1, 2))
+    first_local, first_domain = slip["email_first"].str.partition("@")[0], slip[
+        "email_first"].str.partition("@")[2]
+    assert (domain == first_domain).all()
+    assert not domain.isin(list(FREE_MAIL_DOMAINS)).any()
+    assert all(one_edit_apart(a, b) for a, b in zip(first_local, local))
+
+    variant = by_kind["hard_company_variant"]
+    assert (variant["company"] != variant["company_first"]).all()
+    assert (variant[["first_name", "last_name"]].to_numpy()
+            == variant[["first_name_first", "last_name_first"]].to_numpy()).all()
+    kept = variant[variant["phone"] != ""]
+    assert len(kept) > 0 and (kept["phone"] != kept["phone_first"]).all()
+    assert [e164(p, c) for p, c in zip(kept["phone"], kept["country"])] == [
+        e164(p, c) for p, c in zip(kept["phone_first"], kept["country_first"])]
+    assert (company_letters(dups["company"]) == company_letters(dups["company_first"])).all()
+    others = dups[dups["dup_kind"] != "hard_company_variant"]
+    assert 0.2 < (others["company"] != others["company_first"]).mean() < 0.4
+
+
+def test_hard_lookalikes_are_groups_of_distinct_people(hard_rows):
+    planted = hard_rows[hard_rows["hard_case"].isin(list(HARD_NEGATIVE_KINDS))]
+    assert set(planted["hard_case"]) == set(HARD_NEGATIVE_KINDS)
+    assert 0.035 <= len(planted) / len(hard_rows) <= 0.065
+    assert (planted["is_duplicate"] == "false").all() and (planted["is_junk"] == "false").all()
+    assert (planted["junk_kind"] == "clean").all()
+    assert not planted["person_id"].duplicated().any()
+    kind = planted["hard_case"]
+
+    board = planted[kind == "shared_switchboard"]
+    assert (board["phone"] != "").all()
+    for _, group in board.groupby([e164(p, c) for p, c in zip(board["phone"], board["country"])]):
+        assert 2 <= group["person_id"].nunique() <= 4 and group["company"].nunique() == 1
+        assert group["email"].is_unique and (group["email"] != "").all()
+        assert group["email"].str.rpartition("@")[2].nunique() == 1
+    assert board.groupby("company")["phone"].nunique().gt(1).any()  # formats differ
+
+    mailbox = planted[kind == "role_mailbox"]
+    assert mailbox["email"].str.fullmatch(r"(?:info|sales|marketing|contact)@[a-z0-9.-]+").all()
+    assert (mailbox["phone"] == "").all()
+    for _, group in mailbox.groupby(mailbox["email"].str.lower()):
+        assert 2 <= group["person_id"].nunique() <= 3 and group["company"].nunique() == 1
+        assert not (group["first_name"] + " " + group["last_name"]).duplicated().any()
+
+    namesakes = planted[kind == "namesake_colleague"]
+    for _, group in namesakes.groupby(["company", "last_name"]):
+        assert group["person_id"].nunique() >= 2
+        assert group["first_name"].is_unique and group["email"].is_unique
+        names = group["first_name"].tolist()
+        assert not any(b in NICKNAMES.get(a, ()) for a in names for b in names)
+
+    common = planted[kind == "common_name"]
+    for _, group in common.groupby(["first_name", "last_name"]):
+        assert group["person_id"].nunique() >= 2
+        assert group["company"].nunique() >= 2 and group["city"].nunique() >= 2
+        assert group["email"].is_unique
+
+    # Outside the planted groups, distinct people still never share an address or a number.
+    people = hard_rows[(hard_rows["is_junk"] == "false") & (hard_rows["email"] != "")]
+    owners = people.groupby(people["email"].map(match_key))["person_id"].nunique()
+    shared = people[people["email"].map(match_key).isin(owners[owners > 1].index)]
+    assert set(shared["hard_case"]) == {"role_mailbox"}
+    phones = hard_rows[(hard_rows["is_junk"] == "false") & (hard_rows["phone"] != "")]
+    numbers = pd.Series([e164(p, c) for p, c in zip(phones["phone"], phones["country"])],
+                        index=phones.index)
+    owners = phones.groupby(numbers)["person_id"].nunique()
+    shared = phones[numbers.isin(owners[owners > 1].index)]
+    assert set(shared["hard_case"]) == {"shared_switchboard"}
+
+
+def test_hard_rows_pass_the_fraud_rules_like_ordinary_people(hard_rows):
+    """Only role_mailbox look-alikes trip a rule (the role_mailbox rule itself); the hard
+    duplicates keep real names and plain, valid addresses."""
+    reasons = judge_leads(hard_rows, load_fraud_rules(FRAUD_RULES)).reasons
+    legit = hard_rows["is_junk"] == "false"
+    rejected = hard_rows[legit & (reasons != "")]
+    assert set(rejected["hard_case"]) <= {"role_mailbox"}
+    assert (reasons[rejected.index] == "role_mailbox").all()
+    addresses = hard_rows.loc[legit & (hard_rows["email"] != ""), "email"]
+    assert addresses.str.fullmatch(r"[a-z0-9._+]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}").all()
+    for phone, country in zip(hard_rows["phone"], hard_rows["country"]):
+        if phone:
+            assert phonenumbers.is_valid_number(phonenumbers.parse(phone, country)), phone

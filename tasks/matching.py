@@ -1,0 +1,344 @@
+"""Record linkage: candidate pairs through blocking keys, pair scores as summed evidence weights
+(Fellegi-Sunter style: log2 likelihood ratios per compared field, set in a YAML file), and
+clusters grown from the strongest links down, guarded against chaining different people.
+
+The functions here know nothing of leads: tasks.dedupe applies them to lead records and the
+FEBRL benchmark to person records, each with its own configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from tasks.normalize import name_key, same_first_name
+
+SIMILARITY: dict[str, Callable[[str, str], float]] = {
+    "jaro_winkler": JaroWinkler.normalized_similarity,
+    "levenshtein": Levenshtein.normalized_similarity,
+}
+MAX_COMPARED = 100  # characters of a value that take part in a similarity (hostile input)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Level(_Strict):
+    """Evidence when the similarity of two values is at least `min`."""
+
+    min: float = Field(ge=0, le=1)
+    weight: float
+
+
+class Part(_Strict):
+    """Evidence from one value: `agree` when equal, else the best level the string similarity
+    reaches, else `disagree`; `missing` when either side has no value."""
+
+    scorer: Literal["jaro_winkler", "levenshtein"] = "jaro_winkler"
+    agree: float
+    levels: list[Level] = []
+    disagree: float
+    missing: float = 0.0
+
+    @model_validator(mode="after")
+    def _best_first(self) -> Part:
+        object.__setattr__(self, "levels", sorted(self.levels, key=lambda level: -level.min))
+        return self
+
+
+class Comparison(Part):
+    """One piece of evidence about a pair: how alike the values of `columns` are.
+
+    methods: `exact` (equal or not), `similarity` (levels of string similarity), `person_name`
+    (columns first and last: the first name as this part says, with nicknames and initials,
+    the last name as `last` says; first and last swapped count with `swapped` added).
+    """
+
+    name: str
+    method: Literal["exact", "similarity", "person_name"]
+    columns: list[str] = Field(min_length=1, max_length=2)
+    nickname: float = 0.0
+    initial: float = 0.0
+    swapped: float = 0.0
+    last: Part | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Comparison:
+        if (self.method == "person_name") != (len(self.columns) == 2) or \
+                (self.method == "person_name") != (self.last is not None):
+            raise ValueError("person_name compares two columns (first, last) and needs `last`; "
+                             "the other methods compare one column")
+        return self
+
+
+class LinkageConfig(_Strict):
+    """How records are blocked, compared and linked."""
+
+    threshold: float                       # a pair whose summed weight reaches this is a link
+    # Two records never share a cluster when a named comparison (or "score", the sum) falls
+    # below its floor here: "Jane Smith" and "John Smith" stay apart even if "J. Smith" links both.
+    veto: dict[str, float] = {}
+    max_block: int = Field(200, ge=2)      # key values shared by more records are not used to block
+    max_cluster: int = Field(25, ge=2)     # a cluster never grows beyond this many records
+    blocking: dict[str, list[list[str]]]   # key type -> column combinations giving its values
+    comparisons: list[Comparison] = Field(min_length=1)
+    # Diminutives the nickname list (package `nicknames`, English names) lacks: name -> nicknames.
+    nicknames: dict[str, list[str]] = {}
+
+    @property
+    def nickname_pairs(self) -> frozenset[tuple[str, str]]:
+        pairs = set()
+        for name, nicknames in self.nicknames.items():
+            for nickname in nicknames:
+                a, b = name_key(name) or "", name_key(nickname) or ""
+                pairs |= {(a, b), (b, a)}
+        return frozenset(pairs)
+
+    @model_validator(mode="after")
+    def _veto_names(self) -> LinkageConfig:
+        names = {c.name for c in self.comparisons} | {"score"}
+        unknown = [name for name in self.veto if name not in names]
+        if unknown:
+            raise ValueError(f"veto names {unknown[0]!r}, which is not a comparison (nor 'score')")
+        return self
+
+    def columns(self) -> list[str]:
+        wanted = [c for combos in self.blocking.values() for combo in combos for c in combo]
+        wanted += [c for comparison in self.comparisons for c in comparison.columns]
+        return list(dict.fromkeys(wanted))
+
+
+# --- blocking ------------------------------------------------------------------------------------
+
+
+def block_keys(frame: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
+    """Blocking keys of each record: key_type, key_value, node (the frame's positional index).
+    Alternatives of one key type share its values, so "last|company" meets "first|company"
+    of a record whose names were swapped."""
+    parts = []
+    nodes = np.arange(len(frame))
+    for key_type, combos in config.blocking.items():
+        for combo in combos:
+            values = frame[combo[0]].astype(object)
+            present = values.notna()
+            for column in combo[1:]:
+                other = frame[column].astype(object)
+                present &= other.notna()
+                values = values.where(~present, values.astype(str) + "|" + other.astype(str))
+            parts.append(pd.DataFrame({"key_type": key_type, "key_value": values[present].astype(str).to_numpy(),
+                                       "node": nodes[present.to_numpy()]}))
+    if not parts:
+        return pd.DataFrame({"key_type": [], "key_value": [], "node": []})
+    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def pairs_within(keys: pd.DataFrame, max_block: int) -> pd.DataFrame:
+    """Node pairs (left < right) sharing a key value, with the key types they share; blocks of
+    more than `max_block` records (a shared switchboard, a placeholder value) are left out."""
+    sizes = keys.groupby(["key_type", "key_value"])["node"].transform("size")
+    usable = keys[(sizes > 1) & (sizes <= max_block)]
+    pairs = usable.merge(usable, on=["key_type", "key_value"], suffixes=("_l", "_r"))
+    pairs = pairs[pairs["node_l"] < pairs["node_r"]]
+    return _collect(pairs.rename(columns={"node_l": "left", "node_r": "right"}))
+
+
+def _collect(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair with the ";"-joined key types it was found through."""
+    if pairs.empty:
+        return pd.DataFrame({"left": pd.Series(dtype="int64"), "right": pd.Series(dtype="int64"),
+                             "keys": pd.Series(dtype=object)})
+    grouped = pairs.groupby(["left", "right"], sort=True)["key_type"]
+    return grouped.agg(lambda v: ";".join(sorted(set(v)))).rename("keys").reset_index()
+
+
+# --- comparison ----------------------------------------------------------------------------------
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value)[:MAX_COMPARED]
+    return text or None
+
+
+def _level(similarity: float, comparison: Part) -> float:
+    for level in comparison.levels:  # best first (sorted on load)
+        if similarity >= level.min:
+            return level.weight
+    return comparison.disagree
+
+
+def _compare_values(a: str, b: str, comparison: Part) -> float:
+    if a == b:
+        return comparison.agree
+    if not comparison.levels:
+        return comparison.disagree
+    return _level(SIMILARITY[comparison.scorer](a, b), comparison)
+
+
+def _compare_first(a: str, b: str, comparison: Comparison, nicknames: frozenset[tuple[str, str]]) -> float:
+    if a == b:
+        return comparison.agree
+    if same_first_name(a, b) or (a, b) in nicknames:
+        return comparison.nickname
+    if len(a) == 1 or len(b) == 1:
+        return comparison.initial if a[0] == b[0] else comparison.disagree
+    return _level(SIMILARITY[comparison.scorer](a, b), comparison)
+
+
+def _compare_names(first_a: str | None, last_a: str | None, first_b: str | None, last_b: str | None,
+                   first: Comparison, last: Part, nicknames: frozenset[tuple[str, str]]) -> tuple[float, float]:
+    """(first-name evidence, last-name evidence); swapped names count as the swap weight."""
+    def straight(fa, la, fb, lb) -> tuple[float, float]:
+        f = first.missing if fa is None or fb is None else _compare_first(fa, fb, first, nicknames)
+        l_ = last.missing if la is None or lb is None else _compare_values(la, lb, last)
+        return f, l_
+
+    direct = straight(first_a, last_a, first_b, last_b)
+    if None in (first_a, last_a, first_b, last_b) or (first_a == first_b and last_a == last_b):
+        return direct
+    swapped = straight(first_a, last_a, last_b, first_b)
+    if sum(swapped) + first.swapped > sum(direct):
+        return swapped[0] + first.swapped, swapped[1]
+    return direct
+
+
+def score_pairs(left: pd.DataFrame, right: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
+    """Per aligned pair of rows, the evidence weight of each comparison and their sum (`score`).
+    Each distinct pair of values is compared once."""
+    out = {}
+    nicknames = config.nickname_pairs
+    for comparison in config.comparisons:
+        if comparison.method == "person_name":
+            first_col, last_col = comparison.columns
+            first, last = comparison, comparison.last
+            cache: dict[tuple, tuple[float, float]] = {}
+            values = []
+            for key in zip(map(_text, left[first_col]), map(_text, left[last_col]),
+                           map(_text, right[first_col]), map(_text, right[last_col])):
+                if key not in cache:
+                    cache[key] = _compare_names(*key, first, last, nicknames)
+                values.append(sum(cache[key]))
+            out[comparison.name] = np.asarray(values, dtype=float)
+            continue
+        column = comparison.columns[0]
+        cache2: dict[tuple, float] = {}
+        values = []
+        for a, b in zip(map(_text, left[column]), map(_text, right[column])):
+            if a is None or b is None:
+                values.append(comparison.missing)
+                continue
+            key = (a, b) if a <= b else (b, a)
+            if key not in cache2:
+                cache2[key] = _compare_values(a, b, comparison)
+            values.append(cache2[key])
+        out[comparison.name] = np.asarray(values, dtype=float)
+    evidence = pd.DataFrame(out, index=left.index)
+    evidence["score"] = evidence.sum(axis=1)
+    return evidence
+
+
+def vetoed(left: pd.DataFrame, right: pd.DataFrame, evidence: pd.DataFrame, config: LinkageConfig) -> np.ndarray:
+    """Pairs that must never share a cluster: a vetoing comparison below its floor where both
+    sides have a value to compare ("score": the sum, always)."""
+    out = np.zeros(len(evidence), dtype=bool)
+    columns = {c.name: c.columns for c in config.comparisons}
+    for name, floor in config.veto.items():
+        below = evidence[name].to_numpy() < floor
+        if name != "score":
+            present = np.ones(len(evidence), dtype=bool)
+            for side in (left, right):
+                present &= side[columns[name]].notna().any(axis=1).to_numpy()
+            below &= present
+        out |= below
+    return out
+
+
+# --- clustering ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clusters:
+    root: np.ndarray     # per node: the smallest node of its cluster
+    links: pd.DataFrame  # the pairs that joined two clusters: left, right, score (+ pair columns)
+
+
+def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], list[int]], bool],
+            max_cluster: int, anchored: Iterable[int] = ()) -> Clusters:
+    """Connected components grown from the strongest link down. A link is refused when the two
+    clusters together would exceed `max_cluster` records, would hold two anchored nodes (leads
+    that already exist), or `conflicts(cluster_a, cluster_b)` says they hold different people;
+    so one bad link cannot chain large clusters together."""
+    parent = np.arange(n_nodes)
+    members: dict[int, list[int]] = {}
+    anchor = np.zeros(n_nodes, dtype=bool)
+    anchor[list(anchored)] = True
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    used = []
+    order = links.sort_values(["score", "left", "right"], ascending=[False, True, True], kind="stable")
+    for row, left, right in zip(order.index, order["left"].to_numpy(), order["right"].to_numpy()):
+        a, b = find(int(left)), find(int(right))
+        if a == b:
+            continue
+        group_a, group_b = members.get(a, [a]), members.get(b, [b])
+        if len(group_a) + len(group_b) > max_cluster or (anchor[a] and anchor[b]):
+            continue
+        if (len(group_a) > 1 or len(group_b) > 1) and conflicts(group_a, group_b):
+            continue
+        low, high = (a, b) if a < b else (b, a)
+        parent[high] = low
+        anchor[low] |= anchor[high]
+        members[low] = group_a + group_b
+        members.pop(high, None)
+        used.append(row)
+    roots = np.array([find(i) for i in range(n_nodes)], dtype=np.int64)
+    return Clusters(root=roots, links=links.loc[used])
+
+
+def conflict_check(nodes: pd.DataFrame, config: LinkageConfig,
+                   apart: set[tuple[int, int]] = frozenset()) -> Callable[[list[int], list[int]], bool]:
+    """`cluster`'s guard: two clusters conflict when any record of one vetoes any record of the
+    other (see `vetoed`) or a pair of them is kept `apart`; each pair is judged once."""
+    judged: dict[tuple[int, int], bool] = {}
+
+    def conflicts(group_a: list[int], group_b: list[int]) -> bool:
+        cross = [(min(a, b), max(a, b)) for a in group_a for b in group_b]
+        if any(pair in apart for pair in cross):
+            return True
+        todo = [pair for pair in cross if pair not in judged]
+        if todo:
+            left = nodes.iloc[[a for a, _ in todo]].reset_index(drop=True)
+            right = nodes.iloc[[b for _, b in todo]].reset_index(drop=True)
+            judged.update(zip(todo, vetoed(left, right, score_pairs(left, right, config), config)))
+        return any(judged[pair] for pair in cross)
+
+    return conflicts
+
+
+def link_records(frame: pd.DataFrame, config: LinkageConfig,
+                 keep: Callable[[pd.DataFrame], pd.Series] | None = None) -> Clusters:
+    """Cluster the records of one frame: block, score, link and grow guarded clusters.
+    `keep` may drop candidate pairs (left, right) before scoring, e.g. pairs within one file."""
+    nodes = frame[config.columns()].reset_index(drop=True)
+    pairs = pairs_within(block_keys(nodes, config), config.max_block)
+    if keep is not None:
+        pairs = pairs[keep(pairs).to_numpy()].reset_index(drop=True)
+    left = nodes.iloc[pairs["left"].to_numpy()].reset_index(drop=True)
+    right = nodes.iloc[pairs["right"].to_numpy()].reset_index(drop=True)
+    evidence = score_pairs(left, right, config)
+    links = pd.concat([pairs, evidence], axis=1)
+    links = links[(links["score"] >= config.threshold) & ~vetoed(left, right, evidence, config)]
+    return cluster(len(nodes), links, conflict_check(nodes, config), config.max_cluster)
