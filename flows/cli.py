@@ -224,6 +224,75 @@ def release(source_system: Annotated[str, typer.Option(help="Source system of th
                   f"{done['reasons']}) by {done['released_by']}: the next run lets it through")
 
 
+@app.command()
+@user_errors
+def unmerge(source_system: Annotated[str, typer.Option(help="Source system of the wrongly merged record.")],
+            source_lead_id: Annotated[str, typer.Option(help="Its id in the source system.")],
+            by: Annotated[str, typer.Option(help="Who asks for it (kept in lead_splits).")],
+            reason: Annotated[str, typer.Option(help="Why (kept in lead_splits).")],
+            extracts: ExtractsOption = None, warehouse: WarehouseOption = None, model: ModelOption = None,
+            rerun: Annotated[bool, typer.Option(help="Re-run from the date of the merge now (default); "
+                                                     "--no-rerun leaves it to the next run of that date.")] = True,
+            ) -> None:
+    """Split a record from the lead it was merged into, for good; then re-run from the date of
+    the merge, so both leads are rebuilt and scored from their own activity."""
+    from datetime import datetime, timezone
+
+    from tasks.review import unmerge as record_split
+
+    engine = _open_warehouse(warehouse)
+    try:
+        with engine.begin() as conn:
+            done = record_split(conn, source_system, source_lead_id, by, reason, datetime.now(timezone.utc))
+    finally:
+        engine.dispose()
+    console.print(f"split {source_system}/{source_lead_id} from lead {done['lead_id']} "
+                  f"({done['records']} other record(s)); merged on {done['merged_on']}")
+    if rerun:
+        merged_on = date.fromisoformat(done["merged_on"])
+        print_summaries(run_dates(merged_on, merged_on, extracts, warehouse, model, show_progress=False))
+    else:
+        console.print(f"re-run from {done['merged_on']} to apply it: mql run --date {done['merged_on']}")
+
+
+@bench.command("dedupe")
+@user_errors
+def bench_dedupe(days: Annotated[int, typer.Option(min=1, help="Generated days.")] = 3,
+                 leads_per_day: Annotated[int, typer.Option(min=1, help="Lead rows per day.")] = 1000,
+                 seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
+                 febrl: Annotated[Path | None, typer.Option(help="Folder of the FEBRL files (dataset1-4).")] = None,
+                 folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here "
+                                                            "(default: a temporary folder).")] = None) -> None:
+    """Identity resolution quality as JSON: pairwise precision, recall and F1 on the generator's
+    hard duplicate set run through the nightly flow, and on the FEBRL files when given."""
+    import json
+    import tempfile
+
+    from flows.benchmarks import dedupe_quality
+    from flows.settings import CONFIG_DIR
+    from tasks.evaluate import febrl_quality
+    from tasks.matching import LinkageConfig
+    from tasks.model import load_yaml_config
+
+    _quiet_prefect()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        os.environ.setdefault("MQL_REPORTS_DIR", str(where / "reports"))  # not the working folder
+        shutil.rmtree(where / "extracts", ignore_errors=True)
+        figures, _ = dedupe_quality(days, leads_per_day, seed, hard=True, folder=where)
+    result: dict[str, Any] = {"benchmark": "dedupe", "command": f"mql bench dedupe --days {days} --leads-per-day "
+                              f"{leads_per_day} --seed {seed}" + (f" --febrl {febrl}" if febrl else ""),
+                              "hard_generated": figures}
+    if febrl is not None:
+        if not febrl.is_dir():
+            raise MqlError(f"--febrl {febrl}: not a folder")
+        config = load_yaml_config(CONFIG_DIR / "febrl.yaml", LinkageConfig, "FEBRL linkage configuration")
+        result["febrl"] = febrl_quality(febrl, config)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(result, indent=2))
+
+
 @bench.command("fraud")
 @user_errors
 def bench_fraud(days: Annotated[int, typer.Option(min=1, help="Generated days.")] = 5,

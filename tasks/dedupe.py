@@ -37,6 +37,9 @@ PROFILE_COLUMNS = (
     "industry", "employee_count", "annual_revenue", "country", "region", "city", "lead_source",
     "campaign", "utm_source", "utm_medium", "utm_campaign",
 )
+# What a source record is matched on (stored with it in lead_identities, see match_fields).
+MATCH_COLUMNS = ("first_key", "last_key", "company_key", "city_key", "country_key", "match_email",
+                 "corporate_domain", "phone_e164")
 MERGE_COLUMNS = ["run_date", "lead_id", "source_system", "source_lead_id", "matched_source_system",
                  "matched_source_lead_id", "matched_lead_id", "rule", "score", "keys", "evidence"]
 FORCED = float("inf")  # the score of a link by source record id: always taken first
@@ -129,10 +132,11 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
     """Link each surviving lead row to a golden lead, existing or new.
 
     `rows`: normalised lead rows with `row_number`. `known`: warehouse keys matching the day's
-    keys (key_type, key_value, lead_id), see `state.lookup_known`. `candidates`: the golden
-    profiles of the leads in `known` (`leads` columns). `splits`: pairs of source keys
-    (source_key, other_key) that must not share a lead, and, for those known to the
-    warehouse, their lead (lead_id, other_lead_id).
+    keys (key_type, key_value, lead_id), see `state.lookup_known`. `candidates`: the source
+    records of the leads in `known` with their match fields (lead_id, source_system,
+    source_lead_id and MATCH_COLUMNS, as stored in lead_identities): a record is compared with
+    each record of a lead, so a lead that was "Elizabeth" and then "Liz" still matches "Beth".
+    `splits`: pairs of source keys (source_key, other_key) that must not share a lead.
     """
     linkage = config.linkage
     rows = rows.reset_index(drop=True)
@@ -140,168 +144,167 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
     keys = row_keys(rows, config)
     src = source_key(rows["source_system"], rows["source_lead_id"])
     known = known.drop_duplicates(["key_type", "key_value", "lead_id"])
-    lead_ids = pd.Index(known["lead_id"].drop_duplicates())
-    if candidates is None or candidates.empty:
-        candidates = pd.DataFrame({"lead_id": lead_ids})
-    profiles = candidates.drop_duplicates("lead_id").set_index("lead_id").reindex(lead_ids).reset_index()
-    for column in ("email_key", "first_name", "last_name", "company", "city", "country", "phone_e164"):
-        if column not in profiles:
-            profiles[column] = None
-    nodes = pd.concat([match_fields(rows, config), match_fields(profiles, config)], ignore_index=True)
-    lead_node = pd.Series(np.arange(n, n + len(lead_ids)), index=lead_ids)
+    records = _candidate_records(candidates, known)
+    nodes = pd.concat([match_fields(rows, config), records[list(MATCH_COLUMNS)]], ignore_index=True)
+    record_nodes = pd.Series(np.arange(n, n + len(records)), index=records["lead_id"].to_numpy())
+    lead_ids = pd.Index(records["lead_id"].drop_duplicates())
+    label = np.full(len(nodes), -1, dtype=np.int64)  # per node: index of its existing lead in lead_ids
+    label[n:] = lead_ids.get_indexer(records["lead_id"])
     node_of_row = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
 
-    # Links by source record: a record the warehouse knows stays with its lead; the same record
-    # twice in a day is one record.
+    # Links that are given: the records of one existing lead; a record the warehouse knows and
+    # its lead; the same record twice in a day.
+    first_record = record_nodes.groupby(level=0).transform("min")
+    forced = [pd.DataFrame({"left": first_record.to_numpy(), "right": record_nodes.to_numpy(), "keys": "lead"})]
     own = known[known["key_type"] == "source"].drop_duplicates("key_value").set_index("key_value")["lead_id"]
     own_lead = src.map(own)
-    forced = [pd.DataFrame({"left": np.flatnonzero(own_lead.notna()),
-                            "right": lead_node.reindex(own_lead.dropna()).to_numpy(), "keys": "source"})]
+    first_of_lead = record_nodes.groupby(level=0).min()
+    mine = own_lead.map(first_of_lead)
+    forced.append(pd.DataFrame({"left": np.flatnonzero(mine.notna()), "right": mine.dropna().to_numpy(),
+                                "keys": "source"}))
     first_of_source = src.groupby(src).transform(lambda s: s.index.min())
     repeat = np.flatnonzero(first_of_source.to_numpy() != np.arange(n))
     forced.append(pd.DataFrame({"left": first_of_source.to_numpy()[repeat], "right": repeat, "keys": "source"}))
     forced = pd.concat(forced, ignore_index=True).astype({"left": "int64", "right": "int64"})
+    forced = forced[forced["left"] != forced["right"]]
 
-    # Fuzzy and exact candidates: within the day, and against the leads holding the same keys.
+    # Exact and fuzzy candidates: within the day, and against each record of the leads that
+    # hold one of the day's keys.
     day_keys = keys[keys["key_type"] != "source"].assign(node=lambda k: node_of_row.reindex(k["row_number"]).to_numpy())
     within = pairs_within(day_keys[["key_type", "key_value", "node"]], linkage.max_block)
     hits = known[known["key_type"] != "source"]
     hits = hits[hits.groupby(["key_type", "key_value"])["lead_id"].transform("size") <= linkage.max_block]
     across = day_keys.merge(hits, on=["key_type", "key_value"])
-    across = pd.DataFrame({"left": across["node"].to_numpy(), "right": lead_node.reindex(across["lead_id"]).to_numpy(),
+    across = across.merge(pd.DataFrame({"lead_id": record_nodes.index, "right": record_nodes.to_numpy()}),
+                          on="lead_id")
+    across = pd.DataFrame({"left": across["node"].to_numpy(), "right": across["right"].to_numpy(),
                            "key_type": across["key_type"].to_numpy()})
     across = across.groupby(["left", "right"], sort=True)["key_type"].agg(
         lambda v: ";".join(sorted(set(v)))).rename("keys").reset_index() if len(across) else within.iloc[:0]
     pairs = pd.concat([within, across], ignore_index=True)
-    evidence = _score(nodes, pairs, linkage, exact_keys=_exact_key_columns(linkage))
+    evidence = _score(nodes, pairs, linkage)
     links = pd.concat([pairs, evidence], axis=1)
     links = links[(links["score"] >= linkage.threshold) & ~links.pop("_vetoed").astype(bool)]
     links = pd.concat([forced.assign(score=FORCED), links], ignore_index=True)
 
-    apart = _apart(splits, src, lead_node)
+    apart = _apart(splits, src, records)
     # A record split from a lead must not join it again, even through a single link.
     kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
     links = links[np.asarray(kept, dtype=bool)]
-    clusters = cluster(len(nodes), links, conflict_check(nodes, linkage, apart), linkage.max_cluster,
-                       anchored=lead_node.to_numpy())
-    return _assignment(rows, src, own_lead, clusters, lead_ids, n, run_date, known, keys, linkage)
+    clusters = cluster(len(nodes), links, conflict_check(nodes, linkage, apart), linkage.max_cluster, label)
+    return _assignment(rows, src, own_lead, clusters, records, n, run_date, known, keys, nodes.iloc[:n], linkage)
 
 
-def _exact_key_columns(linkage: LinkageConfig) -> dict[str, str]:
-    """Key types made of one column (email, phone): key type -> column."""
-    return {key: combos[0][0] for key, combos in linkage.blocking.items() if len(combos) == 1 and len(combos[0]) == 1}
+def _candidate_records(candidates: pd.DataFrame | None, known: pd.DataFrame) -> pd.DataFrame:
+    """The source records of the leads in `known`, one per row, with their match fields."""
+    columns = ["lead_id", "source_system", "source_lead_id", *MATCH_COLUMNS]
+    if candidates is None or candidates.empty:
+        return pd.DataFrame(columns=columns)
+    records = candidates[candidates["lead_id"].isin(known["lead_id"])]
+    records = records.drop_duplicates(["source_system", "source_lead_id"])
+    records = records.sort_values(["lead_id", "source_system", "source_lead_id"], ignore_index=True)
+    return records[columns].astype(object).where(records[columns].notna(), None)
 
 
-def _score(nodes: pd.DataFrame, pairs: pd.DataFrame, linkage: LinkageConfig,
-           exact_keys: dict[str, str] | None = None) -> pd.DataFrame:
-    """Evidence per pair of nodes (`_vetoed`: the pair may never share a lead). With `exact_keys`, a pair found through one of those keys
-    agrees on it: a lead holds every email and phone it was ever given, not only its latest."""
+def _score(nodes: pd.DataFrame, pairs: pd.DataFrame, linkage: LinkageConfig) -> pd.DataFrame:
+    """Evidence per pair of nodes; `_vetoed`: the pair may never share a lead."""
     if pairs.empty:
         return pd.DataFrame(columns=[c.name for c in linkage.comparisons] + ["score", "_vetoed"], dtype=float)
     left = nodes.iloc[pairs["left"].to_numpy()].reset_index(drop=True)
     right = nodes.iloc[pairs["right"].to_numpy()].reset_index(drop=True)
-    for key_type, column in (exact_keys or {}).items():
-        shared = pairs["keys"].str.split(";").map(lambda types, k=key_type: k in types).to_numpy()
-        right.loc[shared, column] = left.loc[shared, column]
     evidence = score_pairs(left, right, linkage)
     evidence["_vetoed"] = vetoed(left, right, evidence, linkage)
     return evidence.set_index(pairs.index)
 
 
-def _apart(splits: pd.DataFrame | None, src: pd.Series, lead_node: pd.Series) -> set[tuple[int, int]]:
-    """Node pairs that `mql unmerge` kept apart: records of the day, or the leads holding them."""
+def _apart(splits: pd.DataFrame | None, src: pd.Series, records: pd.DataFrame) -> set[tuple[int, int]]:
+    """Node pairs that `mql unmerge` kept apart: records of the day or of the candidate leads."""
     if splits is None or splits.empty:
         return set()
-    row_node = pd.Series(np.arange(len(src)), index=src.to_numpy())
-    row_node = row_node[~row_node.index.duplicated()]
-
-    def node(keys: pd.Series, leads: pd.Series) -> pd.Series:
-        by_row = keys.map(row_node)
-        return by_row.where(by_row.notna(), leads.map(lead_node))
-
-    left = node(splits["source_key"], splits["lead_id"])
-    right = node(splits["other_key"], splits["other_lead_id"])
+    n = len(src)
+    node = pd.Series(np.arange(n), index=src.to_numpy())
+    known = pd.Series(np.arange(n, n + len(records)),
+                      index=source_key(records["source_system"], records["source_lead_id"]).to_numpy())
+    node = pd.concat([node[~node.index.duplicated()], known[~known.index.isin(node.index)]])
+    left, right = splits["source_key"].map(node), splits["other_key"].map(node)
     both = left.notna() & right.notna() & (left != right)
     return {(int(min(a, b)), int(max(a, b))) for a, b in zip(left[both], right[both])}
 
 
-def _rule(link: pd.Series, linkage: LinkageConfig) -> str:
+def _rule(keys: str, link: tuple, linkage: LinkageConfig) -> str:
     """What decided a link: the source record, an exact email or phone, or fuzzy evidence."""
-    if link["keys"] == "source":
+    if keys in ("source", "lead"):
         return "source_id"
-    agreeing = {c.name for c in linkage.comparisons if c.name in link and link[c.name] == c.agree}
-    for rule in ("email", "phone"):
-        if rule in agreeing:
-            return rule
+    for comparison in linkage.comparisons:
+        if comparison.name in ("email", "phone") and getattr(link, comparison.name) == comparison.agree:
+            return comparison.name
     return "fuzzy"
 
 
-def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, clusters: Clusters, lead_ids: pd.Index, n: int,
-                run_date: str, known: pd.DataFrame, keys: pd.DataFrame, linkage: LinkageConfig) -> Assignment:
-    root = pd.Series(clusters.root)
-    row_root = root.iloc[:n].to_numpy()
+def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, clusters: Clusters,
+                records: pd.DataFrame, n: int, run_date: str, known: pd.DataFrame, keys: pd.DataFrame,
+                fields: pd.DataFrame, linkage: LinkageConfig) -> Assignment:
+    root = clusters.root
+    row_root = pd.Series(root[:n])
     # The lead of each cluster: the existing lead in it, else a new one named after its first record.
-    anchor = {int(root.iloc[node]): lead_ids[node - n] for node in range(n, len(root))}
-    founder = pd.Series(src.to_numpy(), index=row_root).groupby(level=0).first().map(new_lead_id)
-    lead_id = pd.Series([anchor.get(int(r), founder.get(int(r))) for r in row_root], dtype=object)
+    anchor = pd.Series(records["lead_id"].to_numpy(), index=root[n:])
+    anchor = anchor[~anchor.index.duplicated()]
+    founder = pd.Series(src.to_numpy()).groupby(row_root.to_numpy()).first().map(new_lead_id)
+    lead_id = row_root.map(anchor).astype(object)
+    lead_id = lead_id.where(lead_id.notna(), row_root.map(founder))
 
-    links = clusters.links
-    linkage_columns = [c for c in links.columns if c not in ("left", "right", "keys", "score")]
-    rule_of = {}
-    merges = []
-    for _, link in links.sort_values("score", ascending=False, kind="stable").iterrows():
-        rule = _rule(link, linkage)
-        left, right = int(link["left"]), int(link["right"])
-        # The later node of the pair is the one merged in; a lead node is never merged in.
-        merged, other = (right, left) if right < n else (left, right)
-        if merged >= n:
-            continue
-        rule_of.setdefault(merged, rule)
-        if rule == "source_id":
-            continue
-        merges.append({
-            "node": merged, "other": other, "rule": rule, "score": float(link["score"]), "keys": link["keys"],
-            "evidence": json.dumps({c: float(link[c]) for c in linkage_columns if pd.notna(link[c])}, sort_keys=True),
-        })
-    is_founder = (~pd.Series(row_root).duplicated()).to_numpy() & ~np.isin(row_root, list(anchor))
-    rules = pd.Series([rule_of.get(i, "new") for i in range(n)], dtype=object)
+    # Each accepted link that brought a record of the day in: the later record of two of the
+    # day's, or the day's record against an existing lead's.
+    links = clusters.links[clusters.links["keys"] != "lead"].copy()
+    left, right = links["left"].to_numpy(), links["right"].to_numpy()
+    links["merged"] = np.where(right < n, np.maximum(left, right), left)
+    links["other"] = np.where(right < n, np.minimum(left, right), right)
+    links = links[links["merged"] < n].sort_values(["score", "merged"], ascending=[False, True], kind="stable")
+    links["rule"] = [_rule(k, row, linkage) for k, row in zip(links["keys"], links.itertuples(index=False))]
+    first_link = links.drop_duplicates("merged").set_index("merged")["rule"]
+    is_founder = (~row_root.duplicated()).to_numpy() & ~row_root.isin(anchor.index).to_numpy()
+    rules = pd.Series(np.arange(n)).map(first_link).fillna("new").astype(object)
     rules[own_lead.notna().to_numpy()] = "source_id"
     rules[is_founder & own_lead.isna().to_numpy()] = "new"
     out = pd.DataFrame({"row_number": rows["row_number"].to_numpy(), "source_key": src.to_numpy(),
                         "lead_id": lead_id.to_numpy(), "match_rule": rules.to_numpy()})
     out["disposition"] = np.where(out["match_rule"].isin(["source_id", "new"]), "written", "merged")
 
-    identities = out[own_lead.isna().to_numpy()].drop_duplicates("source_key")
-    systems, ids = split_source_key(identities["source_key"])
-    identities = pd.DataFrame({"source_system": systems, "source_lead_id": ids, "lead_id": identities["lead_id"],
-                               "run_date": run_date, "match_rule": identities["match_rule"]})
+    fresh = own_lead.isna().to_numpy() & ~src.duplicated().to_numpy()
+    systems, ids = split_source_key(src[fresh])
+    identities = pd.concat([
+        pd.DataFrame({"source_system": systems.to_numpy(), "source_lead_id": ids.to_numpy(),
+                      "lead_id": out.loc[fresh, "lead_id"].to_numpy(), "run_date": run_date,
+                      "match_rule": out.loc[fresh, "match_rule"].to_numpy()}),
+        fields.iloc[np.flatnonzero(fresh)][list(MATCH_COLUMNS)].reset_index(drop=True),
+    ], axis=1)
     new_keys = keys[keys["key_type"] != "source"].merge(out[["row_number", "lead_id"]], on="row_number")
     new_keys = new_keys[["key_type", "key_value", "lead_id"]].drop_duplicates()
     new_keys = new_keys.merge(known, on=["key_type", "key_value", "lead_id"], how="left", indicator=True)
     new_keys = new_keys[new_keys["_merge"] == "left_only"].drop(columns="_merge").assign(run_date=run_date)
-    return Assignment(rows=out, identities=identities.reset_index(drop=True),
-                      match_keys=new_keys.reset_index(drop=True),
-                      merges=_merge_rows(merges, out, src, lead_ids, n, run_date))
+    return Assignment(rows=out, identities=identities, match_keys=new_keys.reset_index(drop=True),
+                      merges=_merge_rows(links[links["rule"] != "source_id"], out, src, records, n, run_date,
+                                         [c.name for c in linkage.comparisons]))
 
 
-def _merge_rows(merges: list[dict], out: pd.DataFrame, src: pd.Series, lead_ids: pd.Index, n: int,
-                run_date: str) -> pd.DataFrame:
-    if not merges:
+def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, src: pd.Series, records: pd.DataFrame, n: int,
+                run_date: str, comparisons: list[str]) -> pd.DataFrame:
+    """lead_merges rows: the record merged, what it matched (a record of the day, or a record
+    of an existing lead, and that lead), the rule, the score and the evidence per comparison."""
+    if links.empty:
         return pd.DataFrame(columns=MERGE_COLUMNS)
-    frame = pd.DataFrame(merges)
-    systems, ids = split_source_key(src)
-    other_is_row = (frame["other"] < n).to_numpy()
-    other_row = frame["other"].where(other_is_row, 0).astype(int)
-    other_lead = pd.Series(lead_ids.to_numpy(dtype=object)).reindex(frame["other"] - n).to_numpy()
+    merged, other = links["merged"].to_numpy(), links["other"].to_numpy()
+    systems = np.concatenate([split_source_key(src)[0].to_numpy(), records["source_system"].to_numpy()])
+    ids = np.concatenate([split_source_key(src)[1].to_numpy(), records["source_lead_id"].to_numpy()])
+    lead_of_other = np.concatenate([np.full(n, None, dtype=object), records["lead_id"].to_numpy(dtype=object)])
+    evidence = [json.dumps(dict(zip(comparisons, map(float, values))), sort_keys=True)
+                for values in links[comparisons].itertuples(index=False, name=None)]
     return pd.DataFrame({
-        "run_date": run_date,
-        "lead_id": out["lead_id"].to_numpy()[frame["node"]],
-        "source_system": systems.to_numpy()[frame["node"]],
-        "source_lead_id": ids.to_numpy()[frame["node"]],
-        "matched_source_system": np.where(other_is_row, systems.to_numpy()[other_row], None),
-        "matched_source_lead_id": np.where(other_is_row, ids.to_numpy()[other_row], None),
-        "matched_lead_id": np.where(other_is_row, None, other_lead),
-        "rule": frame["rule"], "score": frame["score"], "keys": frame["keys"], "evidence": frame["evidence"],
+        "run_date": run_date, "lead_id": out["lead_id"].to_numpy()[merged],
+        "source_system": systems[merged], "source_lead_id": ids[merged],
+        "matched_source_system": systems[other], "matched_source_lead_id": ids[other],
+        "matched_lead_id": lead_of_other[other], "rule": links["rule"].to_numpy(),
+        "score": links["score"].to_numpy(dtype=float), "keys": links["keys"].to_numpy(), "evidence": evidence,
     }, columns=MERGE_COLUMNS)
 
 

@@ -8,7 +8,7 @@ FEBRL benchmark to person records, each with its own configuration.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -96,9 +96,8 @@ class LinkageConfig(_Strict):
     def nickname_pairs(self) -> frozenset[tuple[str, str]]:
         pairs = set()
         for name, nicknames in self.nicknames.items():
-            for nickname in nicknames:
-                a, b = name_key(name) or "", name_key(nickname) or ""
-                pairs |= {(a, b), (b, a)}
+            forms = {name_key(form) or "" for form in (name, *nicknames)}
+            pairs |= {(a, b) for a in forms for b in forms if a != b}  # "kathi" ~ "kati" too
         return frozenset(pairs)
 
     @model_validator(mode="after")
@@ -271,15 +270,16 @@ class Clusters:
 
 
 def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], list[int]], bool],
-            max_cluster: int, anchored: Iterable[int] = ()) -> Clusters:
+            max_cluster: int, anchors: np.ndarray | None = None) -> Clusters:
     """Connected components grown from the strongest link down. A link is refused when the two
-    clusters together would exceed `max_cluster` records, would hold two anchored nodes (leads
-    that already exist), or `conflicts(cluster_a, cluster_b)` says they hold different people;
-    so one bad link cannot chain large clusters together."""
+    clusters together would exceed `max_cluster` records, would hold two different anchors
+    (`anchors`: per node, the existing lead it belongs to, -1 for none), or
+    `conflicts(cluster_a, cluster_b)` says they hold different people; so one bad link cannot
+    chain large clusters together. Links scored +inf are given and always taken."""
     parent = np.arange(n_nodes)
     members: dict[int, list[int]] = {}
-    anchor = np.zeros(n_nodes, dtype=bool)
-    anchor[list(anchored)] = True
+    anchor = np.full(n_nodes, -1, dtype=np.int64) if anchors is None else np.asarray(anchors, dtype=np.int64).copy()
+    given = np.isinf(links["score"].to_numpy(dtype=float))
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -288,19 +288,22 @@ def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], l
         return x
 
     used = []
-    order = links.sort_values(["score", "left", "right"], ascending=[False, True, True], kind="stable")
-    for row, left, right in zip(order.index, order["left"].to_numpy(), order["right"].to_numpy()):
+    order = links.assign(_given=given).sort_values(["score", "left", "right"], ascending=[False, True, True],
+                                                   kind="stable")
+    for row, left, right, forced in zip(order.index, order["left"].to_numpy(), order["right"].to_numpy(),
+                                        order["_given"].to_numpy()):
         a, b = find(int(left)), find(int(right))
         if a == b:
             continue
         group_a, group_b = members.get(a, [a]), members.get(b, [b])
-        if len(group_a) + len(group_b) > max_cluster or (anchor[a] and anchor[b]):
-            continue
-        if (len(group_a) > 1 or len(group_b) > 1) and conflicts(group_a, group_b):
-            continue
+        if not forced:
+            if len(group_a) + len(group_b) > max_cluster or (anchor[a] >= 0 and anchor[b] >= 0 and anchor[a] != anchor[b]):
+                continue
+            if (len(group_a) > 1 or len(group_b) > 1) and conflicts(group_a, group_b):
+                continue
         low, high = (a, b) if a < b else (b, a)
         parent[high] = low
-        anchor[low] |= anchor[high]
+        anchor[low] = max(anchor[low], anchor[high])
         members[low] = group_a + group_b
         members.pop(high, None)
         used.append(row)

@@ -96,9 +96,11 @@ def name_forms(first: str) -> frozenset[str]:
 
 
 def same_first_name(a: str, b: str) -> bool:
-    """One name is the other or a nickname of it (not merely sharing a nickname: "al" does not
-    make "alan" and "albert" one name)."""
-    return a == b or b in name_forms(a) or a in name_forms(b)
+    """One name is the other, a nickname of it, or both are nicknames of one name ("beth" and
+    "liz" of "elizabeth"); merely sharing a nickname is not enough ("al" does not make "alan"
+    and "albert" one name)."""
+    return (a == b or b in name_forms(a) or a in name_forms(b)
+            or bool(_NICKNAMES.canonicals_of(a) & _NICKNAMES.canonicals_of(b)))
 
 
 def parse_bool(value: str, default: bool | None) -> bool | None:

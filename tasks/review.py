@@ -101,6 +101,31 @@ def release(conn: Connection, source_system: str, source_lead_id: str, released_
     return {k: str(v) for k, v in row.items() if k != "raw"}
 
 
+def unmerge(conn: Connection, source_system: str, source_lead_id: str, requested_by: str, reason: str,
+            split_at: datetime) -> dict[str, str]:
+    """Split a source record from the lead it was merged into: it and each other record of that
+    lead are kept apart from now on (lead_splits). Returns the lead and the run date the merge
+    was first made, from which the dates must be re-run for both leads to be recomputed."""
+    if not requested_by.strip() or not reason.strip():
+        raise MqlError("an unmerge needs who (--by) and why (--reason)")
+    ids = {"source_system": source_system, "source_lead_id": source_lead_id}
+    record = query(conn, "unmerge_record", ids)
+    if record.empty:
+        raise MqlError(f"no loaded record {source_system}/{source_lead_id} in the warehouse")
+    lead_id, seen = str(record["lead_id"].iloc[0]), str(record["run_date"].iloc[0])[:10]
+    others = query(conn, "unmerge_others", {**ids, "lead_id": lead_id})
+    if others.empty:
+        raise MqlError(f"{source_system}/{source_lead_id} is the only record of lead {lead_id}: nothing to unmerge")
+    for other in others.itertuples(index=False):
+        execute(conn, "insert_split", {**ids, "other_source_system": other.source_system,
+                                       "other_source_lead_id": other.source_lead_id, "lead_id": lead_id,
+                                       "split_at": split_at, "requested_by": requested_by.strip(),
+                                       "reason": reason.strip()})
+    # The record met the lead on the later of its own first date and the lead's first other record's.
+    merged_on = max(seen, min(str(d)[:10] for d in others["run_date"]))
+    return {"lead_id": lead_id, "merged_on": merged_on, "records": str(len(others))}
+
+
 def mask_email(email: object) -> str:
     """"maria.garcia@acme.com" -> "m***@acme.com": enough to recognise, not to harvest."""
     if not isinstance(email, str) or "@" not in email:

@@ -80,7 +80,7 @@ class Known:
     """What the warehouse knew, before the run date, about the day's records (see dedupe.assign_leads)."""
 
     keys: pd.DataFrame        # key_type, key_value, lead_id: golden leads holding one of the day's keys
-    candidates: pd.DataFrame  # the golden profiles of those leads
+    candidates: pd.DataFrame  # the source records of those leads, with what they are matched on
     splits: pd.DataFrame      # source_key, other_key, lead_id, other_lead_id: records kept apart
 
 
@@ -96,7 +96,7 @@ def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFr
         parts.append(query_in(conn, "lookup_match_keys", values, {**params, "key_type": key_type}))
     keys = pd.concat([p[["key_type", "key_value", "lead_id"]] for p in parts], ignore_index=True)
     keys = keys.drop_duplicates(ignore_index=True)
-    candidates = typed(query_in(conn, "lead_state", keys["lead_id"], params))
+    candidates = query_in(conn, "lookup_candidates", keys["lead_id"], params)
     splits = query_in(conn, "lookup_splits", source_ids["source_lead_id"], params)
     splits = pd.DataFrame({
         "source_key": splits["source_system"].astype(str) + SEP + splits["source_lead_id"].astype(str),

@@ -5,6 +5,16 @@ CREATE TABLE IF NOT EXISTS lead_identities (
     lead_id         TEXT NOT NULL,
     run_date        DATE NOT NULL,          -- the run date the identity was first seen
     match_rule      TEXT NOT NULL,          -- new | source_id | email | phone | fuzzy (see lead_merges)
+    -- What the record is matched on (tasks/dedupe.py, match_fields): later records are compared
+    -- with every record of a lead, not only with its latest profile.
+    first_key       TEXT,
+    last_key        TEXT,
+    company_key     TEXT,
+    city_key        TEXT,
+    country_key     TEXT,
+    match_email     TEXT,
+    corporate_domain TEXT,
+    phone_e164      TEXT,
     PRIMARY KEY (source_lead_id, source_system)
 );
 CREATE INDEX IF NOT EXISTS lead_identities_lead ON lead_identities (lead_id);

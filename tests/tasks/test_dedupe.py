@@ -6,7 +6,7 @@ import pandas as pd
 
 from tasks.contract import LEAD_COLUMNS
 from flows.settings import CONFIG_DIR
-from tasks.dedupe import SEP, assign_leads, attribute, golden_records, load_dedupe_config, new_lead_id
+from tasks.dedupe import MATCH_COLUMNS, SEP, assign_leads, attribute, golden_records, load_dedupe_config, new_lead_id
 from tasks.extract import with_contract_columns
 from tasks.normalize import normalise_leads
 
@@ -20,6 +20,19 @@ def rows(*records: dict) -> pd.DataFrame:
     frame = with_contract_columns(frame, LEAD_COLUMNS).astype(object)
     frame = frame.where(frame.notna(), None)
     return normalise_leads(frame).assign(row_number=range(len(frame)))
+
+
+def records_of(known: pd.DataFrame) -> pd.DataFrame:
+    """Candidate records as lead_identities holds them: one per lead, matched on its key."""
+    records = []
+    for i, key in enumerate(known.itertuples(index=False)):
+        record = dict.fromkeys(MATCH_COLUMNS)
+        if key.key_type == "email":
+            record["match_email"] = key.key_value
+        if key.key_type == "phone":
+            record["phone_e164"] = key.key_value
+        records.append({"lead_id": key.lead_id, "source_system": "crm", "source_lead_id": f"r{i}", **record})
+    return pd.DataFrame(records)
 
 
 def test_same_day_duplicates_share_one_new_lead():
@@ -41,7 +54,7 @@ def test_same_day_duplicates_share_one_new_lead():
     # Each link is in the ledger with its evidence.
     merges = result.merges.set_index("source_lead_id")
     assert merges.loc["2", ["matched_source_lead_id", "rule", "keys"]].tolist() == ["1", "email", "email"]
-    assert json.loads(merges.loc["4", "evidence"])["phone"] == 10.0
+    assert json.loads(merges.loc["4", "evidence"])["phone"] == CONFIG.linkage.comparisons[1].agree
     assert sorted(result.match_keys["key_type"]) == ["email", "email", "email", "phone"]
 
 
@@ -56,7 +69,7 @@ def test_matches_existing_leads_by_source_id_email_then_phone():
         {"source_lead_id": "11", "email": "ANN@acme.com", "phone": "+1 415 555 2671"},  # email beats phone
         {"source_lead_id": "12", "phone": "415-555-2671", "country": "US"},
     )
-    result = assign_leads(day, known, "2026-03-03", CONFIG)
+    result = assign_leads(day, known, "2026-03-03", CONFIG, candidates=records_of(known))
     got = result.rows.set_index("row_number")
     assert got.loc[0, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-source", "source_id", "written"]
     assert got.loc[1, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-email", "email", "merged"]
@@ -92,7 +105,7 @@ def test_golden_record_survivorship_and_consent():
          "updated_at": "2026-03-02T09:00:00Z"},
     )
     known = pd.DataFrame({"key_type": ["email"], "key_value": ["ann@acme.com"], "lead_id": ["L1"]})
-    assigned = assign_leads(day, known, "2026-03-02", CONFIG).rows
+    assigned = assign_leads(day, known, "2026-03-02", CONFIG, candidates=records_of(known)).rows
     golden = golden_records(day, assigned, existing).set_index("lead_id")
     assert list(golden.index) == ["L1"]
     g = golden.loc["L1"]
