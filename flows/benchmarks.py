@@ -9,12 +9,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from flows.nightly import nightly
+from tasks.dedupe import DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
+from tasks.matching import block_keys
+from tasks.state import lookup_known
 from tasks.evaluate import pairwise_quality, score_quality
 from tasks.generate import generate_extracts
-from tasks.warehouse import query_warehouse
+from tasks.warehouse import bulk_insert, open_warehouse, query_warehouse
 
 FIRST_DAY = date(2026, 3, 2)
 
@@ -119,3 +123,114 @@ def dedupe_quality(days: int, leads_per_day: int, seed: int, hard: bool, folder:
         "wrong_merges_by_rule": wrong.groupby("rule").size().to_dict(),
         "flow_seconds": round(seconds, 1),
     }, wrong
+
+
+def build_lead_base(survivors: pd.DataFrame, existing: int, run_date: date, url: str, schema: str,
+                    seed: int, config: DedupeConfig) -> dict[str, int]:
+    """Load `existing` golden leads into the warehouse's match tables (lead_identities and
+    lead_match_keys, as the nightly run stores them), drawn from the value distributions of the
+    day's rows: first name, last name, company, city and domain recombined at random, so the
+    base holds namesakes and colleagues; plus one earlier record for 12% of the day's people,
+    found again by email, by phone or by name and company."""
+    rng = np.random.default_rng(seed)
+    fields = match_fields(survivors, config).reset_index(drop=True)
+    pick = {c: fields[c].to_numpy(dtype=object)[rng.integers(0, len(fields), existing)]
+            for c in ("first_key", "last_key", "company_key", "city_key", "country_key", "corporate_domain")}
+    base = pd.DataFrame(pick)
+    number = pd.Series(np.arange(existing)).astype(str)
+    base["match_email"] = (base["first_key"].fillna("x").str.replace(" ", "") + "." + number + "@"
+                           + base["corporate_domain"].fillna("example.org"))
+    base["phone_e164"] = "+1999" + pd.Series(rng.integers(10**7, 10**8, existing)).astype(str)
+    again = rng.choice(len(fields), size=min(existing, int(len(fields) * 0.12)), replace=False)
+    how = rng.integers(0, 3, len(again))  # 0: same email, 1: same phone, 2: name and company only
+    earlier = fields.iloc[again].reset_index(drop=True)
+    earlier.loc[how != 0, "match_email"] = None
+    earlier.loc[how != 1, "phone_e164"] = None
+    base.iloc[: len(again)] = earlier[base.columns].to_numpy()
+    base["lead_id"] = "base-" + number
+    identities = base.assign(source_system="crm", source_lead_id="b" + number, run_date=run_date - timedelta(days=1),
+                             match_rule="new")
+    keys = block_keys(base, config.linkage)
+    keys = pd.DataFrame({"key_type": keys["key_type"], "key_value": keys["key_value"],
+                         "lead_id": base["lead_id"].to_numpy()[keys["node"].to_numpy()],
+                         "run_date": run_date - timedelta(days=1)}).drop_duplicates(["key_type", "key_value", "lead_id"])
+    keys = keys.sort_values(["key_type", "key_value"], ignore_index=True)
+    engine = open_warehouse(url, schema)
+    try:
+        with engine.begin() as conn:
+            for start in range(0, len(identities), 500_000):
+                bulk_insert(conn, "lead_identities", identities.iloc[start:start + 500_000])
+            for start in range(0, len(keys), 500_000):
+                bulk_insert(conn, "lead_match_keys", keys.iloc[start:start + 500_000])
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE lead_identities")
+                conn.exec_driver_sql("ANALYZE lead_match_keys")
+    finally:
+        engine.dispose()
+    return {"leads": existing, "match_keys": len(keys), "planted_earlier_records": len(again)}
+
+
+def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date, config_path: str) -> dict[str, Any]:
+    """The dedupe stage as the nightly run does it (keys of the day's rows, warehouse look-up,
+    linking), timed; run in a fresh process so its peak memory is its own."""
+    import resource
+
+    config = load_dedupe_config(Path(config_path))
+    survivors = pd.read_pickle(survivors_path)
+    sources = survivors[["source_system", "source_lead_id"]]
+    engine = open_warehouse(url, schema)
+    try:
+        started = time.perf_counter()
+        keys = row_keys(survivors, config)
+        keyed = time.perf_counter()
+        with engine.connect() as conn:
+            known = lookup_known(conn, keys, sources, run_date)
+        looked_up = time.perf_counter()
+        assigned = assign_leads(survivors, known.keys, run_date.isoformat(), config, known.candidates, known.splits)
+        done = time.perf_counter()
+    finally:
+        engine.dispose()
+    rules = assigned.rows["match_rule"].value_counts().to_dict()
+    return {
+        "seconds": round(done - started, 1),
+        "seconds_keys": round(keyed - started, 1), "seconds_lookup": round(looked_up - keyed, 1),
+        "seconds_link": round(done - looked_up, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "keys_looked_up": int(len(keys)), "warehouse_hits": int(len(known.keys)),
+        "candidate_records": int(len(known.candidates)), "links": int(len(assigned.merges)),
+        "match_rules": {str(k): int(v) for k, v in rules.items()},
+    }
+
+
+def dedupe_scale(incoming: int, existing: int, url: str, schema: str, seed: int, folder: Path) -> dict[str, Any]:
+    """Throughput and peak memory of the dedupe stage: `incoming` generated lead rows of one day
+    against `existing` leads already in the warehouse at `url`."""
+    import multiprocessing
+
+    from flows.settings import Settings
+    from tasks.contract import LEAD_COLUMNS
+    from tasks.extract import with_contract_columns
+    from tasks.normalize import normalise_leads
+
+    config_path = Settings().dedupe_config_path
+    config = load_dedupe_config(config_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    generate_extracts(folder / "extracts", FIRST_DAY, 1, incoming, seed)
+    leads = pd.read_csv(folder / "extracts" / str(FIRST_DAY) / "leads.csv", dtype=str, keep_default_na=False)
+    leads = leads.replace("", None)
+    leads = leads[leads["source_lead_id"].notna()]  # what validation quarantines never reaches dedupe
+    survivors = normalise_leads(with_contract_columns(leads, LEAD_COLUMNS).astype(object))
+    survivors = survivors.assign(row_number=np.arange(len(survivors)))
+    prepared = time.perf_counter()
+    base = build_lead_base(survivors, existing, FIRST_DAY, url, schema, seed, config)
+    loaded = time.perf_counter()
+    path = folder / "survivors.pkl"
+    survivors.to_pickle(path)
+    del survivors, leads
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        stage = pool.apply(time_dedupe_stage, (str(path), url, schema, FIRST_DAY, str(config_path)))
+    return {"incoming": incoming, "existing": base, "stage": stage,
+            "setup_seconds": {"generate_and_normalise": round(prepared - started, 1),
+                              "load_lead_base": round(loaded - prepared, 1)}}

@@ -11,6 +11,7 @@ Every link is written to `lead_merges` with its evidence.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -24,12 +25,13 @@ from pydantic import Field
 from tasks.contract import LEAD_COLUMNS
 from tasks.errors import ConfigError
 from tasks.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
-from tasks.matching import (Clusters, LinkageConfig, _Strict, block_keys, cluster, conflict_check, pairs_within,
-                            score_pairs, vetoed)
+from tasks.matching import (MAX_COMPARED, Clusters, LinkageConfig, Scorer, _Strict, block_keys, cluster, collect_pairs,
+                            conflict_check, pairs_within, score_nodes)
 from tasks.model import load_yaml_config
 from tasks.normalize import company_key, name_key, per_distinct
 
 LEAD_NAMESPACE = uuid.UUID("5d6c1f0e-8a51-4c38-9a43-3f1f6f0b7c2a")
+_NAMESPACE_BYTES = LEAD_NAMESPACE.bytes
 SEP = "\x1f"  # joins source system and id into one key; cannot occur in extract text fields
 # Attributes a golden record takes by survivorship (most recent non-empty value by default).
 PROFILE_COLUMNS = (
@@ -91,15 +93,18 @@ def split_source_key(keys: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def new_lead_id(key: str) -> str:
-    """A lead id derived from its founding source record, so re-runs give the same ids."""
-    return str(uuid.uuid5(LEAD_NAMESPACE, key))
+    """A lead id derived from its founding source record, so re-runs give the same ids
+    (uuid5 in LEAD_NAMESPACE, without uuid5's per-call overhead)."""
+    digest = hashlib.sha1(_NAMESPACE_BYTES + key.encode("utf-8", "surrogatepass")).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=5))
 
 
 def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
     """The values records are blocked and compared on, from lead rows or golden profiles:
     folded names, company without legal form, email key unless a role mailbox, the email's
     domain unless free mail, E.164 phone, city and country."""
-    email = frame["email_key"].astype(object)
+    email = frame["email_key"].astype(object).where(frame["email_key"].notna(), None)
+    email = email.where(~(email.str.len() > MAX_COMPARED), None)  # no real address is longer
     local = per_distinct(email, lambda key: local_key(key.rpartition("@")[0]))
     role = local.isin(config.role_local_parts)
     domain = per_distinct(email, lambda key: key.rpartition("@")[2] or None)
@@ -116,9 +121,9 @@ def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
     }, index=frame.index)
 
 
-def row_keys(rows: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
+def row_keys(rows: pd.DataFrame, config: DedupeConfig, fields: pd.DataFrame | None = None) -> pd.DataFrame:
     """The match keys of each row: key_type, key_value, row_number (source record first)."""
-    fields = match_fields(rows, config)
+    fields = match_fields(rows, config) if fields is None else fields
     keys = block_keys(fields, config.linkage)
     keys["row_number"] = rows["row_number"].to_numpy()[keys["node"].to_numpy()]
     source = pd.DataFrame({"key_type": "source",
@@ -141,11 +146,12 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
     linkage = config.linkage
     rows = rows.reset_index(drop=True)
     n = len(rows)
-    keys = row_keys(rows, config)
+    fields = match_fields(rows, config)
+    keys = row_keys(rows, config, fields)
     src = source_key(rows["source_system"], rows["source_lead_id"])
     known = known.drop_duplicates(["key_type", "key_value", "lead_id"])
     records = _candidate_records(candidates, known)
-    nodes = pd.concat([match_fields(rows, config), records[list(MATCH_COLUMNS)]], ignore_index=True)
+    nodes = pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True)
     record_nodes = pd.Series(np.arange(n, n + len(records)), index=records["lead_id"].to_numpy())
     lead_ids = pd.Index(records["lead_id"].drop_duplicates())
     label = np.full(len(nodes), -1, dtype=np.int64)  # per node: index of its existing lead in lead_ids
@@ -162,7 +168,7 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
     mine = own_lead.map(first_of_lead)
     forced.append(pd.DataFrame({"left": np.flatnonzero(mine.notna()), "right": mine.dropna().to_numpy(),
                                 "keys": "source"}))
-    first_of_source = src.groupby(src).transform(lambda s: s.index.min())
+    first_of_source = pd.Series(np.arange(n)).groupby(src.to_numpy()).transform("min")
     repeat = np.flatnonzero(first_of_source.to_numpy() != np.arange(n))
     forced.append(pd.DataFrame({"left": first_of_source.to_numpy()[repeat], "right": repeat, "keys": "source"}))
     forced = pd.concat(forced, ignore_index=True).astype({"left": "int64", "right": "int64"})
@@ -177,21 +183,20 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
     across = day_keys.merge(hits, on=["key_type", "key_value"])
     across = across.merge(pd.DataFrame({"lead_id": record_nodes.index, "right": record_nodes.to_numpy()}),
                           on="lead_id")
-    across = pd.DataFrame({"left": across["node"].to_numpy(), "right": across["right"].to_numpy(),
-                           "key_type": across["key_type"].to_numpy()})
-    across = across.groupby(["left", "right"], sort=True)["key_type"].agg(
-        lambda v: ";".join(sorted(set(v)))).rename("keys").reset_index() if len(across) else within.iloc[:0]
+    across = collect_pairs(pd.DataFrame({"left": across["node"].to_numpy(), "right": across["right"].to_numpy(),
+                                         "key_type": across["key_type"].to_numpy()}))
     pairs = pd.concat([within, across], ignore_index=True)
-    evidence = _score(nodes, pairs, linkage)
-    links = pd.concat([pairs, evidence], axis=1)
-    links = links[(links["score"] >= linkage.threshold) & ~links.pop("_vetoed").astype(bool)]
+    scorer = Scorer(linkage)
+    columns = scorer.columns_of(nodes)
+    links = pd.concat([pairs, score_nodes(columns, pairs, scorer)], axis=1)
+    links = links[(links["score"] >= linkage.threshold) & ~links.pop("vetoed").astype(bool)]
     links = pd.concat([forced.assign(score=FORCED), links], ignore_index=True)
 
     apart = _apart(splits, src, records)
     # A record split from a lead must not join it again, even through a single link.
     kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
     links = links[np.asarray(kept, dtype=bool)]
-    clusters = cluster(len(nodes), links, conflict_check(nodes, linkage, apart), linkage.max_cluster, label)
+    clusters = cluster(len(nodes), links, conflict_check(columns, scorer, apart), linkage.max_cluster, label)
     return _assignment(rows, src, own_lead, clusters, records, n, run_date, known, keys, nodes.iloc[:n], linkage)
 
 
@@ -204,17 +209,6 @@ def _candidate_records(candidates: pd.DataFrame | None, known: pd.DataFrame) -> 
     records = records.drop_duplicates(["source_system", "source_lead_id"])
     records = records.sort_values(["lead_id", "source_system", "source_lead_id"], ignore_index=True)
     return records[columns].astype(object).where(records[columns].notna(), None)
-
-
-def _score(nodes: pd.DataFrame, pairs: pd.DataFrame, linkage: LinkageConfig) -> pd.DataFrame:
-    """Evidence per pair of nodes; `_vetoed`: the pair may never share a lead."""
-    if pairs.empty:
-        return pd.DataFrame(columns=[c.name for c in linkage.comparisons] + ["score", "_vetoed"], dtype=float)
-    left = nodes.iloc[pairs["left"].to_numpy()].reset_index(drop=True)
-    right = nodes.iloc[pairs["right"].to_numpy()].reset_index(drop=True)
-    evidence = score_pairs(left, right, linkage)
-    evidence["_vetoed"] = vetoed(left, right, evidence, linkage)
-    return evidence.set_index(pairs.index)
 
 
 def _apart(splits: pd.DataFrame | None, src: pd.Series, records: pd.DataFrame) -> set[tuple[int, int]]:
@@ -271,7 +265,7 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     out["disposition"] = np.where(out["match_rule"].isin(["source_id", "new"]), "written", "merged")
 
     fresh = own_lead.isna().to_numpy() & ~src.duplicated().to_numpy()
-    systems, ids = split_source_key(src[fresh])
+    systems, ids = rows["source_system"].astype(str)[fresh], rows["source_lead_id"].astype(str)[fresh]
     identities = pd.concat([
         pd.DataFrame({"source_system": systems.to_numpy(), "source_lead_id": ids.to_numpy(),
                       "lead_id": out.loc[fresh, "lead_id"].to_numpy(), "run_date": run_date,
@@ -283,20 +277,22 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     new_keys = new_keys.merge(known, on=["key_type", "key_value", "lead_id"], how="left", indicator=True)
     new_keys = new_keys[new_keys["_merge"] == "left_only"].drop(columns="_merge").assign(run_date=run_date)
     return Assignment(rows=out, identities=identities, match_keys=new_keys.reset_index(drop=True),
-                      merges=_merge_rows(links[links["rule"] != "source_id"], out, src, records, n, run_date,
+                      merges=_merge_rows(links[links["rule"] != "source_id"], out, rows, records, run_date,
                                          [c.name for c in linkage.comparisons]))
 
 
-def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, src: pd.Series, records: pd.DataFrame, n: int,
+def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, rows: pd.DataFrame, records: pd.DataFrame,
                 run_date: str, comparisons: list[str]) -> pd.DataFrame:
     """lead_merges rows: the record merged, what it matched (a record of the day, or a record
     of an existing lead, and that lead), the rule, the score and the evidence per comparison."""
     if links.empty:
         return pd.DataFrame(columns=MERGE_COLUMNS)
     merged, other = links["merged"].to_numpy(), links["other"].to_numpy()
-    systems = np.concatenate([split_source_key(src)[0].to_numpy(), records["source_system"].to_numpy()])
-    ids = np.concatenate([split_source_key(src)[1].to_numpy(), records["source_lead_id"].to_numpy()])
-    lead_of_other = np.concatenate([np.full(n, None, dtype=object), records["lead_id"].to_numpy(dtype=object)])
+    systems = np.concatenate([rows["source_system"].astype(str).to_numpy(dtype=object),
+                              records["source_system"].to_numpy(dtype=object)])
+    ids = np.concatenate([rows["source_lead_id"].astype(str).to_numpy(dtype=object),
+                          records["source_lead_id"].to_numpy(dtype=object)])
+    lead_of_other = np.concatenate([np.full(len(rows), None, dtype=object), records["lead_id"].to_numpy(dtype=object)])
     evidence = [json.dumps(dict(zip(comparisons, map(float, values))), sort_keys=True)
                 for values in links[comparisons].itertuples(index=False, name=None)]
     return pd.DataFrame({

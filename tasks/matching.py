@@ -23,7 +23,7 @@ SIMILARITY: dict[str, Callable[[str, str], float]] = {
     "jaro_winkler": JaroWinkler.normalized_similarity,
     "levenshtein": Levenshtein.normalized_similarity,
 }
-MAX_COMPARED = 100  # characters of a value that take part in a similarity (hostile input)
+MAX_COMPARED = 254  # longest value compared (an email address's limit); callers drop longer ones
 
 
 class _Strict(BaseModel):
@@ -141,30 +141,32 @@ def block_keys(frame: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
 def pairs_within(keys: pd.DataFrame, max_block: int) -> pd.DataFrame:
     """Node pairs (left < right) sharing a key value, with the key types they share; blocks of
     more than `max_block` records (a shared switchboard, a placeholder value) are left out."""
-    sizes = keys.groupby(["key_type", "key_value"])["node"].transform("size")
-    usable = keys[(sizes > 1) & (sizes <= max_block)]
-    pairs = usable.merge(usable, on=["key_type", "key_value"], suffixes=("_l", "_r"))
+    code = pd.Series(pd.factorize(keys["key_type"].astype(str) + "\x1f" + keys["key_value"].astype(str))[0],
+                     index=keys.index)
+    sizes = code.map(code.value_counts())
+    usable = (sizes > 1) & (sizes <= max_block)
+    blocks = pd.DataFrame({"code": code[usable].to_numpy(), "node": keys.loc[usable, "node"].to_numpy(),
+                           "key_type": keys.loc[usable, "key_type"].to_numpy()})
+    pairs = blocks.merge(blocks[["code", "node"]], on="code", suffixes=("_l", "_r"))
     pairs = pairs[pairs["node_l"] < pairs["node_r"]]
-    return _collect(pairs.rename(columns={"node_l": "left", "node_r": "right"}))
+    return collect_pairs(pairs.rename(columns={"node_l": "left", "node_r": "right"}))
 
 
-def _collect(pairs: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair with the ";"-joined key types it was found through."""
+def collect_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair (left, right) with the ";"-joined key types it was found through."""
     if pairs.empty:
         return pd.DataFrame({"left": pd.Series(dtype="int64"), "right": pd.Series(dtype="int64"),
                              "keys": pd.Series(dtype=object)})
-    grouped = pairs.groupby(["left", "right"], sort=True)["key_type"]
-    return grouped.agg(lambda v: ";".join(sorted(set(v)))).rename("keys").reset_index()
+    types = pd.Index(sorted(pairs["key_type"].unique()))
+    pairs = pairs[["left", "right", "key_type"]].drop_duplicates()
+    bits = pd.Series(np.left_shift(1, types.get_indexer(pairs["key_type"])).astype(np.int64), index=pairs.index)
+    masks = bits.groupby([pairs["left"].to_numpy(), pairs["right"].to_numpy()]).sum()  # distinct bits: sum is OR
+    names = {m: ";".join(t for i, t in enumerate(types) if m >> i & 1) for m in masks.unique()}
+    out = masks.rename("keys").map(names).reset_index()
+    return out.set_axis(["left", "right", "keys"], axis=1)
 
 
 # --- comparison ----------------------------------------------------------------------------------
-
-
-def _text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = str(value)[:MAX_COMPARED]
-    return text or None
 
 
 def _level(similarity: float, comparison: Part) -> float:
@@ -209,58 +211,116 @@ def _compare_names(first_a: str | None, last_a: str | None, first_b: str | None,
     return direct
 
 
-def score_pairs(left: pd.DataFrame, right: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
-    """Per aligned pair of rows, the evidence weight of each comparison and their sum (`score`).
-    Each distinct pair of values is compared once."""
-    out = {}
-    nicknames = config.nickname_pairs
-    for comparison in config.comparisons:
-        if comparison.method == "person_name":
-            first_col, last_col = comparison.columns
-            first, last = comparison, comparison.last
-            cache: dict[tuple, tuple[float, float]] = {}
+class Scorer:
+    """Scores pairs of records under one configuration, each distinct pair of values once.
+    Values are compared as they are: callers keep them short (see MAX_COMPARED)."""
+
+    def __init__(self, config: LinkageConfig) -> None:
+        self.config = config
+        self.columns = config.columns()
+        where = {c: i for i, c in enumerate(self.columns)}
+        self.plan = [(c, [where[col] for col in c.columns]) for c in config.comparisons]
+        self.caches: list[dict[tuple, float]] = [{} for _ in config.comparisons]
+        self.nicknames = config.nickname_pairs
+        names = [c.name for c in config.comparisons]
+        self.vetoes = [(None, floor, []) if name == "score" else (names.index(name), floor, self.plan[names.index(name)][1])
+                       for name, floor in config.veto.items()]
+
+    def columns_of(self, frame: pd.DataFrame) -> list[np.ndarray]:
+        """The compared columns of a frame as text arrays (None where missing)."""
+        out = []
+        for column in self.columns:
+            values = frame[column].to_numpy(dtype=object).copy()
+            values[pd.isna(values) | (values == "")] = None
+            out.append(values)
+        return out
+
+    def score_columns(self, a: list[np.ndarray], b: list[np.ndarray], index: pd.Index | None = None) -> pd.DataFrame:
+        """Evidence of pairs given as aligned column arrays (see `columns_of`), comparison by
+        comparison; with `score` and `vetoed`."""
+        out = {}
+        for (comparison, where), cache in zip(self.plan, self.caches):
             values = []
-            for key in zip(map(_text, left[first_col]), map(_text, left[last_col]),
-                           map(_text, right[first_col]), map(_text, right[last_col])):
-                if key not in cache:
-                    cache[key] = _compare_names(*key, first, last, nicknames)
-                values.append(sum(cache[key]))
+            append = values.append
+            if comparison.method == "person_name":
+                first, last, nicknames = comparison, comparison.last, self.nicknames
+                for key in zip(a[where[0]], a[where[1]], b[where[0]], b[where[1]]):
+                    weight = cache.get(key)
+                    if weight is None:
+                        weight = cache[key] = sum(_compare_names(*key, first, last, nicknames))
+                    append(weight)
+            else:
+                missing = comparison.missing
+                for x, y in zip(a[where[0]], b[where[0]]):
+                    if x is None or y is None:
+                        append(missing)
+                        continue
+                    key = (x, y) if x <= y else (y, x)
+                    weight = cache.get(key)
+                    if weight is None:
+                        weight = cache[key] = _compare_values(x, y, comparison)
+                    append(weight)
             out[comparison.name] = np.asarray(values, dtype=float)
-            continue
-        column = comparison.columns[0]
-        cache2: dict[tuple, float] = {}
-        values = []
-        for a, b in zip(map(_text, left[column]), map(_text, right[column])):
-            if a is None or b is None:
-                values.append(comparison.missing)
+        evidence = pd.DataFrame(out, index=index)
+        evidence["score"] = evidence.sum(axis=1)
+        vetoed = np.zeros(len(evidence), dtype=bool)
+        for position, floor, where_cols in self.vetoes:
+            if position is None:
+                vetoed |= evidence["score"].to_numpy() < floor
                 continue
-            key = (a, b) if a <= b else (b, a)
-            if key not in cache2:
-                cache2[key] = _compare_values(a, b, comparison)
-            values.append(cache2[key])
-        out[comparison.name] = np.asarray(values, dtype=float)
-    evidence = pd.DataFrame(out, index=left.index)
-    evidence["score"] = evidence.sum(axis=1)
-    return evidence
+            present_a = np.zeros(len(evidence), dtype=bool)
+            present_b = np.zeros(len(evidence), dtype=bool)
+            for i in where_cols:
+                present_a |= pd.notna(a[i])
+                present_b |= pd.notna(b[i])
+            vetoed |= (evidence.iloc[:, position].to_numpy() < floor) & present_a & present_b
+        evidence["vetoed"] = vetoed
+        return evidence
+
+    def record(self, columns: list[np.ndarray], node: int) -> tuple:
+        return tuple(values[node] for values in columns)
+
+    def weights(self, a: tuple, b: tuple) -> list[float]:
+        out = []
+        for (comparison, where), cache in zip(self.plan, self.caches):
+            if comparison.method == "person_name":
+                key = (a[where[0]], a[where[1]], b[where[0]], b[where[1]])
+                if key not in cache:
+                    cache[key] = sum(_compare_names(*key, comparison, comparison.last, self.nicknames))
+                out.append(cache[key])
+                continue
+            x, y = a[where[0]], b[where[0]]
+            if x is None or y is None:
+                out.append(comparison.missing)
+                continue
+            key = (x, y) if x <= y else (y, x)
+            if key not in cache:
+                cache[key] = _compare_values(x, y, comparison)
+            out.append(cache[key])
+        return out
+
+    def vetoed(self, a: tuple, b: tuple, weights: list[float]) -> bool:
+        """A vetoing comparison below its floor where both sides have a value ("score": the sum)."""
+        for index, floor, where in self.vetoes:
+            if index is None:
+                if sum(weights) < floor:
+                    return True
+            elif weights[index] < floor and any(a[i] is not None for i in where) \
+                    and any(b[i] is not None for i in where):
+                return True
+        return False
 
 
-def vetoed(left: pd.DataFrame, right: pd.DataFrame, evidence: pd.DataFrame, config: LinkageConfig) -> np.ndarray:
-    """Pairs that must never share a cluster: a vetoing comparison below its floor where both
-    sides have a value to compare ("score": the sum, always)."""
-    out = np.zeros(len(evidence), dtype=bool)
-    columns = {c.name: c.columns for c in config.comparisons}
-    for name, floor in config.veto.items():
-        below = evidence[name].to_numpy() < floor
-        if name != "score":
-            present = np.ones(len(evidence), dtype=bool)
-            for side in (left, right):
-                present &= side[columns[name]].notna().any(axis=1).to_numpy()
-            below &= present
-        out |= below
-    return out
+def score_pairs(left: pd.DataFrame, right: pd.DataFrame, config: LinkageConfig,
+                scorer: Scorer | None = None) -> pd.DataFrame:
+    """Per aligned pair of rows, the evidence weight of each comparison, their sum (`score`) and
+    whether the pair is vetoed (`vetoed`)."""
+    scorer = scorer or Scorer(config)
+    a, b = scorer.columns_of(left), scorer.columns_of(right)
+    return scorer.score_columns(a, b, left.index)
 
 
-# --- clustering ----------------------------------------------------------------------------------
+# --- clustering# --- clustering ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -311,22 +371,34 @@ def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], l
     return Clusters(root=roots, links=links.loc[used])
 
 
-def conflict_check(nodes: pd.DataFrame, config: LinkageConfig,
-                   apart: set[tuple[int, int]] = frozenset()) -> Callable[[list[int], list[int]], bool]:
+def score_nodes(columns: list[np.ndarray], pairs: pd.DataFrame, scorer: Scorer) -> pd.DataFrame:
+    """Evidence per pair (left, right) of node positions in `columns` (`Scorer.columns_of` of the
+    nodes), with `score` and `vetoed`."""
+    left, right = pairs["left"].to_numpy(dtype=np.int64), pairs["right"].to_numpy(dtype=np.int64)
+    return scorer.score_columns([c[left] for c in columns], [c[right] for c in columns], pairs.index)
+
+
+def conflict_check(columns: list[np.ndarray], scorer: Scorer, apart: set[tuple[int, int]] = frozenset()
+                   ) -> Callable[[list[int], list[int]], bool]:
     """`cluster`'s guard: two clusters conflict when any record of one vetoes any record of the
-    other (see `vetoed`) or a pair of them is kept `apart`; each pair is judged once."""
+    other (see `Scorer.vetoed`) or a pair of them is kept `apart`; each pair is judged once."""
     judged: dict[tuple[int, int], bool] = {}
 
+    def record(node: int) -> tuple:
+        return scorer.record(columns, node)
+
     def conflicts(group_a: list[int], group_b: list[int]) -> bool:
-        cross = [(min(a, b), max(a, b)) for a in group_a for b in group_b]
-        if any(pair in apart for pair in cross):
-            return True
-        todo = [pair for pair in cross if pair not in judged]
-        if todo:
-            left = nodes.iloc[[a for a, _ in todo]].reset_index(drop=True)
-            right = nodes.iloc[[b for _, b in todo]].reset_index(drop=True)
-            judged.update(zip(todo, vetoed(left, right, score_pairs(left, right, config), config)))
-        return any(judged[pair] for pair in cross)
+        for a in group_a:
+            for b in group_b:
+                pair = (a, b) if a < b else (b, a)
+                if pair in apart:
+                    return True
+                if pair not in judged:
+                    x, y = record(pair[0]), record(pair[1])
+                    judged[pair] = scorer.vetoed(x, y, scorer.weights(x, y))
+                if judged[pair]:
+                    return True
+        return False
 
     return conflicts
 
@@ -339,9 +411,8 @@ def link_records(frame: pd.DataFrame, config: LinkageConfig,
     pairs = pairs_within(block_keys(nodes, config), config.max_block)
     if keep is not None:
         pairs = pairs[keep(pairs).to_numpy()].reset_index(drop=True)
-    left = nodes.iloc[pairs["left"].to_numpy()].reset_index(drop=True)
-    right = nodes.iloc[pairs["right"].to_numpy()].reset_index(drop=True)
-    evidence = score_pairs(left, right, config)
-    links = pd.concat([pairs, evidence], axis=1)
-    links = links[(links["score"] >= config.threshold) & ~vetoed(left, right, evidence, config)]
-    return cluster(len(nodes), links, conflict_check(nodes, config), config.max_cluster)
+    scorer = Scorer(config)
+    columns = scorer.columns_of(nodes)
+    links = pd.concat([pairs, score_nodes(columns, pairs, scorer)], axis=1)
+    links = links[(links["score"] >= config.threshold) & ~links.pop("vetoed")]
+    return cluster(len(nodes), links, conflict_check(columns, scorer), config.max_cluster)

@@ -11,7 +11,7 @@ from typing import TypeVar
 import pandas as pd
 import phonenumbers
 from anyascii import anyascii
-from cleanco import basename
+from cleanco.clean import prepare_default_terms
 from nicknames import NickNamer
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -76,12 +76,31 @@ def name_key(name: str) -> str | None:
     return " ".join(words) or None
 
 
+def _legal_forms() -> dict[int, frozenset[tuple[str, ...]]]:
+    """The legal-form suffixes `cleanco` knows ("gmbh & co kg", "inc", "s a"), by word count."""
+    forms: dict[int, set[tuple[str, ...]]] = {}
+    for count, words in prepare_default_terms():
+        forms.setdefault(count, set()).add(tuple(words))
+    return {count: frozenset(found) for count, found in sorted(forms.items(), reverse=True)}
+
+
+LEGAL_FORMS = _legal_forms()
+_COMPANY_NOISE = re.compile(r"[^a-z0-9& ]+")
+
+
 def company_key(company: str) -> str | None:
-    """A company name without its legal form, case, accents or punctuation: "ACME, Inc." -> "acme"."""
-    text = fold(company).replace("&", " and ")
-    text = basename(_SPACES.sub(" ", text).strip()) or text  # drops "gmbh", "inc", "ltd", "s.a." ...
-    words = _NOT_WORD.sub(" ", text).split()
-    if words[:1] == ["the"]:
+    """A company name without its legal form, case, accents or punctuation: "ACME, Inc." -> "acme",
+    "Müller GmbH & Co. KG" -> "muller"."""
+    words = _COMPANY_NOISE.sub(" ", fold(company).replace(".", "")).split()
+    stripped = True
+    while stripped and len(words) > 1:
+        stripped = False
+        for count, forms in LEGAL_FORMS.items():
+            if len(words) > count and tuple(words[-count:]) in forms:
+                words, stripped = words[:-count], True
+                break
+    words = ["and" if w == "&" else w for w in words]
+    if words[:1] == ["the"] and len(words) > 1:
         words = words[1:]
     return " ".join(words) or None
 
