@@ -120,13 +120,15 @@ def generate(out: Annotated[Path, typer.Option(help="Folder to write the extract
              days: Annotated[int, typer.Option(min=1, help="Number of days.")] = 7,
              leads_per_day: Annotated[int, typer.Option(min=1, help="Lead rows per day.")] = 1000,
              seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
-             format_: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv") -> None:
+             format_: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+             hard: Annotated[bool, typer.Option(help="Duplicates that share no exact key, and look-alike "
+                                                     "people (the identity resolution benchmark).")] = False) -> None:
     """Generate realistic synthetic extracts with planted problems and a ground-truth file."""
     from tasks.generate import generate_extracts
 
     if format_ not in ("csv", "parquet"):
         raise MqlError(f"--format must be csv or parquet, not {format_!r}")
-    summary = generate_extracts(out, parse_date(start, "--start"), days, leads_per_day, seed, fmt=format_)
+    summary = generate_extracts(out, parse_date(start, "--start"), days, leads_per_day, seed, fmt=format_, hard=hard)
     console.print(f"wrote {days} day(s) of extracts to {out}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
 
 
@@ -291,6 +293,35 @@ def bench_dedupe(days: Annotated[int, typer.Option(min=1, help="Generated days."
         result["febrl"] = febrl_quality(febrl, config)
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result, indent=2))
+
+
+@bench.command("dedupe-scale")
+@user_errors
+def bench_dedupe_scale(incoming: Annotated[int, typer.Option(min=100, help="Lead rows of the day.")] = 1_000_000,
+                       existing: Annotated[int, typer.Option(min=1, help="Leads already in the warehouse.")] = 5_000_000,
+                       warehouse: Annotated[str | None, typer.Option(
+                           "--warehouse", help="An empty warehouse to load (default: SQLite in the folder).")] = None,
+                       seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
+                       folder: Annotated[Path | None, typer.Option(help="Keep the files here (default: temporary).")]
+                       = None) -> None:
+    """Throughput and peak memory of the dedupe stage, as JSON: a day of generated lead rows
+    against a lead base already in the warehouse."""
+    import json
+    import tempfile
+
+    from flows.benchmarks import dedupe_scale
+    from flows.nightly import resolve_settings
+
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        shutil.rmtree(where, ignore_errors=True)
+        url = warehouse or f"sqlite:///{(where / 'warehouse.db').resolve()}"
+        schema = resolve_settings(warehouse_url=url).warehouse_schema
+        figures = dedupe_scale(incoming, existing, url, schema, seed, where)
+    command = f"mql bench dedupe-scale --incoming {incoming} --existing {existing} --seed {seed}" + (
+        f" --warehouse {warehouse}" if warehouse else "")
+    print(json.dumps({"benchmark": "dedupe-scale", "command": command,
+                      "database": url.split(":", 1)[0], **figures}, indent=2))
 
 
 @bench.command("fraud")

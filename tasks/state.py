@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from tasks.dedupe import SEP, Assignment
 from tasks.qualify import Lifecycle
 from tasks.score import Scores
-from tasks.warehouse import bulk_insert, query, query_in, run_script
+from tasks.warehouse import bulk_insert, query, query_in, query_joined, run_script
 
 TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_at", "last_mql_at",
                      "entered_at", "exited_at", "occurred_at")
@@ -92,8 +92,8 @@ def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFr
     wanted = set(source_ids["source_system"].astype(str) + SEP + source_ids["source_lead_id"].astype(str))
     identities["key_value"] = identities["source_system"].astype(str) + SEP + identities["source_lead_id"].astype(str)
     parts = [identities[identities["key_value"].isin(wanted)].assign(key_type="source")]
-    for key_type, values in day_keys[day_keys["key_type"] != "source"].groupby("key_type")["key_value"]:
-        parts.append(query_in(conn, "lookup_match_keys", values, {**params, "key_type": key_type}))
+    wanted_keys = day_keys.loc[day_keys["key_type"] != "source", ["key_type", "key_value"]].drop_duplicates()
+    parts.append(query_joined(conn, "lookup_match_keys_joined", wanted_keys, params))
     keys = pd.concat([p[["key_type", "key_value", "lead_id"]] for p in parts], ignore_index=True)
     keys = keys.drop_duplicates(ignore_index=True)
     candidates = query_in(conn, "lookup_candidates", keys["lead_id"], params)

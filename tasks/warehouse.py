@@ -112,6 +112,22 @@ def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> 
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
+def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict[str, Any] | None = None
+                 ) -> pd.DataFrame:
+    """Run the query `sql/<name>.sql`, which joins the temporary table `lookup_values` holding
+    `values` (text columns): one bulk load and one join instead of many IN lists, for large sets."""
+    columns = ", ".join(f"{sa.column(str(c)).compile(dialect=conn.dialect)} TEXT" for c in values.columns)
+    conn.exec_driver_sql("DROP TABLE IF EXISTS lookup_values")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE lookup_values ({columns})")
+    try:
+        bulk_insert(conn, "lookup_values", values.astype(str))
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE lookup_values")
+        return query(conn, name, params)
+    finally:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS lookup_values")
+
+
 def query_warehouse(url: str, schema: str, *names: str) -> list[pd.DataFrame]:
     """Open the warehouse, run the named queries (no parameters), close it: the rows of each."""
     engine = open_warehouse(url, schema)

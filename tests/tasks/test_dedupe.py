@@ -135,3 +135,112 @@ def test_unknown_consent_does_not_override_an_explicit_answer():
     consent = dict(zip(golden["email"], golden["email_consent"]))
     assert consent == {"a@b.com": True, "new@b.com": False}
     assert not golden["do_not_contact"].any()
+
+
+# --- fuzzy matching and its guards -----------------------------------------------------------------
+
+PERSON = {"first_name": "Rebecca", "last_name": "Fitzgerald", "company": "Oak Point Advisors LLC",
+          "city": "Austin", "country": "US"}
+
+
+def linked(*records: dict, known: pd.DataFrame = NO_KNOWN, candidates: pd.DataFrame | None = None) -> list[str]:
+    day = rows(*({"source_lead_id": str(i), **r} for i, r in enumerate(records)))
+    return assign_leads(day, known, "2026-03-02", CONFIG, candidates).rows["lead_id"].tolist()
+
+
+def test_fuzzy_duplicates_without_a_shared_key_are_merged():
+    base = {**PERSON, "email": "rebecca.fitzgerald@oakpoint.com"}
+    variants = [
+        {**PERSON, "first_name": "Becky", "email": "becky77@gmail.com"},                     # nickname
+        {**PERSON, "last_name": "Fitzgerlad"},                                                 # typo
+        {**PERSON, "first_name": "Fitzgerald", "last_name": "Rebecca"},                       # swapped
+        {**PERSON, "company": "OAK POINT ADVISORS, L.L.C.", "email": "rfitz@yahoo.com"},      # company variant
+        {**PERSON, "email": "rebecca.fitzgerlad@oakpoint.com"},                               # email slip
+    ]
+    for variant in variants:
+        ids = linked(base, variant)
+        assert ids[0] == ids[1], variant
+
+
+def test_no_merge_for_shared_switchboards_role_mailboxes_colleagues_and_namesakes():
+    office = {"company": "Oak Point Advisors", "city": "Austin", "country": "US"}
+    switchboard = [{**office, "first_name": "Tom", "last_name": "Baker", "phone": "+1 512 555 0100",
+                    "email": "tom.baker@oakpoint.com"},
+                   {**office, "first_name": "Ana", "last_name": "Silva", "phone": "(512) 555-0100",
+                    "email": "ana.silva@oakpoint.com"}]
+    mailbox = [{**office, "first_name": "Tom", "last_name": "Baker", "email": "info@oakpoint.com"},
+               {**office, "first_name": "Ana", "last_name": "Silva", "email": "info@oakpoint.com"}]
+    colleagues = [{**office, "first_name": "John", "last_name": "Miller", "email": "john.miller@oakpoint.com"},
+                  {**office, "first_name": "Sarah", "last_name": "Miller", "email": "sarah.miller@oakpoint.com"}]
+    namesakes = [{"first_name": "Michael", "last_name": "Brown", "company": "Westridge Financial", "city": "Denver",
+                  "email": "michael.brown@westridge.com"},
+                 {"first_name": "Michael", "last_name": "Brown", "company": "Eastgate Retail", "city": "Leeds",
+                  "email": "mbrown@eastgate.co.uk"}]
+    for pair in (switchboard, mailbox, colleagues, namesakes):
+        ids = linked(*pair)
+        assert ids[0] != ids[1], pair
+
+
+def test_one_initial_cannot_chain_two_different_people():
+    office = {"company": "Oak Point Advisors", "city": "Austin", "country": "US"}
+    john = {**office, "first_name": "John", "last_name": "Smith", "email": "john.smith@oakpoint.com"}
+    jane = {**office, "first_name": "Jane", "last_name": "Smith", "email": "jane.smith@oakpoint.com"}
+    initial = {**office, "first_name": "J", "last_name": "Smith"}
+    ids = linked(john, initial, jane)
+    assert ids[0] != ids[2]                      # never John and Jane together
+    assert ids[1] in (ids[0], ids[2])            # the initial joins one of them
+
+
+def test_a_day_record_matches_any_record_of_an_existing_lead_never_two_leads():
+    known = pd.DataFrame({"key_type": ["name_company", "name_company"],
+                          "key_value": ["fitzgerald|oak point advisors", "fitzgerald|oak point advisors"],
+                          "lead_id": ["L1", "L2"]})
+    records = pd.DataFrame([
+        {"lead_id": "L1", "source_system": "crm", "source_lead_id": "a", **dict.fromkeys(MATCH_COLUMNS),
+         "first_key": "elizabeth", "last_key": "fitzgerald", "company_key": "oak point advisors"},
+        {"lead_id": "L1", "source_system": "crm", "source_lead_id": "b", **dict.fromkeys(MATCH_COLUMNS),
+         "first_key": "liz", "last_key": "fitzgerald", "company_key": "oak point advisors", "city_key": "austin"},
+        {"lead_id": "L2", "source_system": "crm", "source_lead_id": "c", **dict.fromkeys(MATCH_COLUMNS),
+         "first_key": "rebecca", "last_key": "fitzgerald", "company_key": "oak point advisors", "city_key": "austin"},
+    ])
+    beth = {**PERSON, "first_name": "Beth"}
+    assert linked(beth, known=known, candidates=records) == ["L1"]
+    both = {**PERSON, "first_name": "Beth", "source_lead_id": "x"}
+    becky = {**PERSON, "first_name": "Becky", "source_lead_id": "y"}
+    day = rows(both, becky)
+    got = assign_leads(day, known, "2026-03-02", CONFIG, records).rows["lead_id"].tolist()
+    assert got == ["L1", "L2"]  # each to its own lead; the two leads are not merged
+
+
+def test_split_records_are_kept_apart():
+    base = {**PERSON, "email": "rebecca.fitzgerald@oakpoint.com", "source_lead_id": "1"}
+    again = {**PERSON, "email": "rebecca.fitzgerald@oakpoint.com", "source_lead_id": "2"}
+    day = rows(base, again)
+    splits = pd.DataFrame({"source_key": ["hubspot" + SEP + "2"], "other_key": ["hubspot" + SEP + "1"],
+                           "lead_id": [None], "other_lead_id": [None]})
+    together = assign_leads(day, NO_KNOWN, "2026-03-02", CONFIG).rows["lead_id"]
+    apart = assign_leads(day, NO_KNOWN, "2026-03-02", CONFIG, splits=splits).rows["lead_id"]
+    assert together.nunique() == 1 and apart.nunique() == 2
+
+
+def test_hostile_records_never_crash_the_stage():
+    hostile = ["", " ", "x" * 10_000, "😀" * 300, "\u202eevil", "a\x00b", "'; DROP TABLE leads; --"]
+    records = [{"first_name": v, "last_name": v, "company": v, "city": v, "email": f"{v}@x.com" if v else v}
+               for v in hostile]
+    ids = linked(*records)
+    assert len(ids) == len(hostile)
+
+
+def test_source_priority_survivorship_and_provenance():
+    from tasks.dedupe import Survivorship
+    day = rows({"source_lead_id": "1", "source_system": "salesforce", "email": "ann@acme.com", "company": "Acme Corp",
+                "updated_at": "2026-03-02T08:00:00Z"},
+               {"source_lead_id": "2", "source_system": "hubspot", "email": "ann@acme.com", "company": "ACME",
+                "updated_at": "2026-03-02T09:00:00Z"})
+    assigned = assign_leads(day, NO_KNOWN, "2026-03-02", CONFIG).rows
+    empty = pd.DataFrame(columns=["lead_id", "custom_attributes"])
+    latest = golden_records(day, assigned, empty).iloc[0]
+    ranked = golden_records(day, assigned, empty, Survivorship(source_priority=["salesforce", "hubspot"],
+                                                                columns={"company": "source_priority"})).iloc[0]
+    assert latest["company"] == "ACME" and json.loads(latest["provenance"])["company"] == "hubspot"
+    assert ranked["company"] == "Acme Corp" and json.loads(ranked["provenance"])["company"] == "salesforce"

@@ -40,3 +40,25 @@ def test_fraud_benchmark_counts_hits_misses_reasons_and_hard_cases():
         "short_name": {"rows": 1, "rejected": 1, "reasons": {"gibberish_name": 1}}}
     assert [e["source_lead_id"] for e in figures["false_positive_examples"]] == ["5"]
     assert [e["source_lead_id"] for e in figures["missed_examples"]] == ["3"]
+
+
+def test_febrl_linkage_quality_gate():
+    """FEBRL dataset1 and dataset4 (the fast ones) stay at F1 >= 0.99; `mql bench dedupe --febrl`
+    reports all four."""
+    from pathlib import Path
+
+    from flows.settings import CONFIG_DIR
+    from tasks.evaluate import febrl_quality
+    from tasks.matching import LinkageConfig
+    from tasks.model import load_yaml_config
+
+    import os
+
+    folder = Path(os.environ.get("MQL_FEBRL_DIR", Path(__file__).resolve().parents[3] / "shared/benchmarks/febrl"))
+    assert folder.is_dir(), f"FEBRL files not found at {folder} (set MQL_FEBRL_DIR)"
+    config = load_yaml_config(CONFIG_DIR / "febrl.yaml", LinkageConfig, "FEBRL linkage configuration")
+    results = febrl_quality(folder, config)
+    assert set(results) == {"dataset1", "dataset2", "dataset3", "dataset4"}
+    for name in ("dataset3", "dataset4"):
+        assert results[name]["f1"] >= 0.99 and results[name]["precision"] >= 0.99, results[name]
+    assert results["dataset4"]["true_pairs"] == 5000 and results["dataset3"]["true_pairs"] == 6538

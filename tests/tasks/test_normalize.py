@@ -61,3 +61,43 @@ def test_normalise_leads_adds_keys_and_types():
     assert out["updated_ts"][1] == pd.Timestamp("2026-03-02T10:00:00Z")
     assert out["employee_count_num"][0] == 250 and pd.isna(out["employee_count_num"][1])
     assert out["consent"].tolist() == [True, None] and out["dnc"].tolist() == [False, True]
+
+
+# --- identity resolution: names, companies, nicknames ---------------------------------------------
+
+from tasks.normalize import company_key, fold, name_key, same_first_name  # noqa: E402
+
+
+def test_name_key_folds_unicode_case_titles_and_punctuation():
+    assert name_key("Dr. Zoë O'Brien-Smith") == "zoe obrien smith"
+    assert name_key("  JOHN   ") == "john"
+    assert name_key("Łukasz") == "lukasz" and name_key("Straße") == "strasse"
+    assert name_key("محمد") == "mhmd"  # transliterated, so a record in two scripts can meet
+    for empty in ("", "   ", "😀", "\x00", "Mr."):
+        assert name_key(empty) is None
+
+
+def test_company_key_drops_legal_forms_punctuation_and_case():
+    same = ["ACME, Inc.", "Acme GmbH", "acme", "The Acme Ltd."]
+    assert {company_key(c) for c in same} == {"acme"}
+    assert company_key("Müller GmbH & Co. KG") == "muller"
+    assert company_key("Smith & Sons Ltd") == company_key("Smith and Sons") == "smith and sons"
+    assert company_key("Oak Point Advisors, LLC") == "oak point advisors"
+    assert company_key("Banco Santander S.A.") == "banco santander"
+    assert company_key("Inc.") == "inc"  # a legal form alone is the name
+    assert company_key("") is None and company_key("😀") is None
+
+
+def test_first_names_match_nicknames_not_shared_nicknames():
+    assert same_first_name("bob", "robert") and same_first_name("robert", "bob")
+    assert same_first_name("beth", "liz")          # both nicknames of elizabeth
+    assert not same_first_name("alan", "albert")   # merely share "al"
+    assert not same_first_name("john", "jane")
+
+
+def test_hostile_values_normalise_without_error():
+    for value in ("x" * 10_000, "\u202eevil", "a\x00b", "=cmd|' /C calc'!A0", "😀" * 500, "'; DROP TABLE leads; --"):
+        fold(value)
+        name_key(value)
+        company_key(value)
+    assert len(name_key("x" * 10_000)) <= 200
