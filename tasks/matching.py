@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from tasks.normalize import name_key, same_first_name
 
@@ -39,11 +39,14 @@ class Level(_Strict):
 
 class Part(_Strict):
     """Evidence from one value: `agree` when equal, else the best level the string similarity
-    reaches, else `disagree`; `missing` when either side has no value."""
+    reaches, else `typo` when one edit (a letter changed, added, dropped or two swapped) makes
+    them equal (short names, where similarity says little: "Li" and "Le"), else `disagree`;
+    `missing` when either side has no value."""
 
     scorer: Literal["jaro_winkler", "levenshtein"] = "jaro_winkler"
     agree: float
     levels: list[Level] = []
+    typo: float | None = None
     disagree: float
     missing: float = 0.0
 
@@ -169,19 +172,21 @@ def collect_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
 # --- comparison ----------------------------------------------------------------------------------
 
 
-def _level(similarity: float, comparison: Part) -> float:
+def _level(similarity: float, comparison: Part, a: str, b: str) -> float:
     for level in comparison.levels:  # best first (sorted on load)
         if similarity >= level.min:
             return level.weight
+    if comparison.typo is not None and OSA.distance(a, b, score_cutoff=1) <= 1:
+        return comparison.typo
     return comparison.disagree
 
 
 def _compare_values(a: str, b: str, comparison: Part) -> float:
     if a == b:
         return comparison.agree
-    if not comparison.levels:
+    if not comparison.levels and comparison.typo is None:
         return comparison.disagree
-    return _level(SIMILARITY[comparison.scorer](a, b), comparison)
+    return _level(SIMILARITY[comparison.scorer](a, b), comparison, a, b)
 
 
 def _compare_first(a: str, b: str, comparison: Comparison, nicknames: frozenset[tuple[str, str]]) -> float:
@@ -191,7 +196,7 @@ def _compare_first(a: str, b: str, comparison: Comparison, nicknames: frozenset[
         return comparison.nickname
     if len(a) == 1 or len(b) == 1:
         return comparison.initial if a[0] == b[0] else comparison.disagree
-    return _level(SIMILARITY[comparison.scorer](a, b), comparison)
+    return _level(SIMILARITY[comparison.scorer](a, b), comparison, a, b)
 
 
 def _compare_names(first_a: str | None, last_a: str | None, first_b: str | None, last_b: str | None,
