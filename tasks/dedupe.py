@@ -40,6 +40,7 @@ PROFILE_COLUMNS = (
     "campaign", "utm_source", "utm_medium", "utm_campaign",
 )
 # What a source record is matched on (stored with it in lead_identities, see match_fields).
+NAME_COLUMNS = ("first_name", "last_name")
 MATCH_COLUMNS = ("first_key", "last_key", "company_key", "city_key", "country_key", "match_email",
                  "corporate_domain", "phone_e164")
 MERGE_COLUMNS = ["run_date", "lead_id", "source_system", "source_lead_id", "matched_source_system",
@@ -318,7 +319,7 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
     """One profile per lead from its existing profile and the day's rows: each attribute by its
     survivorship rule (`provenance` records which source system each value came from); the
     most restrictive consent wins, whatever the rules say."""
-    incoming = rows.merge(assigned[["row_number", "lead_id"]], on="row_number")
+    incoming = rows.merge(assigned[["row_number", "lead_id", "match_rule"]], on="row_number")
     extra = [c for c in rows.columns if c not in LEAD_COLUMNS and c in _custom_columns(rows)]
     incoming = incoming.assign(
         custom=incoming[extra].apply(lambda r: {k: v for k, v in r.items() if isinstance(v, str)}, axis=1)
@@ -350,14 +351,19 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
     source_columns = [f"_src_{c}" for c in PROFILE_COLUMNS]
     golden = grouped[list(PROFILE_COLUMNS) + source_columns].last()  # GroupBy.last skips missing values
     rank = {system: i for i, system in enumerate(survivorship.source_priority)}
+    # A name from a record linked by fuzzy evidence (a typo, a nickname, swapped names) only fills
+    # a gap: "Rebecca Fitzgerald" does not become "Becky Fitzgerlad" because such a record came last.
+    exact = ~stacked.get("match_rule", pd.Series(index=stacked.index, dtype=object)).eq("fuzzy")
     for column in PROFILE_COLUMNS:
-        rule = survivorship.columns.get(column, survivorship.default)
-        if rule == "source_priority":
-            source = stacked[f"_src_{column}"]
-            ranked = stacked.assign(_rank=-source.map(rank).astype(float).fillna(len(rank)))
-            ranked = ranked.sort_values(["lead_id", "_rank", "updated_at_ts", "_order"], kind="stable")
-            best = ranked.groupby("lead_id", sort=True)[[column, f"_src_{column}"]].last()
-            golden[[column, f"_src_{column}"]] = best
+        by_source = survivorship.columns.get(column, survivorship.default) == "source_priority"
+        by_name = column in NAME_COLUMNS
+        if not (by_source or by_name):
+            continue
+        source = stacked[f"_src_{column}"]
+        ranked = stacked.assign(_exact=exact if by_name else True,
+                                _rank=-source.map(rank).astype(float).fillna(len(rank)) if by_source else 0.0)
+        ranked = ranked.sort_values(["lead_id", "_exact", "_rank", "updated_at_ts", "_order"], kind="stable")
+        golden[[column, f"_src_{column}"]] = ranked.groupby("lead_id", sort=True)[[column, f"_src_{column}"]].last()
     golden["provenance"] = [
         json.dumps({c: v for c, v in zip(PROFILE_COLUMNS, values) if isinstance(v, str)}, sort_keys=True)
         for values in golden[source_columns].itertuples(index=False, name=None)

@@ -244,3 +244,16 @@ def test_source_priority_survivorship_and_provenance():
                                                                 columns={"company": "source_priority"})).iloc[0]
     assert latest["company"] == "ACME" and json.loads(latest["provenance"])["company"] == "hubspot"
     assert ranked["company"] == "Acme Corp" and json.loads(ranked["provenance"])["company"] == "salesforce"
+
+
+def test_names_from_fuzzy_links_only_fill_gaps():
+    day = rows({"source_lead_id": "1", "first_name": "Rebecca", "last_name": "Fitzgerald",
+                "updated_at": "2026-03-02T08:00:00Z"},
+               {"source_lead_id": "2", "first_name": "Becky", "last_name": "Fitzgerlad", "job_title": "CFO",
+                "updated_at": "2026-03-02T09:00:00Z"})
+    assigned = pd.DataFrame({"row_number": [0, 1], "lead_id": ["L1", "L1"], "match_rule": ["new", "fuzzy"]})
+    golden = golden_records(day, assigned, pd.DataFrame(columns=["lead_id", "custom_attributes"])).iloc[0]
+    assert (golden["first_name"], golden["last_name"]) == ("Rebecca", "Fitzgerald")
+    assert golden["job_title"] == "CFO"  # other attributes: the most recent value, as configured
+    alone = golden_records(day.iloc[[1]], assigned.iloc[[1]], pd.DataFrame(columns=["lead_id", "custom_attributes"]))
+    assert alone.iloc[0]["first_name"] == "Becky"  # with nothing better, the fuzzy record's name stands
