@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.process import cpdist
 
 from tasks.normalize import name_key, same_first_name
 
@@ -226,6 +227,7 @@ class Scorer:
         where = {c: i for i, c in enumerate(self.columns)}
         self.plan = [(c, [where[col] for col in c.columns]) for c in config.comparisons]
         self.caches: list[dict[tuple, float]] = [{} for _ in config.comparisons]
+        self._nicknames_seen: dict[tuple[str, str], bool] = {}
         self.nicknames = config.nickname_pairs
         names = [c.name for c in config.comparisons]
         self.vetoes = [(None, floor, []) if name == "score" else (names.index(name), floor, self.plan[names.index(name)][1])
@@ -244,28 +246,22 @@ class Scorer:
         """Evidence of pairs given as aligned column arrays (see `columns_of`), comparison by
         comparison; with `score` and `vetoed`."""
         out = {}
-        for (comparison, where), cache in zip(self.plan, self.caches):
-            values = []
-            append = values.append
+        for comparison, where in self.plan:
             if comparison.method == "person_name":
-                first, last, nicknames = comparison, comparison.last, self.nicknames
-                for key in zip(a[where[0]], a[where[1]], b[where[0]], b[where[1]]):
-                    weight = cache.get(key)
-                    if weight is None:
-                        weight = cache[key] = sum(_compare_names(*key, first, last, nicknames))
-                    append(weight)
+                fa, la, fb, lb = a[where[0]], a[where[1]], b[where[0]], b[where[1]]
+                weights = self._first(fa, fb, comparison) + self._values(la, lb, comparison.last)
+                # Swapped names: where all four are there and they are not simply equal.
+                both = pd.notna(fa) & pd.notna(la) & pd.notna(fb) & pd.notna(lb)
+                both[both] = ~((fa[both] == fb[both]) & (la[both] == lb[both]))
+                rows = np.flatnonzero(both)
+                if len(rows):
+                    swapped = (self._first(fa[rows], lb[rows], comparison)
+                               + self._values(la[rows], fb[rows], comparison.last) + comparison.swapped)
+                    better = swapped > weights[rows]
+                    weights[rows[better]] = swapped[better]
             else:
-                missing = comparison.missing
-                for x, y in zip(a[where[0]], b[where[0]]):
-                    if x is None or y is None:
-                        append(missing)
-                        continue
-                    key = (x, y) if x <= y else (y, x)
-                    weight = cache.get(key)
-                    if weight is None:
-                        weight = cache[key] = _compare_values(x, y, comparison)
-                    append(weight)
-            out[comparison.name] = np.asarray(values, dtype=float)
+                weights = self._values(a[where[0]], b[where[0]], comparison)
+            out[comparison.name] = weights
         evidence = pd.DataFrame(out, index=index)
         evidence["score"] = evidence.sum(axis=1)
         vetoed = np.zeros(len(evidence), dtype=bool)
@@ -281,6 +277,67 @@ class Scorer:
             vetoed |= (evidence.iloc[:, position].to_numpy() < floor) & present_a & present_b
         evidence["vetoed"] = vetoed
         return evidence
+
+    def _values(self, x: np.ndarray, y: np.ndarray, part: Part) -> np.ndarray:
+        """`_compare_values` over aligned arrays, the string similarities computed in C."""
+        out = np.full(len(x), part.missing, dtype=float)
+        rows = np.flatnonzero(pd.notna(x) & pd.notna(y))
+        if len(rows):
+            out[rows] = self._levels(x[rows], y[rows], part, np.full(len(rows), part.disagree))
+        return out
+
+    def _first(self, x: np.ndarray, y: np.ndarray, first: Comparison) -> np.ndarray:
+        """`_compare_first` over aligned arrays: exact, nickname, initial, then similarity."""
+        out = np.full(len(x), first.missing, dtype=float)
+        rows = np.flatnonzero(pd.notna(x) & pd.notna(y))
+        if not len(rows):
+            return out
+        xs, ys = x[rows], y[rows]
+        weights = np.full(len(rows), first.disagree)
+        equal = xs == ys
+        weights[equal] = first.agree
+        nickname = np.zeros(len(rows), dtype=bool)
+        nickname[~equal] = [self._nickname(p, q) for p, q in zip(xs[~equal], ys[~equal])]
+        weights[nickname] = first.nickname
+        todo = ~equal & ~nickname
+        short = np.zeros(len(rows), dtype=bool)
+        short[todo] = [len(p) == 1 or len(q) == 1 for p, q in zip(xs[todo], ys[todo])]
+        initial = np.zeros(len(rows), dtype=bool)
+        initial[short] = [p[0] == q[0] for p, q in zip(xs[short], ys[short])]
+        weights[short] = np.where(initial[short], first.initial, first.disagree)
+        todo &= ~short
+        weights[todo] = self._levels(xs[todo], ys[todo], first, weights[todo])
+        out[rows] = weights
+        return out
+
+    def _nickname(self, a: str, b: str) -> bool:
+        key = (a, b)
+        found = self._nicknames_seen.get(key)
+        if found is None:
+            found = self._nicknames_seen[key] = same_first_name(a, b) or key in self.nicknames
+        return found
+
+    @staticmethod
+    def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray) -> np.ndarray:
+        """Weights of unequal values: the best similarity level reached, else `typo` for one edit,
+        else what `weights` holds (equal values keep `agree`)."""
+        weights = weights.copy()
+        equal = x == y
+        weights[equal] = part.agree
+        rows = np.flatnonzero(~equal)
+        if not len(rows) or (not part.levels and part.typo is None):
+            return weights
+        similarity = cpdist(x[rows], y[rows], scorer=SIMILARITY[part.scorer], dtype=np.float64)
+        settled = np.zeros(len(rows), dtype=bool)
+        for level in part.levels:  # best first
+            reached = ~settled & (similarity >= level.min)
+            weights[rows[reached]] = level.weight
+            settled |= reached
+        if part.typo is not None and (~settled).any():
+            rest = rows[~settled]
+            one_edit = cpdist(x[rest], y[rest], scorer=OSA.distance, dtype=np.int64) <= 1
+            weights[rest[one_edit]] = part.typo
+        return weights
 
     def record(self, columns: list[np.ndarray], node: int) -> tuple:
         return tuple(values[node] for values in columns)

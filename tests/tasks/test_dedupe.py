@@ -257,3 +257,32 @@ def test_names_from_fuzzy_links_only_fill_gaps():
     assert golden["job_title"] == "CFO"  # other attributes: the most recent value, as configured
     alone = golden_records(day.iloc[[1]], assigned.iloc[[1]], pd.DataFrame(columns=["lead_id", "custom_attributes"]))
     assert alone.iloc[0]["first_name"] == "Becky"  # with nothing better, the fuzzy record's name stands
+
+
+def test_vectorised_scores_equal_pair_by_pair_scores():
+    """Scorer.score_columns (bulk, in C) and Scorer.weights (one pair, for the cluster guard) agree."""
+    import itertools
+
+    import numpy as np
+
+    from tasks.matching import Scorer
+
+    first = ["rebecca", "becky", "rebeca", "r", "b", None, "fitzgerald", "li", "le", "liam", "william"]
+    last = ["fitzgerald", "fitzgerlad", "li", "le", None, "rebecca", "ma", "me"]
+    other = ["oak point advisors", "oak point", None, "austin", "a@b.com", "a@c.com", "+15125550100"]
+    records = [{"first_key": f, "last_key": l_, "company_key": c, "city_key": c, "match_email": e,
+                "phone_e164": e, "corporate_domain": c, "country_key": "US" if c else None}
+               for f, l_, c, e in itertools.product(first, last, other, other)]
+    frame = pd.DataFrame(records, columns=CONFIG.linkage.columns())
+    frame = frame.astype(object).where(frame.notna(), None)
+    scorer = Scorer(CONFIG.linkage)
+    columns = scorer.columns_of(frame)
+    rng = np.random.default_rng(1)
+    left, right = rng.integers(0, len(frame), 3000), rng.integers(0, len(frame), 3000)
+    bulk = scorer.score_columns([c[left] for c in columns], [c[right] for c in columns])
+    names = [c.name for c in CONFIG.linkage.comparisons]
+    for i, (l_, r_) in enumerate(zip(left, right)):
+        a, b = scorer.record(columns, l_), scorer.record(columns, r_)
+        one = scorer.weights(a, b)
+        assert bulk.loc[i, names].tolist() == one, (a, b)
+        assert bulk.loc[i, "vetoed"] == scorer.vetoed(a, b, one)
