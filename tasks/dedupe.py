@@ -25,9 +25,9 @@ from pydantic import Field
 from tasks.contract import LEAD_COLUMNS
 from tasks.errors import ConfigError
 from tasks.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
-from tasks.matching import (MAX_COMPARED, Clusters, LinkageConfig, Scorer, _Strict, block_keys, cluster, collect_pairs,
+from tasks.matching import (MAX_COMPARED, Clusters, LinkageConfig, Scorer, block_keys, cluster, collect_pairs,
                             conflict_check, pairs_within, score_nodes)
-from tasks.model import load_yaml_config
+from tasks.model import Strict, load_yaml_config
 from tasks.normalize import company_key, name_key, per_distinct
 
 LEAD_NAMESPACE = uuid.UUID("5d6c1f0e-8a51-4c38-9a43-3f1f6f0b7c2a")
@@ -48,7 +48,7 @@ MERGE_COLUMNS = ["run_date", "lead_id", "source_system", "source_lead_id", "matc
 FORCED = float("inf")  # the score of a link by source record id: always taken first
 
 
-class Survivorship(_Strict):
+class Survivorship(Strict):
     """Which value a golden record keeps: `most_recent` non-empty value, or the value from the
     highest-priority `source_priority` system that has one (the most recent among equals)."""
 
@@ -57,7 +57,7 @@ class Survivorship(_Strict):
     columns: dict[str, Literal["most_recent", "source_priority"]] = {}
 
 
-class DedupeConfig(_Strict):
+class DedupeConfig(Strict):
     linkage: LinkageConfig
     role_local_parts: frozenset[str] = DEFAULT_ROLE_LOCAL_PARTS
     free_mail_domains: frozenset[str] = frozenset()
@@ -86,11 +86,6 @@ class Assignment:
 
 def source_key(system: pd.Series, lead_id: pd.Series) -> pd.Series:
     return system.astype(str) + SEP + lead_id.astype(str)
-
-
-def split_source_key(keys: pd.Series) -> tuple[pd.Series, pd.Series]:
-    parts = keys.astype(str).str.split(SEP, n=1)
-    return parts.str[0], parts.str[1]
 
 
 def new_lead_id(key: str) -> str:

@@ -14,10 +14,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
+from tasks.model import Strict
 from tasks.normalize import name_key, same_first_name
 
 SIMILARITY: dict[str, Callable[[str, str], float]] = {
@@ -27,18 +28,14 @@ SIMILARITY: dict[str, Callable[[str, str], float]] = {
 MAX_COMPARED = 254  # longest value compared (an email address's limit); callers drop longer ones
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Level(_Strict):
+class Level(Strict):
     """Evidence when the similarity of two values is at least `min`."""
 
     min: float = Field(ge=0, le=1)
     weight: float
 
 
-class Part(_Strict):
+class Part(Strict):
     """Evidence from one value: `agree` when equal, else the best level the string similarity
     reaches, else `typo` when one edit (a letter changed, added, dropped or two swapped) makes
     them equal (short names, where similarity says little: "Li" and "Le"), else `disagree`;
@@ -82,7 +79,7 @@ class Comparison(Part):
         return self
 
 
-class LinkageConfig(_Strict):
+class LinkageConfig(Strict):
     """How records are blocked, compared and linked."""
 
     threshold: float                       # a pair whose summed weight reaches this is a link

@@ -17,11 +17,11 @@ ConfigModel = TypeVar("ConfigModel", bound=BaseModel)
 STAGES = ("lead", "mql", "sales_accepted", "sql", "customer", "recycled", "disqualified")
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class FitRule(_Strict):
+class FitRule(Strict):
     """Points for a lead attribute: equals / in / range / pattern / missing."""
 
     name: str
@@ -49,7 +49,7 @@ class FitRule(_Strict):
         return self
 
 
-class EngagementRule(_Strict):
+class EngagementRule(Strict):
     """Points per activity of the given types; each activity counts for the first rule it matches."""
 
     name: str
@@ -79,23 +79,23 @@ class EngagementRule(_Strict):
         return types
 
 
-class FitSection(_Strict):
+class FitSection(Strict):
     cap: float = Field(gt=0)
     rules: list[FitRule]
 
 
-class EngagementSection(_Strict):
+class EngagementSection(Strict):
     half_life_days: float = Field(gt=0, description="Days after which an activity's points count half.")
     cap: float = Field(gt=0)
     rules: list[EngagementRule]
 
 
-class Grade(_Strict):
+class Grade(Strict):
     grade: str
     min_fit: float
 
 
-class MqlRule(_Strict):
+class MqlRule(Strict):
     """Entry and exit thresholds: exit below entry so that status does not flap."""
 
     entry_min_total: float
@@ -110,7 +110,7 @@ class MqlRule(_Strict):
         return self
 
 
-class SegmentCondition(_Strict):
+class SegmentCondition(Strict):
     """All given conditions must hold; `interests` needs any one of the listed topics."""
 
     grades: list[str] | None = None
@@ -129,14 +129,14 @@ class SegmentCondition(_Strict):
         return stages
 
 
-class Segment(_Strict):
+class Segment(Strict):
     """A nurture track; when several match, the first listed wins."""
 
     name: str
     when: SegmentCondition
 
 
-class ScoringModel(_Strict):
+class ScoringModel(Strict):
     version: str
     derive: dict[Literal["seniority", "department"], dict[str, str]]
     fit: FitSection
