@@ -314,7 +314,8 @@ def bench_dedupe_scale(incoming: Annotated[int, typer.Option(min=100, help="Lead
 
     with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
         where = folder or Path(scratch)
-        shutil.rmtree(where, ignore_errors=True)
+        shutil.rmtree(where / "extracts", ignore_errors=True)  # what an earlier run left, nothing else
+        (where / "warehouse.db").unlink(missing_ok=True)
         url = warehouse or f"sqlite:///{(where / 'warehouse.db').resolve()}"
         schema = resolve_settings(warehouse_url=url).warehouse_schema
         figures = dedupe_scale(incoming, existing, url, schema, seed, where)
