@@ -148,6 +148,8 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
     known = known.drop_duplicates(["key_type", "key_value", "lead_id"])
     records = _candidate_records(candidates, known)
     nodes = pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True)
+    # A work address is one per person at a company: two different ones there are two people.
+    nodes["work_email"] = nodes["match_email"].where(nodes["corporate_domain"].notna(), None)
     record_nodes = pd.Series(np.arange(n, n + len(records)), index=records["lead_id"].to_numpy())
     lead_ids = pd.Index(records["lead_id"].drop_duplicates())
     label = np.full(len(nodes), -1, dtype=np.int64)  # per node: index of its existing lead in lead_ids

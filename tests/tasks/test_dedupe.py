@@ -54,7 +54,8 @@ def test_same_day_duplicates_share_one_new_lead():
     # Each link is in the ledger with its evidence.
     merges = result.merges.set_index("source_lead_id")
     assert merges.loc["2", ["matched_source_lead_id", "rule", "keys"]].tolist() == ["1", "email", "email"]
-    assert json.loads(merges.loc["4", "evidence"])["phone"] == CONFIG.linkage.comparisons[1].agree
+    phone = next(c for c in CONFIG.linkage.comparisons if c.name == "phone")
+    assert json.loads(merges.loc["4", "evidence"])["phone"] == phone.agree
     assert sorted(result.match_keys["key_type"]) == ["email", "email", "email", "phone"]
 
 
