@@ -23,11 +23,11 @@ from tasks.warehouse import bulk_insert, open_warehouse, query_warehouse
 FIRST_DAY = date(2026, 3, 2)
 
 
-def _prepare(folder: Path | None, days: int, leads_per_day: int, seed: int) -> tuple[Path, str]:
+def _prepare(folder: Path | None, days: int, leads_per_day: int, seed: int, hard: bool = False) -> tuple[Path, str]:
     where = folder or Path(tempfile.mkdtemp(prefix="mql-bench-"))
     where.mkdir(parents=True, exist_ok=True)
     (where / "warehouse.db").unlink(missing_ok=True)
-    generate_extracts(where / "extracts", FIRST_DAY, days, leads_per_day, seed)
+    generate_extracts(where / "extracts", FIRST_DAY, days, leads_per_day, seed, hard=hard)
     return where / "extracts", f"sqlite:///{(where / 'warehouse.db').resolve()}"
 
 
@@ -86,11 +86,7 @@ def dedupe_quality(days: int, leads_per_day: int, seed: int, hard: bool, folder:
     """Pairwise quality of identity resolution over generated days run through the real flow,
     with recall per planted duplicate kind and the merges that joined different people
     (returned with the figures, for inspection)."""
-    where = folder or Path(tempfile.mkdtemp(prefix="mql-bench-"))
-    where.mkdir(parents=True, exist_ok=True)
-    (where / "warehouse.db").unlink(missing_ok=True)
-    generate_extracts(where / "extracts", FIRST_DAY, days, leads_per_day, seed, hard=hard)
-    extracts, url = where / "extracts", f"sqlite:///{(where / 'warehouse.db').resolve()}"
+    extracts, url = _prepare(folder, days, leads_per_day, seed, hard)
     started = time.perf_counter()
     for offset in range(days):
         nightly(run_date=FIRST_DAY + timedelta(days=offset), extracts_dir=str(extracts), warehouse_url=url)
@@ -182,12 +178,14 @@ def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date
     engine = open_warehouse(url, schema)
     try:
         started = time.perf_counter()
-        keys = row_keys(survivors, config)
+        fields = match_fields(survivors, config)
+        keys = row_keys(survivors, config, fields)
         keyed = time.perf_counter()
         with engine.connect() as conn:
             known = lookup_known(conn, keys, sources, run_date)
         looked_up = time.perf_counter()
-        assigned = assign_leads(survivors, known.keys, run_date.isoformat(), config, known.candidates, known.splits)
+        assigned = assign_leads(survivors, known.keys, run_date.isoformat(), config, known.candidates, known.splits,
+                                fields)
         done = time.perf_counter()
     finally:
         engine.dispose()

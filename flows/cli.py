@@ -204,6 +204,18 @@ def review(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-
         console.print(listing)
 
 
+def _record(warehouse: str | None, action: Callable[..., dict[str, str]], *args: str) -> dict[str, str]:
+    """Run an audited reviewer action (`action(conn, *args, now)`) in one warehouse transaction."""
+    from datetime import datetime, timezone
+
+    engine = _open_warehouse(warehouse)
+    try:
+        with engine.begin() as conn:
+            return action(conn, *args, datetime.now(timezone.utc))
+    finally:
+        engine.dispose()
+
+
 @app.command()
 @user_errors
 def release(source_system: Annotated[str, typer.Option(help="Source system of the rejected lead.")],
@@ -212,16 +224,9 @@ def release(source_system: Annotated[str, typer.Option(help="Source system of th
             note: Annotated[str, typer.Option(help="Why (kept in lead_releases).")],
             warehouse: WarehouseOption = None) -> None:
     """Let a rejected lead through on the next run, overriding its reasons (audited)."""
-    from datetime import datetime, timezone
-
     from tasks.review import release as record_release
 
-    engine = _open_warehouse(warehouse)
-    try:
-        with engine.begin() as conn:
-            done = record_release(conn, source_system, source_lead_id, by, note, datetime.now(timezone.utc))
-    finally:
-        engine.dispose()
+    done = _record(warehouse, record_release, source_system, source_lead_id, by, note)
     console.print(f"released {source_system}/{source_lead_id} (rejected on {done['rejected_run_date']} for "
                   f"{done['reasons']}) by {done['released_by']}: the next run lets it through")
 
@@ -238,16 +243,9 @@ def unmerge(source_system: Annotated[str, typer.Option(help="Source system of th
             ) -> None:
     """Split a record from the lead it was merged into, for good; then re-run from the date of
     the merge, so both leads are rebuilt and scored from their own activity."""
-    from datetime import datetime, timezone
-
     from tasks.review import unmerge as record_split
 
-    engine = _open_warehouse(warehouse)
-    try:
-        with engine.begin() as conn:
-            done = record_split(conn, source_system, source_lead_id, by, reason, datetime.now(timezone.utc))
-    finally:
-        engine.dispose()
+    done = _record(warehouse, record_split, source_system, source_lead_id, by, reason)
     console.print(f"split {source_system}/{source_lead_id} from lead {done['lead_id']} "
                   f"({done['records']} other record(s)); merged on {done['merged_on']}")
     if rerun:

@@ -64,9 +64,6 @@ class DedupeConfig(Strict):
     survivorship: Survivorship = Survivorship()
     version: str = Field("dedupe", min_length=1)
 
-    def rule_of(self, column: str) -> str:
-        return self.survivorship.columns.get(column, self.survivorship.default)
-
 
 def load_dedupe_config(path: Path) -> DedupeConfig:
     config = load_yaml_config(path, DedupeConfig, "dedupe configuration")
@@ -129,7 +126,8 @@ def row_keys(rows: pd.DataFrame, config: DedupeConfig, fields: pd.DataFrame | No
 
 
 def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config: DedupeConfig,
-                 candidates: pd.DataFrame | None = None, splits: pd.DataFrame | None = None) -> Assignment:
+                 candidates: pd.DataFrame | None = None, splits: pd.DataFrame | None = None,
+                 fields: pd.DataFrame | None = None) -> Assignment:
     """Link each surviving lead row to a golden lead, existing or new.
 
     `rows`: normalised lead rows with `row_number`. `known`: warehouse keys matching the day's
@@ -138,11 +136,12 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
     source_lead_id and MATCH_COLUMNS, as stored in lead_identities): a record is compared with
     each record of a lead, so a lead that was "Elizabeth" and then "Liz" still matches "Beth".
     `splits`: pairs of source keys (source_key, other_key) that must not share a lead.
+    `fields`: the rows' `match_fields`, when the caller has them already.
     """
     linkage = config.linkage
     rows = rows.reset_index(drop=True)
     n = len(rows)
-    fields = match_fields(rows, config)
+    fields = match_fields(rows, config) if fields is None else fields.reset_index(drop=True)
     keys = row_keys(rows, config, fields)
     src = source_key(rows["source_system"], rows["source_lead_id"])
     known = known.drop_duplicates(["key_type", "key_value", "lead_id"])

@@ -116,16 +116,17 @@ def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict
                  ) -> pd.DataFrame:
     """Run the query `sql/<name>.sql`, which joins the temporary table `lookup_values` holding
     `values` (text columns): one bulk load and one join instead of many IN lists, for large sets."""
-    columns = ", ".join(f"{sa.column(str(c)).compile(dialect=conn.dialect)} TEXT" for c in values.columns)
-    conn.exec_driver_sql("DROP TABLE IF EXISTS lookup_values")
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE lookup_values ({columns})")
+    table = sa.Table("lookup_values", sa.MetaData(), *(sa.Column(str(c), sa.Text) for c in values.columns),
+                     prefixes=["TEMPORARY"])
+    table.drop(conn, checkfirst=True)
+    table.create(conn)
     try:
         bulk_insert(conn, "lookup_values", values.astype(str))
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE lookup_values")
         return query(conn, name, params)
     finally:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS lookup_values")
+        table.drop(conn, checkfirst=True)
 
 
 def query_warehouse(url: str, schema: str, *names: str) -> list[pd.DataFrame]:
