@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from flows.nightly import nightly
-from tasks.dedupe import DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
+from tasks.dedupe import INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
 from tasks.matching import block_keys
 from tasks.state import lookup_known
 from tasks.evaluate import pairwise_quality, score_quality
@@ -147,10 +147,10 @@ def build_lead_base(survivors: pd.DataFrame, existing: int, run_date: date, url:
     identities = base.assign(source_system="crm", source_lead_id="b" + number, run_date=run_date - timedelta(days=1),
                              match_rule="new")
     keys = block_keys(base, config.linkage)
-    keys = pd.DataFrame({"key_type": keys["key_type"], "key_value": keys["key_value"],
+    keys = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(),
                          "lead_id": base["lead_id"].to_numpy()[keys["node"].to_numpy()],
-                         "run_date": run_date - timedelta(days=1)}).drop_duplicates(["key_type", "key_value", "lead_id"])
-    keys = keys.sort_values(["key_type", "key_value"], ignore_index=True)
+                         "run_date": run_date - timedelta(days=1)}).drop_duplicates(["key_hash", "lead_id"])
+    keys = keys.sort_values(["key_hash", "lead_id"], ignore_index=True)
     engine = open_warehouse(url, schema)
     try:
         with engine.begin() as conn:
@@ -182,10 +182,9 @@ def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date
         keys = row_keys(survivors, config, fields)
         keyed = time.perf_counter()
         with engine.connect() as conn:
-            known = lookup_known(conn, keys, sources, run_date)
+            known = lookup_known(conn, keys, sources, run_date, config.linkage.max_block)
         looked_up = time.perf_counter()
-        assigned = assign_leads(survivors, known.keys, run_date.isoformat(), config, known.candidates, known.splits,
-                                fields)
+        assigned = assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
         done = time.perf_counter()
     finally:
         engine.dispose()
@@ -225,7 +224,7 @@ def dedupe_scale(incoming: int, existing: int, url: str, schema: str, seed: int,
     base = build_lead_base(survivors, existing, FIRST_DAY, url, schema, seed, config)
     loaded = time.perf_counter()
     path = folder / "survivors.pkl"
-    survivors.to_pickle(path)
+    survivors[list(INPUT_COLUMNS)].to_pickle(path)  # what the stage reads of a row
     del survivors, leads
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         stage = pool.apply(time_dedupe_stage, (str(path), url, schema, FIRST_DAY, str(config_path)))

@@ -101,20 +101,20 @@ def screen_stage(engine: Engine, extract: Extract, reports: dict[str, Validation
 
 @task(name="match", **STAGE)
 def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
-                run_date: date, config: dedupe.DedupeConfig) -> tuple[pd.DataFrame, state.Known]:
-    """The day's match fields, and what the warehouse knows of the day's keys and records."""
+                run_date: date, config: dedupe.DedupeConfig) -> tuple[pd.DataFrame, pd.DataFrame, dedupe.Known]:
+    """The day's match fields and keys, and what the warehouse knows of those keys and records."""
     sources = pd.concat([f[["source_system", "source_lead_id"]] for f in (survivors, activities, outcomes)],
                         ignore_index=True).dropna().drop_duplicates()
     fields = dedupe.match_fields(survivors, config)
+    keys = dedupe.row_keys(survivors, config, fields)
     with engine.connect() as conn:
-        return fields, state.lookup_known(conn, dedupe.row_keys(survivors, config, fields), sources, run_date)
+        return fields, keys, state.lookup_known(conn, keys, sources, run_date, config.linkage.max_block)
 
 
 @task(name="dedupe", **STAGE)
-def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, known: state.Known, run_date: date,
-                 config: dedupe.DedupeConfig) -> dedupe.Assignment:
-    return dedupe.assign_leads(survivors, known.keys, run_date.isoformat(), config, known.candidates, known.splits,
-                               fields)
+def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFrame, known: dedupe.Known,
+                 run_date: date, config: dedupe.DedupeConfig) -> dedupe.Assignment:
+    return dedupe.assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
 
 
 @task(name="load_state", **STAGE)
@@ -283,11 +283,11 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     leads, activities, outcomes, quarantined = screen_stage.with_options(**retrying)(
         engine, extract, reports, rules, run_date)
 
-    fields, known = match_stage.with_options(**retrying)(engine, leads.survivors, activities, outcomes, run_date,
-                                                         linking)
-    assigned = dedupe_stage(leads.survivors, fields, known, run_date, linking)
-    activities = activities.assign(lead_id=dedupe.attribute(activities, known.keys, assigned.rows))
-    outcomes = outcomes.assign(lead_id=dedupe.attribute(outcomes, known.keys, assigned.rows))
+    fields, keys, known = match_stage.with_options(**retrying)(engine, leads.survivors, activities, outcomes,
+                                                               run_date, linking)
+    assigned = dedupe_stage(leads.survivors, fields, keys, known, run_date, linking)
+    activities = activities.assign(lead_id=dedupe.attribute(activities, known, assigned.rows))
+    outcomes = outcomes.assign(lead_id=dedupe.attribute(outcomes, known, assigned.rows))
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
     prior = load_state_stage.with_options(**retrying)(engine, pd.Series(touched, dtype=object), run_date)
 

@@ -1,7 +1,8 @@
--- The source records of candidate leads (:values are lead ids) with what they are matched on,
--- as known before the run date.
-SELECT lead_id, source_system, source_lead_id, first_key, last_key, company_key, city_key, country_key,
-       match_email, corporate_domain, phone_e164
-FROM lead_identities
-WHERE lead_id IN :values
-  AND run_date < :run_date
+-- The source records of candidate leads (lookup_values: lead_id) with what they are matched
+-- on, as known before the run date.
+SELECT i.lead_id, i.source_system, i.source_lead_id, i.first_key, i.last_key, i.company_key, i.city_key,
+       i.country_key, i.match_email, i.corporate_domain, i.phone_e164
+FROM lookup_values AS v
+CROSS JOIN lead_identities AS i
+WHERE i.lead_id = v.lead_id
+  AND i.run_date < :run_date

@@ -1,6 +1,7 @@
--- Golden leads holding one of the day's match keys, as known before the run date.
-SELECT key_type, key_value, lead_id
-FROM lead_match_keys
-WHERE key_type = :key_type
-  AND key_value IN :values
-  AND run_date < :run_date
+-- Golden leads holding one of the day's match keys (lookup_values: key_hash), as known before
+-- the run date. lookup_values drives the join (CROSS JOIN keeps that order on SQLite).
+SELECT m.key_hash, m.lead_id
+FROM lookup_values AS v
+CROSS JOIN lead_match_keys AS m
+WHERE m.key_hash = v.key_hash
+  AND m.run_date < :run_date

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +26,7 @@ from tasks.contract import LEAD_COLUMNS
 from tasks.errors import ConfigError
 from tasks.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
 from tasks.matching import (MAX_COMPARED, Clusters, LinkageConfig, Scorer, block_keys, cluster, collect_pairs,
-                            conflict_check, pairs_within, score_nodes)
+                            conflict_check, find_links, pairs_within)
 from tasks.model import Strict, load_yaml_config
 from tasks.normalize import company_key, name_key, per_distinct
 
@@ -43,6 +43,9 @@ PROFILE_COLUMNS = (
 NAME_COLUMNS = ("first_name", "last_name")
 MATCH_COLUMNS = ("first_key", "last_key", "company_key", "city_key", "country_key", "match_email",
                  "corporate_domain", "phone_e164")
+# What identity resolution reads of a lead row.
+INPUT_COLUMNS = ("row_number", "source_system", "source_lead_id", "email_key", "first_name", "last_name",
+                 "company", "city", "country", "phone_e164")
 MERGE_COLUMNS = ["run_date", "lead_id", "source_system", "source_lead_id", "matched_source_system",
                  "matched_source_lead_id", "matched_lead_id", "rule", "score", "keys", "evidence"]
 FORCED = float("inf")  # the score of a link by source record id: always taken first
@@ -73,6 +76,24 @@ def load_dedupe_config(path: Path) -> DedupeConfig:
     return config
 
 
+def _frame(**dtypes: str) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse knew, before the run date, about the day's records (state.lookup_known)."""
+
+    # key_hash, lead_id: golden leads holding one of the day's match keys (see row_keys)
+    keys: pd.DataFrame = field(default_factory=lambda: _frame(key_hash="int64", lead_id=object))
+    # source_key, lead_id: the day's source records (and those its activities name) already known
+    sources: pd.DataFrame = field(default_factory=lambda: _frame(source_key=object, lead_id=object))
+    # the source records of those leads with what they are matched on (lead_identities rows)
+    candidates: pd.DataFrame | None = None
+    # source_key, other_key, lead_id, other_lead_id: records `mql unmerge` kept apart
+    splits: pd.DataFrame | None = None
+
+
 @dataclass(frozen=True)
 class Assignment:
     rows: pd.DataFrame        # per surviving row: row_number, source_key, lead_id, match_rule, disposition
@@ -88,8 +109,11 @@ def source_key(system: pd.Series, lead_id: pd.Series) -> pd.Series:
 def new_lead_id(key: str) -> str:
     """A lead id derived from its founding source record, so re-runs give the same ids
     (uuid5 in LEAD_NAMESPACE, without uuid5's per-call overhead)."""
-    digest = hashlib.sha1(_NAMESPACE_BYTES + key.encode("utf-8", "surrogatepass")).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=5))
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + key.encode("utf-8", "surrogatepass")).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
@@ -115,37 +139,30 @@ def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
 
 
 def row_keys(rows: pd.DataFrame, config: DedupeConfig, fields: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The match keys of each row: key_type, key_value, row_number (source record first)."""
+    """The match keys of each row: key_type, key_hash (matching.key_hashes), row_number."""
     fields = match_fields(rows, config) if fields is None else fields
     keys = block_keys(fields, config.linkage)
     keys["row_number"] = rows["row_number"].to_numpy()[keys["node"].to_numpy()]
-    source = pd.DataFrame({"key_type": "source",
-                           "key_value": source_key(rows["source_system"], rows["source_lead_id"]),
-                           "row_number": rows["row_number"]})
-    return pd.concat([source, keys.drop(columns="node")], ignore_index=True)
+    return keys.drop(columns="node")
 
 
-def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config: DedupeConfig,
-                 candidates: pd.DataFrame | None = None, splits: pd.DataFrame | None = None,
-                 fields: pd.DataFrame | None = None) -> Assignment:
+def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: DedupeConfig,
+                 fields: pd.DataFrame | None = None, keys: pd.DataFrame | None = None) -> Assignment:
     """Link each surviving lead row to a golden lead, existing or new.
 
-    `rows`: normalised lead rows with `row_number`. `known`: warehouse keys matching the day's
-    keys (key_type, key_value, lead_id), see `state.lookup_known`. `candidates`: the source
-    records of the leads in `known` with their match fields (lead_id, source_system,
-    source_lead_id and MATCH_COLUMNS, as stored in lead_identities): a record is compared with
-    each record of a lead, so a lead that was "Elizabeth" and then "Liz" still matches "Beth".
-    `splits`: pairs of source keys (source_key, other_key) that must not share a lead.
-    `fields`: the rows' `match_fields`, when the caller has them already.
+    `rows`: normalised lead rows with `row_number`. `known`: what the warehouse knows of the
+    day's keys and records (`state.lookup_known`). A record is compared with each candidate
+    record of a lead, so a lead that was "Elizabeth" and then "Liz" still matches "Beth".
+    `fields`, `keys`: the rows' `match_fields` and `row_keys`, when the caller has them already.
     """
     linkage = config.linkage
     rows = rows.reset_index(drop=True)
     n = len(rows)
     fields = match_fields(rows, config) if fields is None else fields.reset_index(drop=True)
-    keys = row_keys(rows, config, fields)
+    keys = row_keys(rows, config, fields) if keys is None else keys
     src = source_key(rows["source_system"], rows["source_lead_id"])
-    known = known.drop_duplicates(["key_type", "key_value", "lead_id"])
-    records = _candidate_records(candidates, known)
+    hits = known.keys.drop_duplicates(["key_hash", "lead_id"])
+    records = _candidate_records(known.candidates, pd.concat([hits["lead_id"], known.sources["lead_id"]]))
     nodes = pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True)
     # A work address is one per person at a company: two different ones there are two people.
     nodes["work_email"] = nodes["match_email"].where(nodes["corporate_domain"].notna(), None)
@@ -159,7 +176,7 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
     # its lead; the same record twice in a day.
     first_record = record_nodes.groupby(level=0).transform("min")
     forced = [pd.DataFrame({"left": first_record.to_numpy(), "right": record_nodes.to_numpy(), "keys": "lead"})]
-    own = known[known["key_type"] == "source"].drop_duplicates("key_value").set_index("key_value")["lead_id"]
+    own = known.sources.drop_duplicates("source_key").set_index("source_key")["lead_id"]
     own_lead = src.map(own)
     first_of_lead = record_nodes.groupby(level=0).min()
     mine = own_lead.map(first_of_lead)
@@ -173,36 +190,34 @@ def assign_leads(rows: pd.DataFrame, known: pd.DataFrame, run_date: str, config:
 
     # Exact and fuzzy candidates: within the day, and against each record of the leads that
     # hold one of the day's keys.
-    day_keys = keys[keys["key_type"] != "source"].assign(node=lambda k: node_of_row.reindex(k["row_number"]).to_numpy())
-    within = pairs_within(day_keys[["key_type", "key_value", "node"]], linkage.max_block)
-    hits = known[known["key_type"] != "source"]
-    hits = hits[hits.groupby(["key_type", "key_value"])["lead_id"].transform("size") <= linkage.max_block]
-    across = day_keys.merge(hits, on=["key_type", "key_value"])
+    day_keys = keys.assign(node=node_of_row.reindex(keys["row_number"]).to_numpy())
+    within = pairs_within(day_keys[["key_type", "key_hash", "node"]], linkage.max_block)
+    hits = hits[hits.groupby("key_hash")["lead_id"].transform("size") <= linkage.max_block]
+    across = day_keys.merge(hits, on="key_hash")
     across = across.merge(pd.DataFrame({"lead_id": record_nodes.index, "right": record_nodes.to_numpy()}),
                           on="lead_id")
     across = collect_pairs(pd.DataFrame({"left": across["node"].to_numpy(), "right": across["right"].to_numpy(),
                                          "key_type": across["key_type"].to_numpy()}))
     pairs = pd.concat([within, across], ignore_index=True)
     scorer = Scorer(linkage)
-    columns = scorer.columns_of(nodes)
-    links = pd.concat([pairs, score_nodes(columns, pairs, scorer)], axis=1)
-    links = links[(links["score"] >= linkage.threshold) & ~links.pop("vetoed").astype(bool)]
-    links = pd.concat([forced.assign(score=FORCED), links], ignore_index=True)
+    coded = scorer.code(nodes)
+    links = pd.concat([forced.assign(score=FORCED), find_links(coded, pairs, scorer)], ignore_index=True)
 
-    apart = _apart(splits, src, records)
+    apart = _apart(known.splits, src, records)
     # A record split from a lead must not join it again, even through a single link.
-    kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
-    links = links[np.asarray(kept, dtype=bool)]
-    clusters = cluster(len(nodes), links, conflict_check(columns, scorer, apart), linkage.max_cluster, label)
-    return _assignment(rows, src, own_lead, clusters, records, n, run_date, known, keys, nodes.iloc[:n], linkage)
+    if apart:
+        kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
+        links = links[np.asarray(kept, dtype=bool)]
+    clusters = cluster(len(nodes), links, conflict_check(coded, scorer, apart), linkage.max_cluster, label)
+    return _assignment(rows, src, own_lead, clusters, records, n, run_date, hits, keys, nodes.iloc[:n], linkage)
 
 
-def _candidate_records(candidates: pd.DataFrame | None, known: pd.DataFrame) -> pd.DataFrame:
-    """The source records of the leads in `known`, one per row, with their match fields."""
+def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> pd.DataFrame:
+    """The source records of the leads `lead_ids`, one per row, with their match fields."""
     columns = ["lead_id", "source_system", "source_lead_id", *MATCH_COLUMNS]
     if candidates is None or candidates.empty:
         return pd.DataFrame(columns=columns)
-    records = candidates[candidates["lead_id"].isin(known["lead_id"])]
+    records = candidates[candidates["lead_id"].isin(lead_ids)]
     records = records.drop_duplicates(["source_system", "source_lead_id"])
     records = records.sort_values(["lead_id", "source_system", "source_lead_id"], ignore_index=True)
     return records[columns].astype(object).where(records[columns].notna(), None)
@@ -233,7 +248,7 @@ def _rule(keys: str, link: tuple, linkage: LinkageConfig) -> str:
 
 
 def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, clusters: Clusters,
-                records: pd.DataFrame, n: int, run_date: str, known: pd.DataFrame, keys: pd.DataFrame,
+                records: pd.DataFrame, n: int, run_date: str, hits: pd.DataFrame, keys: pd.DataFrame,
                 fields: pd.DataFrame, linkage: LinkageConfig) -> Assignment:
     root = clusters.root
     row_root = pd.Series(root[:n])
@@ -269,10 +284,14 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
                       "match_rule": out.loc[fresh, "match_rule"].to_numpy()}),
         fields.iloc[np.flatnonzero(fresh)][list(MATCH_COLUMNS)].reset_index(drop=True),
     ], axis=1)
-    new_keys = keys[keys["key_type"] != "source"].merge(out[["row_number", "lead_id"]], on="row_number")
-    new_keys = new_keys[["key_type", "key_value", "lead_id"]].drop_duplicates()
-    new_keys = new_keys.merge(known, on=["key_type", "key_value", "lead_id"], how="left", indicator=True)
-    new_keys = new_keys[new_keys["_merge"] == "left_only"].drop(columns="_merge").assign(run_date=run_date)
+    position = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
+    new_keys = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(),
+                             "lead_id": lead_id.to_numpy()[position.reindex(keys["row_number"]).to_numpy()]})
+    new_keys = new_keys.drop_duplicates()
+    # Keys the warehouse holds for the lead already are not stored again.
+    maybe = np.flatnonzero(np.isin(new_keys["key_hash"].to_numpy(), hits["key_hash"].to_numpy()))
+    stored = new_keys.iloc[maybe].merge(hits, on=["key_hash", "lead_id"], how="left", indicator=True)["_merge"]
+    new_keys = new_keys.drop(index=new_keys.index[maybe[(stored == "both").to_numpy()]]).assign(run_date=run_date)
     return Assignment(rows=out, identities=identities, match_keys=new_keys.reset_index(drop=True),
                       merges=_merge_rows(links[links["rule"] != "source_id"], out, rows, records, run_date,
                                          [c.name for c in linkage.comparisons]))
@@ -290,8 +309,9 @@ def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, rows: pd.DataFrame, reco
     ids = np.concatenate([rows["source_lead_id"].astype(str).to_numpy(dtype=object),
                           records["source_lead_id"].to_numpy(dtype=object)])
     lead_of_other = np.concatenate([np.full(len(rows), None, dtype=object), records["lead_id"].to_numpy(dtype=object)])
-    evidence = [json.dumps(dict(zip(comparisons, map(float, values))), sort_keys=True)
-                for values in links[comparisons].itertuples(index=False, name=None)]
+    names = sorted(comparisons)  # as json.dumps(..., sort_keys=True) writes them, without its cost per row
+    template = "{" + ", ".join(f"{json.dumps(name)}: %r" for name in names) + "}"
+    evidence = [template % values for values in map(tuple, links[names].to_numpy(dtype=float).tolist())]
     return pd.DataFrame({
         "run_date": run_date, "lead_id": out["lead_id"].to_numpy()[merged],
         "source_system": systems[merged], "source_lead_id": ids[merged],
@@ -301,10 +321,9 @@ def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, rows: pd.DataFrame, reco
     }, columns=MERGE_COLUMNS)
 
 
-def attribute(frame: pd.DataFrame, known: pd.DataFrame, assigned: pd.DataFrame) -> pd.Series:
+def attribute(frame: pd.DataFrame, known: Known, assigned: pd.DataFrame) -> pd.Series:
     """The lead each activity or outcome row belongs to, through its source record (None: unknown)."""
-    sources = known[known["key_type"] == "source"]
-    mapping = dict(zip(sources["key_value"], sources["lead_id"]))
+    mapping = dict(zip(known.sources["source_key"], known.sources["lead_id"]))
     mapping.update(zip(assigned["source_key"], assigned["lead_id"]))
     keys = source_key(frame["source_system"], frame["source_lead_id"])
     return keys.map(mapping).astype(object).where(keys.map(mapping).notna(), None)

@@ -118,36 +118,66 @@ class LinkageConfig(Strict):
 # --- blocking ------------------------------------------------------------------------------------
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads the bits of each step
+
+
+def text_hashes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """64-bit hashes of text values, spaces left out ("North Wind" and "Northwind" block
+    together; the comparisons still see the spaces): pandas' SipHash with its fixed key, each
+    distinct value once. Stable across processes and releases (a test pins values), so stored
+    keys stay valid."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    compact = np.array([str(value).replace(" ", "") for value in distinct], dtype=object)
+    return pd.util.hash_array(compact, categorize=False)[codes] if len(codes) else np.empty(0, dtype=np.uint64)
+
+
+def _mix(hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        mixed = (hashes ^ values) * _MIX
+    return mixed ^ (mixed >> np.uint64(31))
+
+
+def key_hashes(key_type: str, *columns: pd.Series | np.ndarray) -> np.ndarray:
+    """The blocking key of `key_type` made of `columns` (one value each per record) as signed 64-bit
+    integers: what lead_match_keys stores and is searched by. A key is only a way to find
+    candidates; the comparisons decide, so a hash collision costs one needless comparison."""
+    hashes = np.full(len(columns[0]), text_hashes(np.array([key_type], dtype=object))[0], dtype=np.uint64)
+    for column in columns:
+        hashes = _mix(hashes, text_hashes(column))
+    return hashes.view(np.int64)
+
+
 def block_keys(frame: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
-    """Blocking keys of each record: key_type, key_value, node (the frame's positional index).
+    """Blocking keys of each record: key_type (categorical), key_hash (see `key_hashes`) and node
+    (the frame's positional index), where every column of a combination has a value.
     Alternatives of one key type share its values, so "last|company" meets "first|company"
     of a record whose names were swapped."""
-    parts = []
-    nodes = np.arange(len(frame))
-    for key_type, combos in config.blocking.items():
+    types = list(config.blocking)
+    hashes, type_codes, nodes = [], [], []
+    for code, (key_type, combos) in enumerate(config.blocking.items()):
         for combo in combos:
-            values = frame[combo[0]].astype(object)
-            present = values.notna()
-            for column in combo[1:]:
-                other = frame[column].astype(object)
-                present &= other.notna()
-                values = values.where(~present, values.astype(str) + "|" + other.astype(str))
-            parts.append(pd.DataFrame({"key_type": key_type, "key_value": values[present].astype(str).to_numpy(),
-                                       "node": nodes[present.to_numpy()]}))
-    if not parts:
-        return pd.DataFrame({"key_type": [], "key_value": [], "node": []})
-    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+            present = np.logical_and.reduce([frame[column].notna().to_numpy() for column in combo])
+            rows = np.flatnonzero(present)
+            values = [frame[column].to_numpy(dtype=object)[rows] for column in combo]
+            hashes.append(key_hashes(key_type, *values) if len(rows) else np.empty(0, dtype=np.int64))
+            type_codes.append(np.full(len(rows), code, dtype=np.int8))
+            nodes.append(rows)
+    keys = pd.DataFrame({
+        "key_type": pd.Categorical.from_codes(np.concatenate(type_codes or [np.empty(0, np.int8)]), types),
+        "key_hash": np.concatenate(hashes or [np.empty(0, np.int64)]),
+        "node": np.concatenate(nodes or [np.empty(0, np.int64)]).astype(np.int64),
+    })
+    return keys.drop_duplicates(["key_hash", "node"], ignore_index=True)
 
 
 def pairs_within(keys: pd.DataFrame, max_block: int) -> pd.DataFrame:
-    """Node pairs (left < right) sharing a key value, with the key types they share; blocks of
-    more than `max_block` records (a shared switchboard, a placeholder value) are left out."""
-    code = pd.Series(pd.factorize(keys["key_type"].astype(str) + "\x1f" + keys["key_value"].astype(str))[0],
-                     index=keys.index)
-    sizes = code.map(code.value_counts())
+    """Node pairs (left < right) sharing a key, with the key types they share; blocks of more
+    than `max_block` records (a shared switchboard, a placeholder value) are left out."""
+    code = pd.factorize(keys["key_hash"])[0]
+    sizes = np.bincount(code)[code] if len(code) else np.empty(0, dtype=np.int64)
     usable = (sizes > 1) & (sizes <= max_block)
-    blocks = pd.DataFrame({"code": code[usable].to_numpy(), "node": keys.loc[usable, "node"].to_numpy(),
-                           "key_type": keys.loc[usable, "key_type"].to_numpy()})
+    blocks = pd.DataFrame({"code": code[usable], "node": keys["node"].to_numpy()[usable],
+                           "key_type": keys["key_type"].to_numpy()[usable]})
     pairs = blocks.merge(blocks[["code", "node"]], on="code", suffixes=("_l", "_r"))
     pairs = pairs[pairs["node_l"] < pairs["node_r"]]
     return collect_pairs(pairs.rename(columns={"node_l": "left", "node_r": "right"}))
@@ -214,6 +244,19 @@ def _compare_names(first_a: str | None, last_a: str | None, first_b: str | None,
     return direct
 
 
+@dataclass(frozen=True)
+class Coded:
+    """Records' compared values as integer codes (`Scorer.code`): per comparison, one code array
+    per compared column (-1 where missing) into that comparison's array of distinct values, so
+    equal values have equal codes and each distinct pair of values is compared once."""
+
+    codes: list[list[np.ndarray]]
+    values: list[np.ndarray]
+
+    def take(self, rows: np.ndarray) -> Coded:
+        return Coded([[c[rows] for c in columns] for columns in self.codes], self.values)
+
+
 class Scorer:
     """Scores pairs of records under one configuration, each distinct pair of values once.
     Values are compared as they are: callers keep them short (see MAX_COMPARED)."""
@@ -229,83 +272,86 @@ class Scorer:
         names = [c.name for c in config.comparisons]
         self.vetoes = [(None, floor, []) if name == "score" else (names.index(name), floor, self.plan[names.index(name)][1])
                        for name, floor in config.veto.items()]
+        # Where `code` keeps each of `columns`: (comparison, position among its columns); None: not compared.
+        self._column_at = [next(((c, comparison.columns.index(column)) for c, comparison in
+                                 enumerate(config.comparisons) if column in comparison.columns), None)
+                           for column in self.columns]
 
-    def columns_of(self, frame: pd.DataFrame) -> list[np.ndarray]:
-        """The compared columns of a frame as text arrays (None where missing)."""
-        out = []
-        for column in self.columns:
-            values = frame[column].to_numpy(dtype=object).copy()
-            values[pd.isna(values) | (values == "")] = None
-            out.append(values)
-        return out
+    def code(self, frame: pd.DataFrame) -> Coded:
+        """The compared columns of a frame as codes (empty text counts as missing)."""
+        codes, values = [], []
+        for comparison in self.config.comparisons:
+            stacked = np.concatenate([frame[column].to_numpy(dtype=object) for column in comparison.columns])
+            stacked[pd.isna(stacked) | (stacked == "")] = None
+            found, distinct = pd.factorize(stacked)
+            codes.append(np.split(found.astype(np.int64), len(comparison.columns)))
+            values.append(np.asarray(distinct, dtype=object))
+        return Coded(codes, values)
 
-    def score_columns(self, a: list[np.ndarray], b: list[np.ndarray], index: pd.Index | None = None) -> pd.DataFrame:
-        """Evidence of pairs given as aligned column arrays (see `columns_of`), comparison by
-        comparison; with `score` and `vetoed`."""
+    def score_columns(self, a: Coded, b: Coded, index: pd.Index | None = None) -> pd.DataFrame:
+        """Evidence of aligned pairs of coded records (`a`, `b`: takes of one `code`), comparison
+        by comparison; with `score` and `vetoed`."""
         out = {}
-        for comparison, where in self.plan:
+        for number, (comparison, _) in enumerate(self.plan):
+            ca, cb, values = a.codes[number], b.codes[number], a.values[number]
             if comparison.method == "person_name":
-                fa, la, fb, lb = a[where[0]], a[where[1]], b[where[0]], b[where[1]]
-                weights = self._first(fa, fb, comparison) + self._values(la, lb, comparison.last)
+                (fa, la), (fb, lb) = ca, cb
+                weights = (self._values(fa, fb, values, comparison, first=True)
+                           + self._values(la, lb, values, comparison.last))
                 # Swapped names: where all four are there and they are not simply equal.
-                both = pd.notna(fa) & pd.notna(la) & pd.notna(fb) & pd.notna(lb)
-                both[both] = ~((fa[both] == fb[both]) & (la[both] == lb[both]))
-                rows = np.flatnonzero(both)
+                rows = np.flatnonzero((fa >= 0) & (la >= 0) & (fb >= 0) & (lb >= 0) & ((fa != fb) | (la != lb)))
                 if len(rows):
-                    swapped = (self._first(fa[rows], lb[rows], comparison)
-                               + self._values(la[rows], fb[rows], comparison.last) + comparison.swapped)
+                    swapped = (self._values(fa[rows], lb[rows], values, comparison, first=True)
+                               + self._values(la[rows], fb[rows], values, comparison.last) + comparison.swapped)
                     better = swapped > weights[rows]
                     weights[rows[better]] = swapped[better]
             else:
-                weights = self._values(a[where[0]], b[where[0]], comparison)
+                weights = self._values(ca[0], cb[0], values, comparison)
             out[comparison.name] = weights
         evidence = pd.DataFrame(out, index=index)
         evidence["score"] = evidence.sum(axis=1)
         vetoed = np.zeros(len(evidence), dtype=bool)
-        for position, floor, where_cols in self.vetoes:
+        for position, floor, _ in self.vetoes:
             if position is None:
                 vetoed |= evidence["score"].to_numpy() < floor
                 continue
-            present_a = np.zeros(len(evidence), dtype=bool)
-            present_b = np.zeros(len(evidence), dtype=bool)
-            for i in where_cols:
-                present_a |= pd.notna(a[i])
-                present_b |= pd.notna(b[i])
+            present_a = np.logical_or.reduce([c >= 0 for c in a.codes[position]])
+            present_b = np.logical_or.reduce([c >= 0 for c in b.codes[position]])
             vetoed |= (evidence.iloc[:, position].to_numpy() < floor) & present_a & present_b
         evidence["vetoed"] = vetoed
         return evidence
 
-    def _values(self, x: np.ndarray, y: np.ndarray, part: Part) -> np.ndarray:
-        """`_compare_values` over aligned arrays, the string similarities computed in C."""
+    def _values(self, x: np.ndarray, y: np.ndarray, values: np.ndarray, part: Part, first: bool = False
+                ) -> np.ndarray:
+        """`_compare_values` (or `_compare_first`, for `first` names) over aligned codes into
+        `values`: equal codes agree; each distinct pair of unequal values is compared once."""
         out = np.full(len(x), part.missing, dtype=float)
-        rows = np.flatnonzero(pd.notna(x) & pd.notna(y))
-        if len(rows):
-            out[rows] = self._levels(x[rows], y[rows], part, np.full(len(rows), part.disagree))
-        return out
-
-    def _first(self, x: np.ndarray, y: np.ndarray, first: Comparison) -> np.ndarray:
-        """`_compare_first` over aligned arrays: exact, nickname, initial, then similarity."""
-        out = np.full(len(x), first.missing, dtype=float)
-        rows = np.flatnonzero(pd.notna(x) & pd.notna(y))
-        if not len(rows):
-            return out
+        rows = np.flatnonzero((x >= 0) & (y >= 0))
         xs, ys = x[rows], y[rows]
-        weights = np.full(len(rows), first.disagree)
-        equal = xs == ys
-        weights[equal] = first.agree
-        nickname = np.zeros(len(rows), dtype=bool)
-        nickname[~equal] = [self._nickname(p, q) for p, q in zip(xs[~equal], ys[~equal])]
-        weights[nickname] = first.nickname
-        todo = ~equal & ~nickname
-        short = np.zeros(len(rows), dtype=bool)
-        short[todo] = [len(p) == 1 or len(q) == 1 for p, q in zip(xs[todo], ys[todo])]
-        initial = np.zeros(len(rows), dtype=bool)
-        initial[short] = [p[0] == q[0] for p, q in zip(xs[short], ys[short])]
-        weights[short] = np.where(initial[short], first.initial, first.disagree)
-        todo &= ~short
-        weights[todo] = self._levels(xs[todo], ys[todo], first, weights[todo])
+        weights = np.full(len(rows), part.agree, dtype=float)
+        unequal = np.flatnonzero(xs != ys)
+        if len(unequal):
+            pair, inverse = np.unique(xs[unequal] * len(values) + ys[unequal], return_inverse=True)
+            left, right = values[pair // len(values)], values[pair % len(values)]
+            if first:
+                distinct = self._first(left, right, part)
+            else:
+                distinct = self._levels(left, right, part, np.full(len(pair), part.disagree))
+            weights[unequal] = distinct[inverse.ravel()]
         out[rows] = weights
         return out
+
+    def _first(self, xs: np.ndarray, ys: np.ndarray, first: Comparison) -> np.ndarray:
+        """`_compare_first` over aligned arrays of unequal first names: nickname, initial, then similarity."""
+        weights = np.full(len(xs), first.disagree)
+        nickname = np.array([self._nickname(p, q) for p, q in zip(xs, ys)], dtype=bool)
+        weights[nickname] = first.nickname
+        short = np.array([len(p) == 1 or len(q) == 1 for p, q in zip(xs, ys)], dtype=bool) & ~nickname
+        initial = np.array([p[0] == q[0] for p, q in zip(xs[short], ys[short])], dtype=bool)
+        weights[short] = np.where(initial, first.initial, first.disagree)
+        todo = ~nickname & ~short
+        weights[todo] = self._levels(xs[todo], ys[todo], first, weights[todo])
+        return weights
 
     def _nickname(self, a: str, b: str) -> bool:
         key = (a, b)
@@ -336,8 +382,10 @@ class Scorer:
             weights[rest[one_edit]] = part.typo
         return weights
 
-    def record(self, columns: list[np.ndarray], node: int) -> tuple:
-        return tuple(values[node] for values in columns)
+    def record(self, coded: Coded, node: int) -> tuple:
+        """One coded record's values in `columns` order (None where missing), for `weights`."""
+        return tuple(None if at is None or (code := coded.codes[at[0]][at[1]][node]) < 0 else coded.values[at[0]][code]
+                     for at in self._column_at)
 
     def weights(self, a: tuple, b: tuple) -> list[float]:
         out = []
@@ -375,11 +423,12 @@ def score_pairs(left: pd.DataFrame, right: pd.DataFrame, config: LinkageConfig,
     """Per aligned pair of rows, the evidence weight of each comparison, their sum (`score`) and
     whether the pair is vetoed (`vetoed`)."""
     scorer = scorer or Scorer(config)
-    a, b = scorer.columns_of(left), scorer.columns_of(right)
-    return scorer.score_columns(a, b, left.index)
+    coded = scorer.code(pd.concat([left, right], ignore_index=True))
+    return scorer.score_columns(coded.take(np.arange(len(left))), coded.take(np.arange(len(left), len(left) + len(right))),
+                                left.index)
 
 
-# --- clustering# --- clustering ----------------------------------------------------------------------------------
+# --- clustering ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -395,10 +444,9 @@ def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], l
     (`anchors`: per node, the existing lead it belongs to, -1 for none), or
     `conflicts(cluster_a, cluster_b)` says they hold different people; so one bad link cannot
     chain large clusters together. Links scored +inf are given and always taken."""
-    parent = np.arange(n_nodes)
+    parent = list(range(n_nodes))  # plain lists: this loop is Python, one step per link
     members: dict[int, list[int]] = {}
-    anchor = np.full(n_nodes, -1, dtype=np.int64) if anchors is None else np.asarray(anchors, dtype=np.int64).copy()
-    given = np.isinf(links["score"].to_numpy(dtype=float))
+    anchor = [-1] * n_nodes if anchors is None else np.asarray(anchors, dtype=np.int64).tolist()
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -407,11 +455,11 @@ def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], l
         return x
 
     used = []
-    order = links.assign(_given=given).sort_values(["score", "left", "right"], ascending=[False, True, True],
-                                                   kind="stable")
-    for row, left, right, forced in zip(order.index, order["left"].to_numpy(), order["right"].to_numpy(),
-                                        order["_given"].to_numpy()):
-        a, b = find(int(left)), find(int(right))
+    order = links.assign(_given=np.isinf(links["score"].to_numpy(dtype=float))).sort_values(
+        ["score", "left", "right"], ascending=[False, True, True], kind="stable")
+    for row, left, right, forced in zip(order.index.tolist(), order["left"].to_numpy().tolist(),
+                                        order["right"].to_numpy().tolist(), order["_given"].to_numpy().tolist()):
+        a, b = find(left), find(right)
         if a == b:
             continue
         group_a, group_b = members.get(a, [a]), members.get(b, [b])
@@ -426,25 +474,41 @@ def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], l
         members[low] = group_a + group_b
         members.pop(high, None)
         used.append(row)
-    roots = np.array([find(i) for i in range(n_nodes)], dtype=np.int64)
+    roots = np.asarray(parent, dtype=np.int64)
+    while True:  # every node to its cluster's root (the cluster's smallest node), in whole-array steps
+        jumped = roots[roots]
+        if np.array_equal(jumped, roots):
+            break
+        roots = jumped
     return Clusters(root=roots, links=links.loc[used])
 
 
-def score_nodes(columns: list[np.ndarray], pairs: pd.DataFrame, scorer: Scorer) -> pd.DataFrame:
-    """Evidence per pair (left, right) of node positions in `columns` (`Scorer.columns_of` of the
+def score_nodes(coded: Coded, pairs: pd.DataFrame, scorer: Scorer) -> pd.DataFrame:
+    """Evidence per pair (left, right) of node positions in `coded` (`Scorer.code` of the
     nodes), with `score` and `vetoed`."""
     left, right = pairs["left"].to_numpy(dtype=np.int64), pairs["right"].to_numpy(dtype=np.int64)
-    return scorer.score_columns([c[left] for c in columns], [c[right] for c in columns], pairs.index)
+    return scorer.score_columns(coded.take(left), coded.take(right), pairs.index)
 
 
-def conflict_check(columns: list[np.ndarray], scorer: Scorer, apart: set[tuple[int, int]] = frozenset()
+def find_links(coded: Coded, pairs: pd.DataFrame, scorer: Scorer, chunk: int = 1_000_000) -> pd.DataFrame:
+    """The candidate pairs whose score reaches the threshold and that no veto stops, with their
+    evidence; scored `chunk` pairs at a time, so memory holds the links, not every pair's evidence."""
+    found = []
+    for start in range(0, max(len(pairs), 1), chunk):
+        part = pairs.iloc[start:start + chunk]
+        scored = pd.concat([part, score_nodes(coded, part, scorer)], axis=1)
+        found.append(scored[(scored["score"] >= scorer.config.threshold) & ~scored.pop("vetoed").to_numpy(dtype=bool)])
+    return pd.concat(found)
+
+
+def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = frozenset()
                    ) -> Callable[[list[int], list[int]], bool]:
     """`cluster`'s guard: two clusters conflict when any record of one vetoes any record of the
     other (see `Scorer.vetoed`) or a pair of them is kept `apart`; each pair is judged once."""
     judged: dict[tuple[int, int], bool] = {}
 
     def record(node: int) -> tuple:
-        return scorer.record(columns, node)
+        return scorer.record(coded, node)
 
     def conflicts(group_a: list[int], group_b: list[int]) -> bool:
         for a in group_a:
@@ -471,7 +535,5 @@ def link_records(frame: pd.DataFrame, config: LinkageConfig,
     if keep is not None:
         pairs = pairs[keep(pairs).to_numpy()].reset_index(drop=True)
     scorer = Scorer(config)
-    columns = scorer.columns_of(nodes)
-    links = pd.concat([pairs, score_nodes(columns, pairs, scorer)], axis=1)
-    links = links[(links["score"] >= config.threshold) & ~links.pop("vetoed")]
-    return cluster(len(nodes), links, conflict_check(columns, scorer), config.max_cluster)
+    coded = scorer.code(nodes)
+    return cluster(len(nodes), find_links(coded, pairs, scorer), conflict_check(coded, scorer), config.max_cluster)

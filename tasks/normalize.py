@@ -8,6 +8,7 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 from anyascii import anyascii
@@ -29,10 +30,10 @@ K = TypeVar("K", bound=Hashable)
 
 def per_distinct(values: pd.Series, fn: Callable[[K], object]) -> pd.Series:
     """Apply `fn` once per distinct value (normalisers are costly per call, values repeat)."""
-    uniques = values.dropna().unique()
-    mapping = {value: fn(value) for value in uniques}
-    result = values.map(mapping).astype(object)
-    return result.where(values.notna() & result.notna(), None)
+    codes, uniques = pd.factorize(values)  # a missing value's code is -1: the None appended
+    mapped = np.fromiter((*(fn(value) for value in uniques), None), dtype=object, count=len(uniques) + 1)
+    mapped[pd.isna(mapped)] = None
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
 def email_key(email: str) -> str | None:

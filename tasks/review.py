@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 from tasks.errors import MqlError
 from tasks.extract import Extract
 from tasks.fraud import RELEASED, RETURNING
-from tasks.warehouse import execute, query, query_in
+from tasks.matching import key_hashes
+from tasks.warehouse import execute, query, query_in, query_joined
 
 SEP = "\x1f"  # joins (source_system, source_lead_id) into one key; never in an id
 
@@ -38,8 +39,10 @@ def mark_known(conn: Connection, candidates: pd.DataFrame, run_date: date) -> pd
     params = {"run_date": run_date}
     returning = np.zeros(len(candidates), dtype=bool)
     for key_type, column in (("email", "email_key"), ("phone", "phone_e164")):
-        known = query_in(conn, "lookup_match_keys", candidates[column], {**params, "key_type": key_type})
-        returning |= candidates[column].isin(set(known["key_value"])).to_numpy()
+        present = candidates[column].notna().to_numpy()
+        hashes = key_hashes(key_type, candidates[column].to_numpy(dtype=object)[present])
+        known = query_joined(conn, "lookup_match_keys", pd.DataFrame({"key_hash": np.unique(hashes)}), params)
+        returning[present] |= np.isin(hashes, known["key_hash"].to_numpy(dtype=np.int64))
     released = query_in(conn, "released_records", candidates["source_lead_id"])
     released_keys = set(_source_keys(released)) if len(released) else set()
     return candidates.assign(**{

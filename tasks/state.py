@@ -13,7 +13,9 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from tasks.dedupe import SEP, Assignment
+import numpy as np
+
+from tasks.dedupe import Assignment, Known, source_key
 from tasks.qualify import Lifecycle
 from tasks.score import Scores
 from tasks.warehouse import bulk_insert, query, query_in, query_joined, run_script
@@ -75,35 +77,32 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@dataclass(frozen=True)
-class Known:
-    """What the warehouse knew, before the run date, about the day's records (see dedupe.assign_leads)."""
-
-    keys: pd.DataFrame        # key_type, key_value, lead_id: golden leads holding one of the day's keys
-    candidates: pd.DataFrame  # the source records of those leads, with what they are matched on
-    splits: pd.DataFrame      # source_key, other_key, lead_id, other_lead_id: records kept apart
-
-
-def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFrame, run_date: date) -> Known:
-    """Warehouse keys matching the day's lead keys (`dedupe.row_keys`) and the source records its
-    activities and outcomes refer to, with the candidate leads' profiles and any splits."""
+def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFrame, run_date: date,
+                 max_block: int) -> Known:
+    """What the warehouse knew before `run_date` of the day's match keys (`dedupe.row_keys`) and of
+    the source records the day's rows, activities and outcomes name (`source_ids`): the leads
+    holding those keys and records, and splits; with each record of those leads and its match
+    fields, for leads found by a key no more than `max_block` leads hold (others do not block)."""
     params = {"run_date": run_date}
-    identities = query_in(conn, "lookup_identities", source_ids["source_lead_id"], params)
-    wanted = set(source_ids["source_system"].astype(str) + SEP + source_ids["source_lead_id"].astype(str))
-    identities["key_value"] = identities["source_system"].astype(str) + SEP + identities["source_lead_id"].astype(str)
-    parts = [identities[identities["key_value"].isin(wanted)].assign(key_type="source")]
-    wanted_keys = day_keys.loc[day_keys["key_type"] != "source", ["key_type", "key_value"]].drop_duplicates()
-    parts.append(query_joined(conn, "lookup_match_keys_joined", wanted_keys, params))
-    keys = pd.concat([p[["key_type", "key_value", "lead_id"]] for p in parts], ignore_index=True)
-    keys = keys.drop_duplicates(ignore_index=True)
-    candidates = query_in(conn, "lookup_candidates", keys["lead_id"], params)
-    splits = query_in(conn, "lookup_splits", source_ids["source_lead_id"], params)
-    splits = pd.DataFrame({
-        "source_key": splits["source_system"].astype(str) + SEP + splits["source_lead_id"].astype(str),
-        "other_key": splits["other_source_system"].astype(str) + SEP + splits["other_source_lead_id"].astype(str),
-        "lead_id": splits["lead_id"], "other_lead_id": splits["other_lead_id"],
-    })
-    return Known(keys=keys, candidates=candidates, splits=splits)
+    ids = source_ids[["source_system", "source_lead_id"]].astype(str).drop_duplicates()
+    sources = query_joined(conn, "lookup_identities", ids, params)
+    hashes = pd.DataFrame({"key_hash": np.unique(day_keys["key_hash"].to_numpy(dtype=np.int64))})
+    keys = query_joined(conn, "lookup_match_keys", hashes, params).astype({"key_hash": "int64"})
+    usable = keys[keys.groupby("key_hash")["lead_id"].transform("size") <= max_block]
+    leads = pd.DataFrame({"lead_id": pd.concat([usable["lead_id"], sources["lead_id"]]).drop_duplicates()})
+    candidates = query_joined(conn, "lookup_candidates", leads.astype(str), params)
+    splits = query_joined(conn, "lookup_splits", ids, params)
+    return Known(
+        keys=keys,
+        sources=pd.DataFrame({"source_key": source_key(sources["source_system"], sources["source_lead_id"]),
+                              "lead_id": sources["lead_id"]}),
+        candidates=candidates,
+        splits=pd.DataFrame({
+            "source_key": source_key(splits["source_system"], splits["source_lead_id"]),
+            "other_key": source_key(splits["other_source_system"], splits["other_source_lead_id"]),
+            "lead_id": splits["lead_id"], "other_lead_id": splits["other_lead_id"],
+        }),
+    )
 
 
 def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date) -> LeadState:

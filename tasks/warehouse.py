@@ -6,6 +6,7 @@ configured schema, so the same SQL files run on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from collections.abc import Iterable, Iterator, Sequence
@@ -13,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -55,7 +57,7 @@ def open_warehouse(url: str, schema: str = "mql") -> Engine:
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
-            for statement in _ddl_statements():
+            for statement in _ddl_statements(conn.dialect.name):
                 conn.exec_driver_sql(statement)
     except sa.exc.DBAPIError as exc:
         raise WarehouseError(f"cannot set up the tables in warehouse {shown}: {first_line(exc.orig)} "
@@ -89,9 +91,12 @@ def statements(sql: str) -> list[str]:
     return [part.strip() for part in code.split(";") if part.strip()]
 
 
-def _ddl_statements() -> Iterator[str]:
+def _ddl_statements(dialect: str) -> Iterator[str]:
+    """The schema's statements in file order; `NN_name.<dialect>.sql` files apply to that database only."""
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
-        yield from statements(path.read_text(encoding="utf-8"))
+        only = path.suffixes[-2][1:] if len(path.suffixes) > 1 else None
+        if only in (None, dialect):
+            yield from statements(path.read_text(encoding="utf-8"))
 
 
 def run_script(conn: Connection, name: str, params: dict[str, Any]) -> None:
@@ -108,23 +113,48 @@ def execute(conn: Connection, name: str, params: dict[str, Any]) -> None:
 
 def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """Run the query `sql/<name>.sql` and return its rows."""
-    result = conn.execute(sa.text(sql_statement(name)), params or {})
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return _frame(conn.execute(sa.text(sql_statement(name)), params or {}))
+
+
+def _frame(result: sa.CursorResult, plain: bool = False) -> pd.DataFrame:
+    """A result's rows as a frame, built column by column (quicker than from row objects).
+    `plain`: integer columns as int64 and every other column as Python objects (None where
+    missing), not converted to pandas' Arrow-backed text: for large look-ups."""
+    columns = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
+        return pd.DataFrame([], columns=columns)
+    if not plain:
+        return pd.DataFrame(dict(zip(columns, zip(*rows))), columns=columns)
+    data = {}
+    for name, values in zip(columns, zip(*rows)):
+        data[name] = pd.Series(np.array(values, dtype=object), dtype=object)
+        if type(values[0]) is int:
+            try:
+                data[name] = pd.Series(np.array(values, dtype=np.int64))
+            except (TypeError, ValueError, OverflowError):  # NULLs or text among numbers: keep the objects
+                pass
+    return pd.DataFrame(data, columns=columns)
 
 
 def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict[str, Any] | None = None
                  ) -> pd.DataFrame:
     """Run the query `sql/<name>.sql`, which joins the temporary table `lookup_values` holding
-    `values` (text columns): one bulk load and one join instead of many IN lists, for large sets."""
-    table = sa.Table("lookup_values", sa.MetaData(), *(sa.Column(str(c), sa.Text) for c in values.columns),
-                     prefixes=["TEMPORARY"])
+    `values` (64-bit integer or text columns): one bulk load and one join instead of many IN
+    lists, for large sets."""
+    table = sa.Table("lookup_values", sa.MetaData(),
+                     *(sa.Column(str(c), sa.BigInteger if values[c].dtype == "int64" else sa.Text)
+                       for c in values.columns), prefixes=["TEMPORARY"])
     table.drop(conn, checkfirst=True)
     table.create(conn)
     try:
-        bulk_insert(conn, "lookup_values", values.astype(str))
+        if conn.dialect.name == "sqlite":
+            _load_sqlite_json(conn, "lookup_values", values)
+        else:
+            bulk_insert(conn, "lookup_values", values)
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE lookup_values")
-        return query(conn, name, params)
+        return _frame(conn.execute(sa.text(sql_statement(name)), params or {}), plain=True)
     finally:
         table.drop(conn, checkfirst=True)
 
@@ -172,6 +202,28 @@ def _python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
             column = column.map(lambda v: v.isoformat() if isinstance(v, (datetime, date)) else v)
         converted[name] = column.astype(object).where(column.notna(), None)
     return list(zip(*converted.values())) if converted else []
+
+
+def _load_sqlite_json(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """Load plain integer or text columns into a SQLite table as one JSON document unpacked by
+    `json_each`: several times quicker than a row-by-row executemany for millions of values."""
+    columns = [str(c) for c in frame.columns]
+    if not all(name.isidentifier() for name in [table, *columns]):
+        raise ValueError(f"not plain names: {table!r}, {columns!r}")
+
+    def values(column: pd.Series) -> list[Any]:
+        if column.dtype == "int64":
+            return column.to_numpy().tolist()
+        cells = column.to_numpy(dtype=object)
+        return np.where(pd.isna(cells), None, cells).tolist()
+
+    if len(columns) == 1:
+        cells, data = ["value"], values(frame.iloc[:, 0])
+    else:
+        cells = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
+        data = list(zip(*(values(frame[c]) for c in columns)))
+    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(cells)} FROM json_each(?)",
+                         (json.dumps(data),))
 
 
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:

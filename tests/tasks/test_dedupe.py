@@ -6,11 +6,13 @@ import pandas as pd
 
 from tasks.contract import LEAD_COLUMNS
 from flows.settings import CONFIG_DIR
-from tasks.dedupe import MATCH_COLUMNS, SEP, assign_leads, attribute, golden_records, load_dedupe_config, new_lead_id
+from tasks.dedupe import (MATCH_COLUMNS, SEP, Known, assign_leads, attribute, golden_records, load_dedupe_config,
+                          new_lead_id, row_keys)
+from tasks.matching import key_hashes
 from tasks.extract import with_contract_columns
 from tasks.normalize import normalise_leads
 
-NO_KNOWN = pd.DataFrame(columns=["key_type", "key_value", "lead_id"])
+NO_KNOWN = Known()
 CONFIG = load_dedupe_config(CONFIG_DIR / "dedupe.yaml")
 
 
@@ -22,17 +24,22 @@ def rows(*records: dict) -> pd.DataFrame:
     return normalise_leads(frame).assign(row_number=range(len(frame)))
 
 
-def records_of(known: pd.DataFrame) -> pd.DataFrame:
-    """Candidate records as lead_identities holds them: one per lead, matched on its key."""
-    records = []
-    for i, key in enumerate(known.itertuples(index=False)):
-        record = dict.fromkeys(MATCH_COLUMNS)
-        if key.key_type == "email":
-            record["match_email"] = key.key_value
-        if key.key_type == "phone":
-            record["phone_e164"] = key.key_value
-        records.append({"lead_id": key.lead_id, "source_system": "crm", "source_lead_id": f"r{i}", **record})
-    return pd.DataFrame(records)
+def known_of(*keys: tuple, candidates: pd.DataFrame | None = None) -> Known:
+    """What the warehouse knows: (key_type, values, lead_id) per key, "source" keys naming a
+    source record; with candidate records as lead_identities holds them, by default one per
+    lead matched on its email or phone key."""
+    sources = [(values, lead) for key_type, values, lead in keys if key_type == "source"]
+    hashes = [(int(key_hashes(key_type, *([v] for v in values))[0]), lead)
+              for key_type, values, lead in keys if key_type != "source"]
+    if candidates is None:
+        records = []
+        for i, (key_type, values, lead) in enumerate(keys):
+            record = dict.fromkeys(MATCH_COLUMNS)
+            record.update({"email": {"match_email": values[0]}, "phone": {"phone_e164": values[0]}}.get(key_type, {}))
+            records.append({"lead_id": lead, "source_system": "crm", "source_lead_id": f"r{i}", **record})
+        candidates = pd.DataFrame(records)
+    return Known(keys=pd.DataFrame(hashes, columns=["key_hash", "lead_id"]).astype({"key_hash": "int64"}),
+                 sources=pd.DataFrame(sources, columns=["source_key", "lead_id"]), candidates=candidates)
 
 
 def test_same_day_duplicates_share_one_new_lead():
@@ -56,21 +63,20 @@ def test_same_day_duplicates_share_one_new_lead():
     assert merges.loc["2", ["matched_source_lead_id", "rule", "keys"]].tolist() == ["1", "email", "email"]
     phone = next(c for c in CONFIG.linkage.comparisons if c.name == "phone")
     assert json.loads(merges.loc["4", "evidence"])["phone"] == phone.agree
-    assert sorted(result.match_keys["key_type"]) == ["email", "email", "email", "phone"]
+    expected = key_hashes("email", ["ann.lee@acme.com", "bo@other.com", "someone@else.com"]).tolist() + \
+        key_hashes("phone", ["+14155552671"]).tolist()
+    assert sorted(result.match_keys["key_hash"]) == sorted(expected)
 
 
 def test_matches_existing_leads_by_source_id_email_then_phone():
-    known = pd.DataFrame({
-        "key_type": ["source", "email", "phone", "email"],
-        "key_value": ["hubspot" + SEP + "10", "ann@acme.com", "+14155552671", "zed@acme.com"],
-        "lead_id": ["L-source", "L-email", "L-phone", "L-zed"],
-    })
+    known = known_of(("source", "hubspot" + SEP + "10", "L-source"), ("email", ["ann@acme.com"], "L-email"),
+                     ("phone", ["+14155552671"], "L-phone"), ("email", ["zed@acme.com"], "L-zed"))
     day = rows(
         {"source_lead_id": "10", "email": "zed@acme.com"},               # known record: stays with its lead
         {"source_lead_id": "11", "email": "ANN@acme.com", "phone": "+1 415 555 2671"},  # email beats phone
         {"source_lead_id": "12", "phone": "415-555-2671", "country": "US"},
     )
-    result = assign_leads(day, known, "2026-03-03", CONFIG, candidates=records_of(known))
+    result = assign_leads(day, known, "2026-03-03", CONFIG)
     got = result.rows.set_index("row_number")
     assert got.loc[0, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-source", "source_id", "written"]
     assert got.loc[1, ["lead_id", "match_rule", "disposition"]].tolist() == ["L-email", "email", "merged"]
@@ -78,8 +84,9 @@ def test_matches_existing_leads_by_source_id_email_then_phone():
     # The known record is not a new identity; the two others are.
     assert sorted(result.identities["source_lead_id"]) == ["11", "12"]
     # Keys the warehouse already has for that lead are not stored again.
-    assert ("email", "ann@acme.com", "L-email") not in set(map(tuple, result.match_keys[
-        ["key_type", "key_value", "lead_id"]].to_numpy()))
+    stored = set(zip(result.match_keys["key_hash"], result.match_keys["lead_id"]))
+    assert (key_hashes("email", ["ann@acme.com"])[0], "L-email") not in stored
+    assert (key_hashes("phone", ["+14155552671"])[0], "L-email") in stored
 
 
 def test_lead_ids_are_stable_across_runs():
@@ -105,8 +112,7 @@ def test_golden_record_survivorship_and_consent():
         {"source_lead_id": "8", "email": "ann@acme.com", "job_title": "VP IT", "email_consent": "false",
          "updated_at": "2026-03-02T09:00:00Z"},
     )
-    known = pd.DataFrame({"key_type": ["email"], "key_value": ["ann@acme.com"], "lead_id": ["L1"]})
-    assigned = assign_leads(day, known, "2026-03-02", CONFIG, candidates=records_of(known)).rows
+    assigned = assign_leads(day, known_of(("email", ["ann@acme.com"], "L1")), "2026-03-02", CONFIG).rows
     golden = golden_records(day, assigned, existing).set_index("lead_id")
     assert list(golden.index) == ["L1"]
     g = golden.loc["L1"]
@@ -119,7 +125,7 @@ def test_golden_record_survivorship_and_consent():
 
 
 def test_attribute_through_known_and_new_identities():
-    known = pd.DataFrame({"key_type": ["source"], "key_value": ["hubspot" + SEP + "1"], "lead_id": ["L1"]})
+    known = known_of(("source", "hubspot" + SEP + "1", "L1"))
     assigned = pd.DataFrame({"source_key": ["marketo" + SEP + "9"], "lead_id": ["L9"]})
     activities = pd.DataFrame({"source_system": ["hubspot", "marketo", "hubspot"], "source_lead_id": ["1", "9", "2"]})
     assert attribute(activities, known, assigned).tolist() == ["L1", "L9", None]
@@ -144,9 +150,9 @@ PERSON = {"first_name": "Rebecca", "last_name": "Fitzgerald", "company": "Oak Po
           "city": "Austin", "country": "US"}
 
 
-def linked(*records: dict, known: pd.DataFrame = NO_KNOWN, candidates: pd.DataFrame | None = None) -> list[str]:
+def linked(*records: dict, known: Known = NO_KNOWN) -> list[str]:
     day = rows(*({"source_lead_id": str(i), **r} for i, r in enumerate(records)))
-    return assign_leads(day, known, "2026-03-02", CONFIG, candidates).rows["lead_id"].tolist()
+    return assign_leads(day, known, "2026-03-02", CONFIG).rows["lead_id"].tolist()
 
 
 def test_fuzzy_duplicates_without_a_shared_key_are_merged():
@@ -193,9 +199,6 @@ def test_one_initial_cannot_chain_two_different_people():
 
 
 def test_a_day_record_matches_any_record_of_an_existing_lead_never_two_leads():
-    known = pd.DataFrame({"key_type": ["name_company", "name_company"],
-                          "key_value": ["fitzgerald|oak point advisors", "fitzgerald|oak point advisors"],
-                          "lead_id": ["L1", "L2"]})
     records = pd.DataFrame([
         {"lead_id": "L1", "source_system": "crm", "source_lead_id": "a", **dict.fromkeys(MATCH_COLUMNS),
          "first_key": "elizabeth", "last_key": "fitzgerald", "company_key": "oak point advisors"},
@@ -204,12 +207,14 @@ def test_a_day_record_matches_any_record_of_an_existing_lead_never_two_leads():
         {"lead_id": "L2", "source_system": "crm", "source_lead_id": "c", **dict.fromkeys(MATCH_COLUMNS),
          "first_key": "rebecca", "last_key": "fitzgerald", "company_key": "oak point advisors", "city_key": "austin"},
     ])
+    key = ["fitzgerald", "oak point advisors"]
+    known = known_of(("name_company", key, "L1"), ("name_company", key, "L2"), candidates=records)
     beth = {**PERSON, "first_name": "Beth"}
-    assert linked(beth, known=known, candidates=records) == ["L1"]
+    assert linked(beth, known=known) == ["L1"]
     both = {**PERSON, "first_name": "Beth", "source_lead_id": "x"}
     becky = {**PERSON, "first_name": "Becky", "source_lead_id": "y"}
     day = rows(both, becky)
-    got = assign_leads(day, known, "2026-03-02", CONFIG, records).rows["lead_id"].tolist()
+    got = assign_leads(day, known, "2026-03-02", CONFIG).rows["lead_id"].tolist()
     assert got == ["L1", "L2"]  # each to its own lead; the two leads are not merged
 
 
@@ -220,7 +225,7 @@ def test_split_records_are_kept_apart():
     splits = pd.DataFrame({"source_key": ["hubspot" + SEP + "2"], "other_key": ["hubspot" + SEP + "1"],
                            "lead_id": [None], "other_lead_id": [None]})
     together = assign_leads(day, NO_KNOWN, "2026-03-02", CONFIG).rows["lead_id"]
-    apart = assign_leads(day, NO_KNOWN, "2026-03-02", CONFIG, splits=splits).rows["lead_id"]
+    apart = assign_leads(day, Known(splits=splits), "2026-03-02", CONFIG).rows["lead_id"]
     assert together.nunique() == 1 and apart.nunique() == 2
 
 
@@ -261,7 +266,7 @@ def test_names_from_fuzzy_links_only_fill_gaps():
 
 
 def test_vectorised_scores_equal_pair_by_pair_scores():
-    """Scorer.score_columns (bulk, in C) and Scorer.weights (one pair, for the cluster guard) agree."""
+    """Scorer.score_columns (bulk, coded, in C) and Scorer.weights (one pair, for the cluster guard) agree."""
     import itertools
 
     import numpy as np
@@ -277,13 +282,25 @@ def test_vectorised_scores_equal_pair_by_pair_scores():
     frame = pd.DataFrame(records, columns=CONFIG.linkage.columns())
     frame = frame.astype(object).where(frame.notna(), None)
     scorer = Scorer(CONFIG.linkage)
-    columns = scorer.columns_of(frame)
+    coded = scorer.code(frame)
     rng = np.random.default_rng(1)
     left, right = rng.integers(0, len(frame), 3000), rng.integers(0, len(frame), 3000)
-    bulk = scorer.score_columns([c[left] for c in columns], [c[right] for c in columns])
+    bulk = scorer.score_columns(coded.take(left), coded.take(right))
     names = [c.name for c in CONFIG.linkage.comparisons]
     for i, (l_, r_) in enumerate(zip(left, right)):
-        a, b = scorer.record(columns, l_), scorer.record(columns, r_)
+        a, b = scorer.record(coded, l_), scorer.record(coded, r_)
         one = scorer.weights(a, b)
         assert bulk.loc[i, names].tolist() == one, (a, b)
         assert bulk.loc[i, "vetoed"] == scorer.vetoed(a, b, one)
+
+
+def test_match_keys_are_stable_hashes_shared_by_alternatives():
+    # Stored keys outlive the process and the release: a change here would lose every lead base.
+    assert key_hashes("email", ["ann@acme.com"]).tolist() == [-1734869332479358624]
+    assert key_hashes("name_company", ["smith"], ["acme"]).tolist() == [6482206474179193519]
+    day = rows({"source_lead_id": "1", "first_name": "Smith", "last_name": "Ann", "company": "Acme Inc"},
+               {"source_lead_id": "2", "first_name": "Ann", "last_name": "Smith", "company": "ACME"})
+    keys = row_keys(day, CONFIG)
+    company = keys[keys["key_type"] == "name_company"].groupby("row_number")["key_hash"].apply(set)
+    assert company[0] == company[1] and len(company[0]) == 2   # swapped names meet on one key
+    assert key_hashes("name_company", ["smith"], ["acme"])[0] in company[0]

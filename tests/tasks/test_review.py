@@ -11,6 +11,7 @@ import pytest
 from tasks.errors import MqlError
 from tasks.extract import Extract
 from tasks.fraud import RELEASED, RETURNING
+from tasks.matching import key_hashes
 from tasks.review import (
     RELEASED_ROW, mark_known, mask_email, pending_releases, release, released_rows_in, review_day,
     with_released_rows,
@@ -47,9 +48,9 @@ def engine(warehouse):
             "raw": json.dumps({"source_system": "hubspot", "source_lead_id": "h-5", "activity_type": "x"}),
         }]))
         bulk_insert(conn, "lead_match_keys", pd.DataFrame([
-            {"key_type": "email", "key_value": "ann@acme.com", "lead_id": "L1", "run_date": D1.isoformat()},
-            {"key_type": "phone", "key_value": "+14155552671", "lead_id": "L2", "run_date": D1.isoformat()},
-            {"key_type": "email", "key_value": "late@acme.com", "lead_id": "L3", "run_date": D2.isoformat()},
+            {"key_hash": int(key_hashes(key_type, [value])[0]), "lead_id": lead, "run_date": day.isoformat()}
+            for key_type, value, lead, day in [("email", "ann@acme.com", "L1", D1), ("phone", "+14155552671", "L2", D1),
+                                               ("email", "late@acme.com", "L3", D2)]
         ]))
     yield engine
     engine.dispose()

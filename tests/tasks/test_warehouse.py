@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from tasks.errors import ConfigError, WarehouseError
-from tasks.warehouse import bulk_insert, open_warehouse, query_in, statements
+from tasks.warehouse import bulk_insert, open_warehouse, query_in, query_joined, statements
 
 
 def test_open_creates_every_table_and_is_repeatable(warehouse):
@@ -76,3 +79,28 @@ def test_unreachable_and_malformed_urls_give_one_line_errors(tmp_path):
 
 def test_statements_drop_comments_and_split():
     assert statements("-- a; b\nSELECT 1; -- c\nSELECT 2;\n") == ["SELECT 1", "SELECT 2"]
+
+
+def test_joined_lookups_take_64_bit_keys_and_hostile_text(warehouse):
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    hostile = "quote ' \" \\ tab\t nl\n \u202e\U0001F600 " + "x" * 10_000
+    keys = pd.DataFrame({"key_hash": [-2**63, 2**63 - 1, 0, 42], "lead_id": ["L1", "L2", "L3", hostile],
+                         "run_date": ["2026-03-01", "2026-03-01", "2026-03-01", "2026-03-02"]})
+    identities = pd.DataFrame({"source_system": ["crm", "crm"], "source_lead_id": [hostile, "7"],
+                               "lead_id": ["L1", "L2"], "run_date": "2026-03-01", "match_rule": "new"})
+    with engine.begin() as conn:
+        bulk_insert(conn, "lead_match_keys", keys)
+        bulk_insert(conn, "lead_identities", identities)
+    day = {"run_date": date(2026, 3, 2)}
+    with engine.connect() as conn:
+        hashes = pd.DataFrame({"key_hash": np.array([2**63 - 1, -2**63, 7, 42], dtype=np.int64)})
+        found = query_joined(conn, "lookup_match_keys", hashes, day)
+        sources = pd.DataFrame({"source_system": ["crm", "crm", "web"], "source_lead_id": [hostile, "8", "7"]})
+        known = query_joined(conn, "lookup_identities", sources, day)
+        candidates = query_joined(conn, "lookup_candidates", pd.DataFrame({"lead_id": ["L2", "nobody"]}), day)
+    # the key of a later run date is not known yet; 7 is nobody's key
+    assert sorted(zip(found["key_hash"].astype("int64"), found["lead_id"])) == [(-2**63, "L1"), (2**63 - 1, "L2")]
+    assert known[["source_lead_id", "lead_id"]].values.tolist() == [[hostile, "L1"]]
+    assert candidates["source_lead_id"].tolist() == ["7"] and candidates["first_key"].isna().all()
+    engine.dispose()
