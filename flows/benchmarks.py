@@ -167,10 +167,23 @@ def build_lead_base(survivors: pd.DataFrame, existing: int, run_date: date, url:
     return {"leads": existing, "match_keys": len(keys), "planted_earlier_records": len(again)}
 
 
+def _peak_rss_mb() -> int:
+    """This process's peak resident memory. Linux's VmHWM starts afresh with a new program;
+    getrusage's maximum would carry over the parent's peak into a spawned process."""
+    import resource
+
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date, config_path: str) -> dict[str, Any]:
     """The dedupe stage as the nightly run does it (keys of the day's rows, warehouse look-up,
     linking), timed; run in a fresh process so its peak memory is its own."""
-    import resource
 
     config = load_dedupe_config(Path(config_path))
     survivors = pd.read_pickle(survivors_path)
@@ -193,7 +206,7 @@ def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date
         "seconds": round(done - started, 1),
         "seconds_keys": round(keyed - started, 1), "seconds_lookup": round(looked_up - keyed, 1),
         "seconds_link": round(done - looked_up, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": _peak_rss_mb(),
         "keys_looked_up": int(len(keys)), "warehouse_hits": int(len(known.keys)),
         "candidate_records": int(len(known.candidates)), "links": int(len(assigned.merges)),
         "match_rules": {str(k): int(v) for k, v in rules.items()},

@@ -103,7 +103,8 @@ class Assignment:
 
 
 def source_key(system: pd.Series, lead_id: pd.Series) -> pd.Series:
-    return system.astype(str) + SEP + lead_id.astype(str)
+    joined = system.astype(str) + SEP + lead_id.astype(str)
+    return pd.Series(joined.to_numpy(dtype=object), index=system.index, dtype=object)
 
 
 def new_lead_id(key: str) -> str:
@@ -122,9 +123,11 @@ def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
     domain unless free mail, E.164 phone, city and country."""
     email = frame["email_key"].astype(object).where(frame["email_key"].notna(), None)
     email = email.where(~(email.str.len() > MAX_COMPARED), None)  # no real address is longer
-    local = per_distinct(email, lambda key: local_key(key.rpartition("@")[0]))
-    role = local.isin(config.role_local_parts)
-    domain = per_distinct(email, lambda key: key.rpartition("@")[2] or None)
+    # Per distinct address at once: a role mailbox's domain, else the address with its domain.
+    parts = per_distinct(email, lambda key: (local_key(key.rpartition("@")[0]) in config.role_local_parts,
+                                            key.rpartition("@")[2] or None)).to_numpy(dtype=object)
+    role = pd.Series([p is not None and p[0] for p in parts], index=email.index, dtype=bool)
+    domain = pd.Series([p[1] if p is not None else None for p in parts], index=email.index, dtype=object)
     country = frame["country"].astype(object)
     return pd.DataFrame({
         "first_key": per_distinct(frame["first_name"], name_key),
@@ -200,7 +203,9 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
                                          "key_type": across["key_type"].to_numpy()}))
     pairs = pd.concat([within, across], ignore_index=True)
     scorer = Scorer(linkage)
-    coded = scorer.code(nodes)
+    linked = pd.unique(np.concatenate([pairs[["left", "right"]].to_numpy(dtype=np.int64).ravel(),
+                                       forced[["left", "right"]].to_numpy(dtype=np.int64).ravel()]))
+    coded = scorer.code(nodes, linked)  # only records that a link can reach are ever compared
     links = pd.concat([forced.assign(score=FORCED), find_links(coded, pairs, scorer)], ignore_index=True)
 
     apart = _apart(known.splits, src, records)
@@ -213,14 +218,20 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
 
 
 def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> pd.DataFrame:
-    """The source records of the leads `lead_ids`, one per row, with their match fields."""
+    """The source records of the leads `lead_ids` with their match fields, in lead order
+    (`lookup_candidates` returns them so; a frame in another order is sorted)."""
     columns = ["lead_id", "source_system", "source_lead_id", *MATCH_COLUMNS]
     if candidates is None or candidates.empty:
         return pd.DataFrame(columns=columns)
-    records = candidates[candidates["lead_id"].isin(lead_ids)]
-    records = records.drop_duplicates(["source_system", "source_lead_id"])
-    records = records.sort_values(["lead_id", "source_system", "source_lead_id"], ignore_index=True)
-    return records[columns].astype(object).where(records[columns].notna(), None)
+    records = candidates[columns]
+    if not records["lead_id"].isin(lead_ids).all():
+        records = records[records["lead_id"].isin(lead_ids)]
+    if not records["lead_id"].is_monotonic_increasing:
+        records = records.sort_values(["lead_id", "source_system", "source_lead_id"])
+    records = records.reset_index(drop=True)
+    if all(dtype == object for dtype in records.dtypes):  # as the warehouse gives them: None where missing
+        return records
+    return records.astype(object).where(records.notna(), None)
 
 
 def _apart(splits: pd.DataFrame | None, src: pd.Series, records: pd.DataFrame) -> set[tuple[int, int]]:
@@ -237,14 +248,24 @@ def _apart(splits: pd.DataFrame | None, src: pd.Series, records: pd.DataFrame) -
     return {(int(min(a, b)), int(max(a, b))) for a, b in zip(left[both], right[both])}
 
 
-def _rule(keys: str, link: tuple, linkage: LinkageConfig) -> str:
-    """What decided a link: the source record, an exact email or phone, or fuzzy evidence."""
-    if keys in ("source", "lead"):
-        return "source_id"
-    for comparison in linkage.comparisons:
-        if comparison.name in ("email", "phone") and getattr(link, comparison.name) == comparison.agree:
-            return comparison.name
-    return "fuzzy"
+def _rules(links: pd.DataFrame, linkage: LinkageConfig) -> np.ndarray:
+    """What decided each link: the source record, an exact email or phone (in the order the
+    comparisons are configured), or fuzzy evidence."""
+    exact = [c for c in linkage.comparisons if c.name in ("email", "phone")]
+    given = links["keys"].isin(["source", "lead"]).to_numpy()
+    decided = [given] + [links[c.name].to_numpy(dtype=float) == c.agree for c in exact]
+    return np.select(decided, ["source_id"] + [c.name for c in exact], "fuzzy").astype(object)
+
+
+def _objects(length: int, **columns: object) -> pd.DataFrame:
+    """A frame of `length` rows of the given columns (a text value fills its column), text kept
+    as Python objects rather than converted to pandas' Arrow-backed text: a second per few
+    million values, for frames that only go on to be written."""
+    out = {}
+    for name, values in columns.items():
+        array = np.full(length, values, dtype=object) if isinstance(values, str) else np.asarray(values)
+        out[name] = pd.Series(array, dtype=object if array.dtype == object else array.dtype)
+    return pd.DataFrame(out)
 
 
 def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, clusters: Clusters,
@@ -253,11 +274,14 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     root = clusters.root
     row_root = pd.Series(root[:n])
     # The lead of each cluster: the existing lead in it, else a new one named after its first record.
-    anchor = pd.Series(records["lead_id"].to_numpy(), index=root[n:])
+    anchor = pd.Series(records["lead_id"].to_numpy(dtype=object), index=root[n:])
     anchor = anchor[~anchor.index.duplicated()]
-    founder = pd.Series(src.to_numpy()).groupby(row_root.to_numpy()).first().map(new_lead_id)
-    lead_id = row_root.map(anchor).astype(object)
-    lead_id = lead_id.where(lead_id.notna(), row_root.map(founder))
+    anchored = row_root.isin(anchor.index).to_numpy()
+    first_row = pd.Series(np.arange(n)).groupby(row_root.to_numpy()).first()
+    first_row = first_row[~first_row.index.isin(anchor.index)]
+    founder = pd.Series([new_lead_id(key) for key in src.to_numpy(dtype=object)[first_row.to_numpy()]],
+                        index=first_row.index, dtype=object)
+    lead_id = pd.concat([anchor, founder]).reindex(root[:n]).to_numpy(dtype=object)
 
     # Each accepted link that brought a record of the day in: the later record of two of the
     # day's, or the day's record against an existing lead's.
@@ -266,32 +290,38 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     links["merged"] = np.where(right < n, np.maximum(left, right), left)
     links["other"] = np.where(right < n, np.minimum(left, right), right)
     links = links[links["merged"] < n].sort_values(["score", "merged"], ascending=[False, True], kind="stable")
-    links["rule"] = [_rule(k, row, linkage) for k, row in zip(links["keys"], links.itertuples(index=False))]
-    first_link = links.drop_duplicates("merged").set_index("merged")["rule"]
-    is_founder = (~row_root.duplicated()).to_numpy() & ~row_root.isin(anchor.index).to_numpy()
-    rules = pd.Series(np.arange(n)).map(first_link).fillna("new").astype(object)
+    links["rule"] = _rules(links, linkage)
+    first_link = links.drop_duplicates("merged")
+    rules = np.full(n, "new", dtype=object)
+    rules[first_link["merged"].to_numpy()] = first_link["rule"].to_numpy()
     rules[own_lead.notna().to_numpy()] = "source_id"
+    is_founder = np.zeros(n, dtype=bool)
+    is_founder[first_row.to_numpy()] = True
     rules[is_founder & own_lead.isna().to_numpy()] = "new"
-    out = pd.DataFrame({"row_number": rows["row_number"].to_numpy(), "source_key": src.to_numpy(),
-                        "lead_id": lead_id.to_numpy(), "match_rule": rules.to_numpy()})
-    out["disposition"] = np.where(out["match_rule"].isin(["source_id", "new"]), "written", "merged")
+    written = np.isin(rules, ["source_id", "new"])
+    out = _objects(n, row_number=rows["row_number"].to_numpy(), source_key=src.to_numpy(dtype=object),
+                   lead_id=lead_id, match_rule=rules, disposition=np.where(written, "written", "merged").astype(object))
 
-    fresh = own_lead.isna().to_numpy() & ~src.duplicated().to_numpy()
-    systems, ids = rows["source_system"].astype(str)[fresh], rows["source_lead_id"].astype(str)[fresh]
+    fresh = np.flatnonzero(own_lead.isna().to_numpy() & ~src.duplicated().to_numpy())
     identities = pd.concat([
-        pd.DataFrame({"source_system": systems.to_numpy(), "source_lead_id": ids.to_numpy(),
-                      "lead_id": out.loc[fresh, "lead_id"].to_numpy(), "run_date": run_date,
-                      "match_rule": out.loc[fresh, "match_rule"].to_numpy()}),
-        fields.iloc[np.flatnonzero(fresh)][list(MATCH_COLUMNS)].reset_index(drop=True),
+        _objects(len(fresh), source_system=rows["source_system"].astype(str).to_numpy(dtype=object)[fresh],
+                 source_lead_id=rows["source_lead_id"].astype(str).to_numpy(dtype=object)[fresh],
+                 lead_id=lead_id[fresh], run_date=run_date, match_rule=rules[fresh]),
+        _objects(len(fresh), **{c: fields[c].to_numpy(dtype=object)[fresh] for c in MATCH_COLUMNS}),
     ], axis=1)
+    # Each key once per lead, by cluster (integers), then named; a key the warehouse holds for
+    # the lead already is not stored again.
     position = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
-    new_keys = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(),
-                             "lead_id": lead_id.to_numpy()[position.reindex(keys["row_number"]).to_numpy()]})
-    new_keys = new_keys.drop_duplicates()
-    # Keys the warehouse holds for the lead already are not stored again.
-    maybe = np.flatnonzero(np.isin(new_keys["key_hash"].to_numpy(), hits["key_hash"].to_numpy()))
+    day_rows = position.reindex(keys["row_number"]).to_numpy()
+    per_cluster = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(), "root": root[day_rows]}).drop_duplicates()
+    new_keys = _objects(len(per_cluster), key_hash=per_cluster["key_hash"].to_numpy(),
+                        lead_id=pd.Series(lead_id, index=root[:n]).groupby(level=0).first()
+                        .reindex(per_cluster["root"].to_numpy()).to_numpy(dtype=object))
+    maybe = np.flatnonzero(pd.Series(per_cluster["root"].to_numpy()).isin(anchor.index).to_numpy()
+                           & new_keys["key_hash"].isin(hits["key_hash"]).to_numpy())
     stored = new_keys.iloc[maybe].merge(hits, on=["key_hash", "lead_id"], how="left", indicator=True)["_merge"]
-    new_keys = new_keys.drop(index=new_keys.index[maybe[(stored == "both").to_numpy()]]).assign(run_date=run_date)
+    new_keys = new_keys.drop(index=new_keys.index[maybe[(stored == "both").to_numpy()]])
+    new_keys["run_date"] = run_date
     return Assignment(rows=out, identities=identities, match_keys=new_keys.reset_index(drop=True),
                       merges=_merge_rows(links[links["rule"] != "source_id"], out, rows, records, run_date,
                                          [c.name for c in linkage.comparisons]))
@@ -312,13 +342,13 @@ def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, rows: pd.DataFrame, reco
     names = sorted(comparisons)  # as json.dumps(..., sort_keys=True) writes them, without its cost per row
     template = "{" + ", ".join(f"{json.dumps(name)}: %r" for name in names) + "}"
     evidence = [template % values for values in map(tuple, links[names].to_numpy(dtype=float).tolist())]
-    return pd.DataFrame({
-        "run_date": run_date, "lead_id": out["lead_id"].to_numpy()[merged],
-        "source_system": systems[merged], "source_lead_id": ids[merged],
-        "matched_source_system": systems[other], "matched_source_lead_id": ids[other],
-        "matched_lead_id": lead_of_other[other], "rule": links["rule"].to_numpy(),
-        "score": links["score"].to_numpy(dtype=float), "keys": links["keys"].to_numpy(), "evidence": evidence,
-    }, columns=MERGE_COLUMNS)
+    return _objects(
+        len(links), run_date=run_date, lead_id=out["lead_id"].to_numpy(dtype=object)[merged],
+        source_system=systems[merged], source_lead_id=ids[merged],
+        matched_source_system=systems[other], matched_source_lead_id=ids[other],
+        matched_lead_id=lead_of_other[other], rule=links["rule"].to_numpy(dtype=object),
+        score=links["score"].to_numpy(dtype=float), keys=links["keys"].to_numpy(dtype=object),
+        evidence=np.array(evidence, dtype=object))[MERGE_COLUMNS]
 
 
 def attribute(frame: pd.DataFrame, known: Known, assigned: pd.DataFrame) -> pd.Series:

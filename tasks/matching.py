@@ -124,11 +124,12 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads the bits o
 def text_hashes(values: pd.Series | np.ndarray) -> np.ndarray:
     """64-bit hashes of text values, spaces left out ("North Wind" and "Northwind" block
     together; the comparisons still see the spaces): pandas' SipHash with its fixed key, each
-    distinct value once. Stable across processes and releases (a test pins values), so stored
-    keys stay valid."""
+    distinct value once; 0 where a value is missing. Stable across processes and releases (a
+    test pins values), so stored keys stay valid."""
     codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     compact = np.array([str(value).replace(" ", "") for value in distinct], dtype=object)
-    return pd.util.hash_array(compact, categorize=False)[codes] if len(codes) else np.empty(0, dtype=np.uint64)
+    hashes = np.append(pd.util.hash_array(compact, categorize=False), np.uint64(0))
+    return hashes[codes]  # a missing value's code, -1, takes the 0 appended
 
 
 def _mix(hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -137,14 +138,18 @@ def _mix(hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
     return mixed ^ (mixed >> np.uint64(31))
 
 
+def _combine(key_type: str, hashed: list[np.ndarray]) -> np.ndarray:
+    combined = np.full(len(hashed[0]), text_hashes(np.array([key_type], dtype=object))[0], dtype=np.uint64)
+    for values in hashed:
+        combined = _mix(combined, values)
+    return combined.view(np.int64)
+
+
 def key_hashes(key_type: str, *columns: pd.Series | np.ndarray) -> np.ndarray:
     """The blocking key of `key_type` made of `columns` (one value each per record) as signed 64-bit
     integers: what lead_match_keys stores and is searched by. A key is only a way to find
     candidates; the comparisons decide, so a hash collision costs one needless comparison."""
-    hashes = np.full(len(columns[0]), text_hashes(np.array([key_type], dtype=object))[0], dtype=np.uint64)
-    for column in columns:
-        hashes = _mix(hashes, text_hashes(column))
-    return hashes.view(np.int64)
+    return _combine(key_type, [text_hashes(column) for column in columns])
 
 
 def block_keys(frame: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
@@ -153,13 +158,14 @@ def block_keys(frame: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
     Alternatives of one key type share its values, so "last|company" meets "first|company"
     of a record whose names were swapped."""
     types = list(config.blocking)
+    hashed = {column: text_hashes(frame[column]) for column in dict.fromkeys(
+        c for combos in config.blocking.values() for combo in combos for c in combo)}
+    present = {column: frame[column].notna().to_numpy() for column in hashed}
     hashes, type_codes, nodes = [], [], []
     for code, (key_type, combos) in enumerate(config.blocking.items()):
         for combo in combos:
-            present = np.logical_and.reduce([frame[column].notna().to_numpy() for column in combo])
-            rows = np.flatnonzero(present)
-            values = [frame[column].to_numpy(dtype=object)[rows] for column in combo]
-            hashes.append(key_hashes(key_type, *values) if len(rows) else np.empty(0, dtype=np.int64))
+            rows = np.flatnonzero(np.logical_and.reduce([present[column] for column in combo]))
+            hashes.append(_combine(key_type, [hashed[column][rows] for column in combo]))
             type_codes.append(np.full(len(rows), code, dtype=np.int8))
             nodes.append(rows)
     keys = pd.DataFrame({
@@ -277,15 +283,25 @@ class Scorer:
                                  enumerate(config.comparisons) if column in comparison.columns), None)
                            for column in self.columns]
 
-    def code(self, frame: pd.DataFrame) -> Coded:
-        """The compared columns of a frame as codes (empty text counts as missing)."""
+    def code(self, frame: pd.DataFrame, rows: np.ndarray | None = None) -> Coded:
+        """The compared columns of a frame as codes (empty text counts as missing); with `rows`,
+        only those records are coded (the others read as missing: for records never compared)."""
+        rows = np.arange(len(frame)) if rows is None else rows
         codes, values = [], []
         for comparison in self.config.comparisons:
-            stacked = np.concatenate([frame[column].to_numpy(dtype=object) for column in comparison.columns])
-            stacked[pd.isna(stacked) | (stacked == "")] = None
-            found, distinct = pd.factorize(stacked)
-            codes.append(np.split(found.astype(np.int64), len(comparison.columns)))
-            values.append(np.asarray(distinct, dtype=object))
+            stacked = np.concatenate([frame[column].to_numpy(dtype=object)[rows] for column in comparison.columns])
+            found, distinct = pd.factorize(stacked)  # missing values: -1
+            distinct = np.asarray(distinct, dtype=object)
+            empty = np.flatnonzero(distinct == "")
+            if len(empty):
+                found[found == empty[0]] = -1
+            per_column = []
+            for part in np.split(found.astype(np.int64), len(comparison.columns)):
+                full = np.full(len(frame), -1, dtype=np.int64)
+                full[rows] = part
+                per_column.append(full)
+            codes.append(per_column)
+            values.append(distinct)
         return Coded(codes, values)
 
     def score_columns(self, a: Coded, b: Coded, index: pd.Index | None = None) -> pd.DataFrame:
@@ -331,7 +347,7 @@ class Scorer:
         weights = np.full(len(rows), part.agree, dtype=float)
         unequal = np.flatnonzero(xs != ys)
         if len(unequal):
-            pair, inverse = np.unique(xs[unequal] * len(values) + ys[unequal], return_inverse=True)
+            inverse, pair = pd.factorize(xs[unequal] * len(values) + ys[unequal])
             left, right = values[pair // len(values)], values[pair % len(values)]
             if first:
                 distinct = self._first(left, right, part)
@@ -506,9 +522,12 @@ def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = f
     """`cluster`'s guard: two clusters conflict when any record of one vetoes any record of the
     other (see `Scorer.vetoed`) or a pair of them is kept `apart`; each pair is judged once."""
     judged: dict[tuple[int, int], bool] = {}
+    records: dict[int, tuple] = {}
 
     def record(node: int) -> tuple:
-        return scorer.record(coded, node)
+        if node not in records:
+            records[node] = scorer.record(coded, node)
+        return records[node]
 
     def conflicts(group_a: list[int], group_b: list[int]) -> bool:
         for a in group_a:

@@ -41,7 +41,7 @@ def mark_known(conn: Connection, candidates: pd.DataFrame, run_date: date) -> pd
     for key_type, column in (("email", "email_key"), ("phone", "phone_e164")):
         present = candidates[column].notna().to_numpy()
         hashes = key_hashes(key_type, candidates[column].to_numpy(dtype=object)[present])
-        known = query_joined(conn, "lookup_match_keys", pd.DataFrame({"key_hash": np.unique(hashes)}), params)
+        known = query_joined(conn, "lookup_match_keys", pd.DataFrame({"key_hash": np.sort(pd.unique(hashes))}), params)
         returning[present] |= np.isin(hashes, known["key_hash"].to_numpy(dtype=np.int64))
     released = query_in(conn, "released_records", candidates["source_lead_id"])
     released_keys = set(_source_keys(released)) if len(released) else set()

@@ -86,7 +86,8 @@ def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFr
     params = {"run_date": run_date}
     ids = source_ids[["source_system", "source_lead_id"]].astype(str).drop_duplicates()
     sources = query_joined(conn, "lookup_identities", ids, params)
-    hashes = pd.DataFrame({"key_hash": np.unique(day_keys["key_hash"].to_numpy(dtype=np.int64))})
+    # Sorted: SQLite probes its index in order, page after page.
+    hashes = pd.DataFrame({"key_hash": np.sort(pd.unique(day_keys["key_hash"].to_numpy(dtype=np.int64)))})
     keys = query_joined(conn, "lookup_match_keys", hashes, params).astype({"key_hash": "int64"})
     usable = keys[keys.groupby("key_hash")["lead_id"].transform("size") <= max_block]
     leads = pd.DataFrame({"lead_id": pd.concat([usable["lead_id"], sources["lead_id"]]).drop_duplicates()})

@@ -121,7 +121,11 @@ def _frame(result: sa.CursorResult, plain: bool = False) -> pd.DataFrame:
     `plain`: integer columns as int64 and every other column as Python objects (None where
     missing), not converted to pandas' Arrow-backed text: for large look-ups."""
     columns = list(result.keys())
-    rows = result.fetchall()
+    if plain:  # the driver's own tuples: no row objects for millions of rows
+        rows = result.cursor.fetchall()
+        result.close()
+    else:
+        rows = result.fetchall()
     if not rows:
         return pd.DataFrame([], columns=columns)
     if not plain:
@@ -139,24 +143,40 @@ def _frame(result: sa.CursorResult, plain: bool = False) -> pd.DataFrame:
 
 def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict[str, Any] | None = None
                  ) -> pd.DataFrame:
-    """Run the query `sql/<name>.sql`, which joins the temporary table `lookup_values` holding
-    `values` (64-bit integer or text columns): one bulk load and one join instead of many IN
-    lists, for large sets."""
+    """Run the query `sql/<name>.sql`, which joins `lookup_values` holding `values` (64-bit
+    integer or text columns): one bulk load and one join instead of many IN lists, for large
+    sets. On SQLite `lookup_values` reads one JSON document (`json_each`): several times quicker
+    than loading a table row by row; elsewhere it is a temporary table filled by COPY."""
+    columns = [str(c) for c in values.columns]
+    if not all(column.isidentifier() for column in columns):
+        raise ValueError(f"not plain column names: {columns!r}")
+    if conn.dialect.name == "sqlite":
+        cells = ["value"] if len(columns) == 1 else [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
+        rows = _json_cells(values[columns[0]]) if len(columns) == 1 else list(
+            zip(*(_json_cells(values[c]) for c in columns)))
+        statement = (f"WITH lookup_values ({', '.join(columns)}) AS "
+                     f"(SELECT {', '.join(cells)} FROM json_each(:lookup_values)) " + sql_statement(name))
+        return _frame(conn.execute(sa.text(statement), {**(params or {}), "lookup_values": json.dumps(rows)}),
+                      plain=True)
     table = sa.Table("lookup_values", sa.MetaData(),
-                     *(sa.Column(str(c), sa.BigInteger if values[c].dtype == "int64" else sa.Text)
-                       for c in values.columns), prefixes=["TEMPORARY"])
+                     *(sa.Column(c, sa.BigInteger if values[c].dtype == "int64" else sa.Text) for c in columns),
+                     prefixes=["TEMPORARY"])
     table.drop(conn, checkfirst=True)
     table.create(conn)
     try:
-        if conn.dialect.name == "sqlite":
-            _load_sqlite_json(conn, "lookup_values", values)
-        else:
-            bulk_insert(conn, "lookup_values", values)
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE lookup_values")
+        bulk_insert(conn, "lookup_values", values)
+        conn.exec_driver_sql("ANALYZE lookup_values")
         return _frame(conn.execute(sa.text(sql_statement(name)), params or {}), plain=True)
     finally:
         table.drop(conn, checkfirst=True)
+
+
+def _json_cells(column: pd.Series) -> list[Any]:
+    """A column's values as JSON-ready Python values: integers, or text with None where missing."""
+    if column.dtype == "int64":
+        return column.to_numpy().tolist()
+    cells = column.to_numpy(dtype=object)
+    return np.where(pd.isna(cells), None, cells).tolist()
 
 
 def query_warehouse(url: str, schema: str, *names: str) -> list[pd.DataFrame]:
@@ -202,28 +222,6 @@ def _python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
             column = column.map(lambda v: v.isoformat() if isinstance(v, (datetime, date)) else v)
         converted[name] = column.astype(object).where(column.notna(), None)
     return list(zip(*converted.values())) if converted else []
-
-
-def _load_sqlite_json(conn: Connection, table: str, frame: pd.DataFrame) -> None:
-    """Load plain integer or text columns into a SQLite table as one JSON document unpacked by
-    `json_each`: several times quicker than a row-by-row executemany for millions of values."""
-    columns = [str(c) for c in frame.columns]
-    if not all(name.isidentifier() for name in [table, *columns]):
-        raise ValueError(f"not plain names: {table!r}, {columns!r}")
-
-    def values(column: pd.Series) -> list[Any]:
-        if column.dtype == "int64":
-            return column.to_numpy().tolist()
-        cells = column.to_numpy(dtype=object)
-        return np.where(pd.isna(cells), None, cells).tolist()
-
-    if len(columns) == 1:
-        cells, data = ["value"], values(frame.iloc[:, 0])
-    else:
-        cells = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
-        data = list(zip(*(values(frame[c]) for c in columns)))
-    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(cells)} FROM json_each(?)",
-                         (json.dumps(data),))
 
 
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
