@@ -226,8 +226,9 @@ def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> 
     records = candidates[columns]
     if not records["lead_id"].isin(lead_ids).all():
         records = records[records["lead_id"].isin(lead_ids)]
-    if not records["lead_id"].is_monotonic_increasing:
-        records = records.sort_values(["lead_id", "source_system", "source_lead_id"])
+    order = ["lead_id", "source_system", "source_lead_id"]
+    if not pd.Series(list(zip(*(records[c].to_numpy(dtype=object) for c in order)))).is_monotonic_increasing:
+        records = records.sort_values(order)
     records = records.reset_index(drop=True)
     if all(dtype == object for dtype in records.dtypes):  # as the warehouse gives them: None where missing
         return records

@@ -90,7 +90,8 @@ def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFr
     hashes = pd.DataFrame({"key_hash": np.sort(pd.unique(day_keys["key_hash"].to_numpy(dtype=np.int64)))})
     keys = query_joined(conn, "lookup_match_keys", hashes, params).astype({"key_hash": "int64"})
     usable = keys[keys.groupby("key_hash")["lead_id"].transform("size") <= max_block]
-    leads = pd.DataFrame({"lead_id": pd.concat([usable["lead_id"], sources["lead_id"]]).drop_duplicates()})
+    leads = pd.concat([usable["lead_id"], sources["lead_id"]]).drop_duplicates().sort_values()
+    leads = pd.DataFrame({"lead_id": leads.to_numpy(dtype=object)})  # in order: the index is read page by page
     candidates = query_joined(conn, "lookup_candidates", leads.astype(str), params)
     splits = query_joined(conn, "lookup_splits", ids, params)
     return Known(

@@ -1,0 +1,22 @@
+-- Which golden lead each source record belongs to. Stored in lead order (without a rowid), so
+-- a lead's records are read together when the day's candidates are looked up.
+CREATE TABLE IF NOT EXISTS lead_identities (
+    source_system   TEXT NOT NULL,
+    source_lead_id  TEXT NOT NULL,
+    lead_id         TEXT NOT NULL,
+    run_date        DATE NOT NULL,          -- the run date the identity was first seen
+    match_rule      TEXT NOT NULL,          -- new | source_id | email | phone | fuzzy (see lead_merges)
+    -- What the record is matched on (tasks/dedupe.py, match_fields): later records are compared
+    -- with every record of a lead, not only with its latest profile.
+    first_key       TEXT,
+    last_key        TEXT,
+    company_key     TEXT,
+    city_key        TEXT,
+    country_key     TEXT,
+    match_email     TEXT,
+    corporate_domain TEXT,
+    phone_e164      TEXT,
+    PRIMARY KEY (lead_id, source_system, source_lead_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS lead_identities_source ON lead_identities (source_lead_id, source_system);
+CREATE INDEX IF NOT EXISTS lead_identities_run_date ON lead_identities (run_date);
