@@ -107,6 +107,14 @@ def source_key(system: pd.Series, lead_id: pd.Series) -> pd.Series:
     return pd.Series(joined.to_numpy(dtype=object), index=system.index, dtype=object)
 
 
+def _text(column: pd.Series) -> np.ndarray:
+    """A column's values as Python text: the objects themselves when they are text already
+    (converting would make a new object for each of a million values)."""
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=False) == "string":
+        return column.to_numpy(dtype=object)
+    return column.astype(str).to_numpy(dtype=object)
+
+
 def new_lead_id(key: str) -> str:
     """A lead id derived from its founding source record, so re-runs give the same ids
     (uuid5 in LEAD_NAMESPACE, without uuid5's per-call overhead)."""
@@ -169,21 +177,22 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     nodes = pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True)
     # A work address is one per person at a company: two different ones there are two people.
     nodes["work_email"] = nodes["match_email"].where(nodes["corporate_domain"].notna(), None)
-    record_nodes = pd.Series(np.arange(n, n + len(records)), index=records["lead_id"].to_numpy())
-    lead_ids = pd.Index(records["lead_id"].drop_duplicates())
+    # Records come in lead order (_candidate_records): a lead's records are one run of nodes.
+    record_lead = records["lead_id"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, record_lead[1:] != record_lead[:-1]]) if len(records) else np.empty(0, int)
+    counts = np.diff(np.r_[starts, len(records)])
+    lead_ids = pd.Index(record_lead[starts])
     label = np.full(len(nodes), -1, dtype=np.int64)  # per node: index of its existing lead in lead_ids
-    label[n:] = lead_ids.get_indexer(records["lead_id"])
+    label[n:] = np.repeat(np.arange(len(starts)), counts)
     node_of_row = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
 
     # Links that are given: the records of one existing lead; a record the warehouse knows and
     # its lead; the same record twice in a day.
-    first_record = record_nodes.groupby(level=0).transform("min")
-    forced = [pd.DataFrame({"left": first_record.to_numpy(), "right": record_nodes.to_numpy(), "keys": "lead"})]
+    forced = [pd.DataFrame({"left": n + starts[label[n:]], "right": np.arange(n, len(nodes)), "keys": "lead"})]
     own = known.sources.drop_duplicates("source_key").set_index("source_key")["lead_id"]
     own_lead = src.map(own)
-    first_of_lead = record_nodes.groupby(level=0).min()
-    mine = own_lead.map(first_of_lead)
-    forced.append(pd.DataFrame({"left": np.flatnonzero(mine.notna()), "right": mine.dropna().to_numpy(),
+    mine = lead_ids.get_indexer(own_lead.to_numpy(dtype=object))
+    forced.append(pd.DataFrame({"left": np.flatnonzero(mine >= 0), "right": n + starts[mine[mine >= 0]],
                                 "keys": "source"}))
     first_of_source = pd.Series(np.arange(n)).groupby(src.to_numpy()).transform("min")
     repeat = np.flatnonzero(first_of_source.to_numpy() != np.arange(n))
@@ -195,12 +204,17 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     # hold one of the day's keys.
     day_keys = keys.assign(node=node_of_row.reindex(keys["row_number"]).to_numpy())
     within = pairs_within(day_keys[["key_type", "key_hash", "node"]], linkage.max_block)
-    hits = hits[hits.groupby("key_hash")["lead_id"].transform("size") <= linkage.max_block]
-    across = day_keys.merge(hits, on="key_hash")
-    across = across.merge(pd.DataFrame({"lead_id": record_nodes.index, "right": record_nodes.to_numpy()}),
-                          on="lead_id")
-    across = collect_pairs(pd.DataFrame({"left": across["node"].to_numpy(), "right": across["right"].to_numpy(),
-                                         "key_type": across["key_type"].to_numpy()}))
+    # The warehouse's hits by lead (index in lead_ids; -1: a lead whose records were not fetched).
+    hits = pd.DataFrame({"key_hash": hits["key_hash"].to_numpy(),
+                         "lead": lead_ids.get_indexer(hits["lead_id"].to_numpy(dtype=object))})
+    usable = hits[(hits.groupby("key_hash")["lead"].transform("size") <= linkage.max_block) & (hits["lead"] >= 0)]
+    across = day_keys.merge(usable, on="key_hash")
+    # Each (record of the day, lead) pair becomes one pair per record of that lead.
+    lead, many = across["lead"].to_numpy(), counts[across["lead"].to_numpy()]
+    offset = np.arange(many.sum()) - np.repeat(np.cumsum(many) - many, many)
+    across = collect_pairs(pd.DataFrame({"left": np.repeat(across["node"].to_numpy(), many),
+                                         "right": n + np.repeat(starts[lead], many) + offset,
+                                         "key_type": np.repeat(across["key_type"].to_numpy(), many)}))
     pairs = pd.concat([within, across], ignore_index=True)
     scorer = Scorer(linkage)
     linked = pd.unique(np.concatenate([pairs[["left", "right"]].to_numpy(dtype=np.int64).ravel(),
@@ -214,7 +228,8 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
         kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
         links = links[np.asarray(kept, dtype=bool)]
     clusters = cluster(len(nodes), links, conflict_check(coded, scorer, apart), linkage.max_cluster, label)
-    return _assignment(rows, src, own_lead, clusters, records, n, run_date, hits, keys, nodes.iloc[:n], linkage)
+    return _assignment(rows, src, own_lead, clusters, records, label, n, run_date, hits, keys, nodes.iloc[:n],
+                       linkage)
 
 
 def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> pd.DataFrame:
@@ -270,8 +285,11 @@ def _objects(length: int, **columns: object) -> pd.DataFrame:
 
 
 def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, clusters: Clusters,
-                records: pd.DataFrame, n: int, run_date: str, hits: pd.DataFrame, keys: pd.DataFrame,
-                fields: pd.DataFrame, linkage: LinkageConfig) -> Assignment:
+                records: pd.DataFrame, label: np.ndarray, n: int, run_date: str, hits: pd.DataFrame,
+                keys: pd.DataFrame, fields: pd.DataFrame, linkage: LinkageConfig) -> Assignment:
+    """The rows, identities, keys and ledger of a clustering. `label`: per node, its existing
+    lead's index (-1 for the day's records); `hits`: key_hash and lead (that index) of the keys
+    the warehouse holds already."""
     root = clusters.root
     row_root = pd.Series(root[:n])
     # The lead of each cluster: the existing lead in it, else a new one named after its first record.
@@ -305,8 +323,8 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
 
     fresh = np.flatnonzero(own_lead.isna().to_numpy() & ~src.duplicated().to_numpy())
     identities = pd.concat([
-        _objects(len(fresh), source_system=rows["source_system"].astype(str).to_numpy(dtype=object)[fresh],
-                 source_lead_id=rows["source_lead_id"].astype(str).to_numpy(dtype=object)[fresh],
+        _objects(len(fresh), source_system=_text(rows["source_system"])[fresh],
+                 source_lead_id=_text(rows["source_lead_id"])[fresh],
                  lead_id=lead_id[fresh], run_date=run_date, match_rule=rules[fresh]),
         _objects(len(fresh), **{c: fields[c].to_numpy(dtype=object)[fresh] for c in MATCH_COLUMNS}),
     ], axis=1)
@@ -314,14 +332,17 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     # the lead already is not stored again.
     position = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
     day_rows = position.reindex(keys["row_number"]).to_numpy()
-    per_cluster = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(), "root": root[day_rows]}).drop_duplicates()
+    per_cluster = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(), "root": root[day_rows], "row": day_rows})
+    per_cluster = per_cluster.drop_duplicates(["key_hash", "root"])
     new_keys = _objects(len(per_cluster), key_hash=per_cluster["key_hash"].to_numpy(),
-                        lead_id=pd.Series(lead_id, index=root[:n]).groupby(level=0).first()
-                        .reindex(per_cluster["root"].to_numpy()).to_numpy(dtype=object))
-    maybe = np.flatnonzero(pd.Series(per_cluster["root"].to_numpy()).isin(anchor.index).to_numpy()
-                           & new_keys["key_hash"].isin(hits["key_hash"]).to_numpy())
-    stored = new_keys.iloc[maybe].merge(hits, on=["key_hash", "lead_id"], how="left", indicator=True)["_merge"]
-    new_keys = new_keys.drop(index=new_keys.index[maybe[(stored == "both").to_numpy()]])
+                        lead_id=lead_id[per_cluster["row"].to_numpy()])
+    lead_of_root = pd.Series(label[n:], index=root[n:])
+    lead_of_root = lead_of_root[~lead_of_root.index.duplicated()]
+    held = pd.DataFrame({"key_hash": per_cluster["key_hash"].to_numpy(),
+                         "lead": lead_of_root.reindex(per_cluster["root"].to_numpy()).fillna(-1).to_numpy(np.int64)})
+    held = held.merge(hits[hits["lead"] >= 0].drop_duplicates(), on=["key_hash", "lead"], how="left",
+                      indicator=True)["_merge"].to_numpy() == "both"
+    new_keys = new_keys[~held]
     new_keys["run_date"] = run_date
     return Assignment(rows=out, identities=identities, match_keys=new_keys.reset_index(drop=True),
                       merges=_merge_rows(links[links["rule"] != "source_id"], out, rows, records, run_date,
@@ -335,9 +356,9 @@ def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, rows: pd.DataFrame, reco
     if links.empty:
         return pd.DataFrame(columns=MERGE_COLUMNS)
     merged, other = links["merged"].to_numpy(), links["other"].to_numpy()
-    systems = np.concatenate([rows["source_system"].astype(str).to_numpy(dtype=object),
+    systems = np.concatenate([_text(rows["source_system"]),
                               records["source_system"].to_numpy(dtype=object)])
-    ids = np.concatenate([rows["source_lead_id"].astype(str).to_numpy(dtype=object),
+    ids = np.concatenate([_text(rows["source_lead_id"]),
                           records["source_lead_id"].to_numpy(dtype=object)])
     lead_of_other = np.concatenate([np.full(len(rows), None, dtype=object), records["lead_id"].to_numpy(dtype=object)])
     names = sorted(comparisons)  # as json.dumps(..., sort_keys=True) writes them, without its cost per row

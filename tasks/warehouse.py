@@ -166,8 +166,15 @@ def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict
     try:
         bulk_insert(conn, "lookup_values", values)
         conn.exec_driver_sql("ANALYZE lookup_values")
+        # Probe the indexes row by row: a hash join would read the whole table, a cost that
+        # follows the size of the lead base rather than the day's volume (measured: 18 s against
+        # 8 s for 4.4 M keys among 28 M).
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
         return _frame(conn.execute(sa.text(sql_statement(name)), params or {}), plain=True)
     finally:
+        conn.exec_driver_sql("RESET enable_hashjoin")
+        conn.exec_driver_sql("RESET enable_mergejoin")
         table.drop(conn, checkfirst=True)
 
 
