@@ -59,11 +59,17 @@ def open_warehouse(url: str, schema: str = "mql") -> Engine:
                 conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
             for statement in _ddl_statements(conn.dialect.name):
                 conn.exec_driver_sql(statement)
+        keys = {c["name"] for c in sa.inspect(conn).get_columns(
+            "lead_match_keys", schema=schema if conn.dialect.name == "postgresql" else None)}
     except sa.exc.DBAPIError as exc:
         raise WarehouseError(f"cannot set up the tables in warehouse {shown}: {first_line(exc.orig)} "
                              "(a warehouse made by an older version?)") from exc
     finally:
         conn.close()
+    if "key_hash" not in keys:
+        engine.dispose()
+        raise WarehouseError(f"warehouse {shown} was made by an older version: lead_match_keys holds text keys, "
+                             "not key_hash; load it into a new warehouse")
     return engine
 
 

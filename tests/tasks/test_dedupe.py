@@ -216,6 +216,12 @@ def test_a_day_record_matches_any_record_of_an_existing_lead_never_two_leads():
     day = rows(both, becky)
     got = assign_leads(day, known, "2026-03-02", CONFIG).rows["lead_id"].tolist()
     assert got == ["L1", "L2"]  # each to its own lead; the two leads are not merged
+    # The warehouse may return candidate records in any order: the outcome and ledger are the same.
+    shuffled = known_of(("name_company", key, "L1"), ("name_company", key, "L2"), candidates=records.iloc[::-1])
+    again = assign_leads(day, shuffled, "2026-03-02", CONFIG)
+    assert again.rows["lead_id"].tolist() == got
+    assert again.merges.drop(columns="evidence").equals(assign_leads(day, known, "2026-03-02", CONFIG).merges
+                                                        .drop(columns="evidence"))
 
 
 def test_split_records_are_kept_apart():

@@ -104,3 +104,13 @@ def test_joined_lookups_take_64_bit_keys_and_hostile_text(warehouse):
     assert known[["source_lead_id", "lead_id"]].values.tolist() == [[hostile, "L1"]]
     assert candidates["source_lead_id"].tolist() == ["7"] and candidates["first_key"].isna().all()
     engine.dispose()
+
+
+def test_a_warehouse_with_text_match_keys_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "old.db"
+    with sa.create_engine(f"sqlite:///{path}").begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE lead_match_keys (key_type TEXT, key_value TEXT, lead_id TEXT, "
+                             "run_date DATE, PRIMARY KEY (key_type, key_value, lead_id))")
+    with pytest.raises(WarehouseError, match="older version: lead_match_keys holds text keys") as error:
+        open_warehouse(f"sqlite:///{path}")
+    assert "\n" not in str(error.value)
