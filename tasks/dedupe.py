@@ -1,8 +1,8 @@
 """Identity resolution: each surviving lead row is linked to a golden lead, existing or new.
 
-Exact keys (source record, email, phone) and fuzzy candidates (name with company, email domain
-or city) are found through blocking keys, within the day and against every lead in the
-warehouse through the indexed `lead_match_keys`; each candidate pair is scored by the
+Exact keys (source record, email, phone) and fuzzy candidates (name with company or email
+domain) are found through blocking keys, within the day and against every lead in the
+warehouse through the indexed `lead_match_keys` (hashed keys); each candidate pair is scored by the
 evidence in `config/dedupe.yaml` (tasks.matching), and clusters grow from the strongest link
 down. A role mailbox or a shared switchboard number alone never links two people; a cluster
 never joins two existing leads; `lead_splits` (written by `mql unmerge`) keep records apart.
