@@ -1,6 +1,6 @@
 -- The source records of candidate leads (lookup_values: lead_id, in order) with what they are
 -- matched on, as known before the run date. Not sorted here: SQLite returns them in the order
--- of lookup_values, and dedupe puts any other order right.
+-- of lookup_values and of the lead_identities_lead index; dedupe puts any other order right.
 SELECT i.lead_id, i.source_system, i.source_lead_id, i.first_key, i.last_key, i.company_key, i.city_key,
        i.country_key, i.match_email, i.corporate_domain, i.phone_e164
 FROM lookup_values AS v

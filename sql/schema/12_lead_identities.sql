@@ -17,5 +17,6 @@ CREATE TABLE IF NOT EXISTS lead_identities (
     phone_e164      TEXT,
     PRIMARY KEY (source_lead_id, source_system)
 );
-CREATE INDEX IF NOT EXISTS lead_identities_lead ON lead_identities (lead_id);
+-- In lead order, records in order within a lead: the day's candidates are read lead by lead.
+CREATE INDEX IF NOT EXISTS lead_identities_lead ON lead_identities (lead_id, source_system, source_lead_id);
 CREATE INDEX IF NOT EXISTS lead_identities_run_date ON lead_identities (run_date);
