@@ -76,7 +76,7 @@ def load_dedupe_config(path: Path) -> DedupeConfig:
     return config
 
 
-def _frame(**dtypes: str) -> pd.DataFrame:
+def _empty(**dtypes: str) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
 
 
@@ -85,9 +85,9 @@ class Known:
     """What the warehouse knew, before the run date, about the day's records (state.lookup_known)."""
 
     # key_hash, lead_id: golden leads holding one of the day's match keys (see row_keys)
-    keys: pd.DataFrame = field(default_factory=lambda: _frame(key_hash="int64", lead_id=object))
+    keys: pd.DataFrame = field(default_factory=lambda: _empty(key_hash="int64", lead_id=object))
     # source_key, lead_id: the day's source records (and those its activities name) already known
-    sources: pd.DataFrame = field(default_factory=lambda: _frame(source_key=object, lead_id=object))
+    sources: pd.DataFrame = field(default_factory=lambda: _empty(source_key=object, lead_id=object))
     # the source records of those leads with what they are matched on (lead_identities rows)
     candidates: pd.DataFrame | None = None
     # source_key, other_key, lead_id, other_lead_id: records `mql unmerge` kept apart

@@ -434,16 +434,6 @@ class Scorer:
         return False
 
 
-def score_pairs(left: pd.DataFrame, right: pd.DataFrame, config: LinkageConfig,
-                scorer: Scorer | None = None) -> pd.DataFrame:
-    """Per aligned pair of rows, the evidence weight of each comparison, their sum (`score`) and
-    whether the pair is vetoed (`vetoed`)."""
-    scorer = scorer or Scorer(config)
-    coded = scorer.code(pd.concat([left, right], ignore_index=True))
-    return scorer.score_columns(coded.take(np.arange(len(left))), coded.take(np.arange(len(left), len(left) + len(right))),
-                                left.index)
-
-
 # --- clustering ----------------------------------------------------------------------------------
 
 

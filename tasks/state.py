@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
-
-import numpy as np
 
 from tasks.dedupe import Assignment, Known, source_key
 from tasks.qualify import Lifecycle
