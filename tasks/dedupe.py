@@ -25,8 +25,8 @@ from pydantic import Field
 from tasks.contract import LEAD_COLUMNS
 from tasks.errors import ConfigError
 from tasks.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
-from tasks.matching import (MAX_COMPARED, Clusters, LinkageConfig, Scorer, block_keys, cluster, collect_pairs,
-                            conflict_check, find_links, pairs_within)
+from tasks.matching import (MAX_COMPARED, Clusters, LinkageConfig, Scorer, block_keys, block_sizes, cluster,
+                            collect_pairs, conflict_check, find_links, pair_codes, pairs_within, run_offsets)
 from tasks.model import Strict, load_yaml_config
 from tasks.normalize import company_key, name_key, per_distinct
 
@@ -172,7 +172,7 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     fields = match_fields(rows, config) if fields is None else fields.reset_index(drop=True)
     keys = row_keys(rows, config, fields) if keys is None else keys
     src = source_key(rows["source_system"], rows["source_lead_id"])
-    hits = known.keys.drop_duplicates(["key_hash", "lead_id"])
+    hits = known.keys[~pd.Series(pair_codes(known.keys["key_hash"], known.keys["lead_id"])).duplicated().to_numpy()]
     records = _candidate_records(known.candidates, pd.concat([hits["lead_id"], known.sources["lead_id"]]))
     nodes = pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True)
     # A work address is one per person at a company: two different ones there are two people.
@@ -194,9 +194,10 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     mine = lead_ids.get_indexer(own_lead.to_numpy(dtype=object))
     forced.append(pd.DataFrame({"left": np.flatnonzero(mine >= 0), "right": n + starts[mine[mine >= 0]],
                                 "keys": "source"}))
-    first_of_source = pd.Series(np.arange(n)).groupby(src.to_numpy()).transform("min")
-    repeat = np.flatnonzero(first_of_source.to_numpy() != np.arange(n))
-    forced.append(pd.DataFrame({"left": first_of_source.to_numpy()[repeat], "right": repeat, "keys": "source"}))
+    source_code = pd.factorize(src.to_numpy(dtype=object))[0]  # numbered in order of first appearance
+    first_of_source = np.flatnonzero(~pd.Series(source_code).duplicated().to_numpy())[source_code]
+    repeat = np.flatnonzero(first_of_source != np.arange(n))
+    forced.append(pd.DataFrame({"left": first_of_source[repeat], "right": repeat, "keys": "source"}))
     forced = pd.concat(forced, ignore_index=True).astype({"left": "int64", "right": "int64"})
     forced = forced[forced["left"] != forced["right"]]
 
@@ -204,17 +205,25 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     # hold one of the day's keys.
     day_keys = keys.assign(node=node_of_row.reindex(keys["row_number"]).to_numpy())
     within = pairs_within(day_keys[["key_type", "key_hash", "node"]], linkage.max_block)
-    # The warehouse's hits by lead (index in lead_ids; -1: a lead whose records were not fetched).
-    hits = pd.DataFrame({"key_hash": hits["key_hash"].to_numpy(),
+    # Keys by number (`key_values`: the day's distinct keys); the warehouse's hits by key number
+    # and lead (index in lead_ids; -1: a lead whose records were not fetched).
+    key_code, key_values = pd.factorize(keys["key_hash"].to_numpy(dtype=np.int64))
+    hits = pd.DataFrame({"key": pd.Index(key_values).get_indexer(hits["key_hash"].to_numpy(dtype=np.int64)),
                          "lead": lead_ids.get_indexer(hits["lead_id"].to_numpy(dtype=object))})
-    usable = hits[(hits.groupby("key_hash")["lead"].transform("size") <= linkage.max_block) & (hits["lead"] >= 0)]
-    across = day_keys.merge(usable, on="key_hash")
-    # Each (record of the day, lead) pair becomes one pair per record of that lead.
-    lead, many = across["lead"].to_numpy(), counts[across["lead"].to_numpy()]
-    offset = np.arange(many.sum()) - np.repeat(np.cumsum(many) - many, many)
-    across = collect_pairs(pd.DataFrame({"left": np.repeat(across["node"].to_numpy(), many),
-                                         "right": n + np.repeat(starts[lead], many) + offset,
-                                         "key_type": np.repeat(across["key_type"].to_numpy(), many)}))
+    usable = hits[(block_sizes(hits["key"]) <= linkage.max_block) & (hits["lead"].to_numpy() >= 0)
+                  & (hits["key"].to_numpy() >= 0)]
+    # Each day's key against each usable hit of it, then each (record of the day, lead) pair
+    # becomes one pair per record of that lead.
+    per_key = np.bincount(usable["key"], minlength=len(key_values))
+    by_key = np.argsort(usable["key"].to_numpy(), kind="stable")
+    found = per_key[key_code]
+    hit = by_key[np.repeat(np.cumsum(per_key)[key_code] - found, found) + run_offsets(found)]
+    lead = usable["lead"].to_numpy()[hit]
+    many = counts[lead]
+    across = collect_pairs(pd.DataFrame({
+        "left": np.repeat(np.repeat(day_keys["node"].to_numpy(), found), many),
+        "right": n + np.repeat(starts[lead], many) + run_offsets(many),
+        "key_type": np.repeat(np.repeat(keys["key_type"].to_numpy(), found), many)}))
     pairs = pd.concat([within, across], ignore_index=True)
     scorer = Scorer(linkage)
     linked = pd.unique(np.concatenate([pairs[["left", "right"]].to_numpy(dtype=np.int64).ravel(),
@@ -228,8 +237,8 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
         kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
         links = links[np.asarray(kept, dtype=bool)]
     clusters = cluster(len(nodes), links, conflict_check(coded, scorer, apart), linkage.max_cluster, label)
-    return _assignment(rows, src, own_lead, clusters, records, label, n, run_date, hits, keys, nodes.iloc[:n],
-                       linkage)
+    return _assignment(rows, src, own_lead, clusters, records, label, n, run_date, hits, keys, key_code,
+                       nodes.iloc[:n], linkage)
 
 
 def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> pd.DataFrame:
@@ -286,10 +295,11 @@ def _objects(length: int, **columns: object) -> pd.DataFrame:
 
 def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, clusters: Clusters,
                 records: pd.DataFrame, label: np.ndarray, n: int, run_date: str, hits: pd.DataFrame,
-                keys: pd.DataFrame, fields: pd.DataFrame, linkage: LinkageConfig) -> Assignment:
+                keys: pd.DataFrame, key_code: np.ndarray, fields: pd.DataFrame, linkage: LinkageConfig
+                ) -> Assignment:
     """The rows, identities, keys and ledger of a clustering. `label`: per node, its existing
-    lead's index (-1 for the day's records); `hits`: key_hash and lead (that index) of the keys
-    the warehouse holds already."""
+    lead's index (-1 for the day's records); `key_code`: per key of the day, its number; `hits`:
+    key (that number) and lead (that index) of the keys the warehouse holds already."""
     root = clusters.root
     row_root = pd.Series(root[:n])
     # The lead of each cluster: the existing lead in it, else a new one named after its first record.
@@ -332,16 +342,14 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     # the lead already is not stored again.
     position = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
     day_rows = position.reindex(keys["row_number"]).to_numpy()
-    per_cluster = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(), "root": root[day_rows], "row": day_rows})
-    per_cluster = per_cluster.drop_duplicates(["key_hash", "root"])
-    new_keys = _objects(len(per_cluster), key_hash=per_cluster["key_hash"].to_numpy(),
-                        lead_id=lead_id[per_cluster["row"].to_numpy()])
+    kept = np.flatnonzero(~pd.Series(key_code.astype(np.int64) << 32 | root[day_rows]).duplicated().to_numpy())
+    new_keys = _objects(len(kept), key_hash=keys["key_hash"].to_numpy()[kept], lead_id=lead_id[day_rows[kept]])
     lead_of_root = pd.Series(label[n:], index=root[n:])
     lead_of_root = lead_of_root[~lead_of_root.index.duplicated()]
-    held = pd.DataFrame({"key_hash": per_cluster["key_hash"].to_numpy(),
-                         "lead": lead_of_root.reindex(per_cluster["root"].to_numpy()).fillna(-1).to_numpy(np.int64)})
-    held = held.merge(hits[hits["lead"] >= 0].drop_duplicates(), on=["key_hash", "lead"], how="left",
-                      indicator=True)["_merge"].to_numpy() == "both"
+    lead = lead_of_root.reindex(root[day_rows[kept]]).fillna(-1).to_numpy(np.int64)
+    stored = hits[(hits["lead"] >= 0) & (hits["key"] >= 0)]
+    held = pd.Series(key_code[kept].astype(np.int64) << 32 | lead).isin(
+        stored["key"].to_numpy(dtype=np.int64) << 32 | stored["lead"].to_numpy(dtype=np.int64)).to_numpy()
     new_keys = new_keys[~held]
     new_keys["run_date"] = run_date
     return Assignment(rows=out, identities=identities, match_keys=new_keys.reset_index(drop=True),

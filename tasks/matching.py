@@ -152,6 +152,23 @@ def key_hashes(key_type: str, *columns: pd.Series | np.ndarray) -> np.ndarray:
     return _combine(key_type, [text_hashes(column) for column in columns])
 
 
+def pair_codes(x: np.ndarray | pd.Series, y: np.ndarray | pd.Series) -> np.ndarray:
+    """One int64 per row of two columns, equal exactly where both values are: each column's
+    codes (pandas.factorize; fewer than 2**31 distinct values) side by side."""
+    return pd.factorize(np.asarray(x))[0].astype(np.int64) << 32 | pd.factorize(np.asarray(y))[0].astype(np.int64)
+
+
+def block_sizes(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Per row, how many rows share its value."""
+    code = pd.factorize(np.asarray(values))[0]
+    return np.bincount(code)[code] if len(code) else np.empty(0, dtype=np.int64)
+
+
+def run_offsets(counts: np.ndarray) -> np.ndarray:
+    """0 .. count-1 for each of `counts`, end to end: positions within runs of those lengths."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def block_keys(frame: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
     """Blocking keys of each record: key_type (categorical), key_hash (see `key_hashes`) and node
     (the frame's positional index), where every column of a combination has a value.
@@ -173,34 +190,45 @@ def block_keys(frame: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
         "key_hash": np.concatenate(hashes or [np.empty(0, np.int64)]),
         "node": np.concatenate(nodes or [np.empty(0, np.int64)]).astype(np.int64),
     })
-    return keys.drop_duplicates(["key_hash", "node"], ignore_index=True)
+    return keys[~pd.Series(pair_codes(keys["key_hash"], keys["node"])).duplicated().to_numpy()].reset_index(drop=True)
 
 
 def pairs_within(keys: pd.DataFrame, max_block: int) -> pd.DataFrame:
     """Node pairs (left < right) sharing a key, with the key types they share; blocks of more
     than `max_block` records (a shared switchboard, a placeholder value) are left out."""
     code = pd.factorize(keys["key_hash"])[0]
-    sizes = np.bincount(code)[code] if len(code) else np.empty(0, dtype=np.int64)
-    usable = (sizes > 1) & (sizes <= max_block)
-    blocks = pd.DataFrame({"code": code[usable], "node": keys["node"].to_numpy()[usable],
-                           "key_type": keys["key_type"].to_numpy()[usable]})
-    pairs = blocks.merge(blocks[["code", "node"]], on="code", suffixes=("_l", "_r"))
-    pairs = pairs[pairs["node_l"] < pairs["node_r"]]
-    return collect_pairs(pairs.rename(columns={"node_l": "left", "node_r": "right"}))
+    sizes = block_sizes(code)
+    usable = np.flatnonzero((sizes > 1) & (sizes <= max_block))
+    # Each block's records in a run; each record pairs with those after it in its run.
+    usable = usable[np.argsort(code[usable], kind="stable")]
+    code, nodes = code[usable], keys["node"].to_numpy(dtype=np.int64)[usable]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.empty(0, dtype=np.int64)
+    size = np.diff(np.r_[starts, len(code)])
+    rank = np.arange(len(code)) - np.repeat(starts, size)
+    after = np.repeat(size, size) - rank - 1  # records after each one in its block
+    first = np.repeat(np.arange(len(code)), after)
+    second = first + 1 + run_offsets(after)
+    left, right = nodes[first], nodes[second]
+    return collect_pairs(pd.DataFrame({"left": np.minimum(left, right), "right": np.maximum(left, right),
+                                       "key_type": keys["key_type"].to_numpy()[usable][first]}))
 
 
 def collect_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair (left, right) with the ";"-joined key types it was found through."""
+    """One row per pair (left, right), in (left, right) order, with the ";"-joined key types it
+    was found through (node numbers below 2**31)."""
     if pairs.empty:
         return pd.DataFrame({"left": pd.Series(dtype="int64"), "right": pd.Series(dtype="int64"),
                              "keys": pd.Series(dtype=object)})
     types = pd.Index(sorted(pairs["key_type"].unique()))
-    pairs = pairs[["left", "right", "key_type"]].drop_duplicates()
-    bits = pd.Series(np.left_shift(1, types.get_indexer(pairs["key_type"])).astype(np.int64), index=pairs.index)
-    masks = bits.groupby([pairs["left"].to_numpy(), pairs["right"].to_numpy()]).sum()  # distinct bits: sum is OR
-    names = {m: ";".join(t for i, t in enumerate(types) if m >> i & 1) for m in masks.unique()}
-    out = masks.rename("keys").map(names).reset_index()
-    return out.set_axis(["left", "right", "keys"], axis=1)
+    bits = np.left_shift(1, types.get_indexer(pairs["key_type"])).astype(np.int64)
+    pair = pairs["left"].to_numpy(dtype=np.int64) << 32 | pairs["right"].to_numpy(dtype=np.int64)
+    order = np.argsort(pair, kind="stable")
+    pair = pair[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    masks = np.bitwise_or.reduceat(bits[order], starts)
+    names = {m: ";".join(t for i, t in enumerate(types) if m >> i & 1) for m in np.unique(masks).tolist()}
+    return pd.DataFrame({"left": pair[starts] >> 32, "right": pair[starts] & 0xFFFFFFFF,
+                         "keys": pd.Series(masks).map(names).to_numpy(dtype=object)})
 
 
 # --- comparison ----------------------------------------------------------------------------------
@@ -282,6 +310,9 @@ class Scorer:
         self._column_at = [next(((c, comparison.columns.index(column)) for c, comparison in
                                  enumerate(config.comparisons) if column in comparison.columns), None)
                            for column in self.columns]
+        # What a veto reads: every comparison when the summed score has a floor, else the vetoing ones.
+        self.veto_comparisons = None if any(position is None for position, _, _ in self.vetoes) else \
+            frozenset(position for position, _, _ in self.vetoes)
 
     def code(self, frame: pd.DataFrame, rows: np.ndarray | None = None) -> Coded:
         """The compared columns of a frame as codes (empty text counts as missing); with `rows`,
@@ -386,7 +417,7 @@ class Scorer:
         rows = np.flatnonzero(~equal)
         if not len(rows) or (not part.levels and part.typo is None):
             return weights
-        similarity = cpdist(x[rows], y[rows], scorer=SIMILARITY[part.scorer], dtype=np.float64)
+        similarity = cpdist(x[rows], y[rows], scorer=SIMILARITY[part.scorer], dtype=np.float64, workers=-1)
         settled = np.zeros(len(rows), dtype=bool)
         for level in part.levels:  # best first
             reached = ~settled & (similarity >= level.min)
@@ -394,18 +425,24 @@ class Scorer:
             settled |= reached
         if part.typo is not None and (~settled).any():
             rest = rows[~settled]
-            one_edit = cpdist(x[rest], y[rest], scorer=OSA.distance, dtype=np.int64) <= 1
+            one_edit = cpdist(x[rest], y[rest], scorer=OSA.distance, dtype=np.int64, workers=-1) <= 1
             weights[rest[one_edit]] = part.typo
         return weights
 
-    def record(self, coded: Coded, node: int) -> tuple:
-        """One coded record's values in `columns` order (None where missing), for `weights`."""
-        return tuple(None if at is None or (code := coded.codes[at[0]][at[1]][node]) < 0 else coded.values[at[0]][code]
+    def record(self, coded: Coded, node: int, only: frozenset[int] | None = None) -> tuple:
+        """One coded record's values in `columns` order (None where missing), for `weights`;
+        with `only`, the values of those comparisons alone (None elsewhere)."""
+        return tuple(None if at is None or (only is not None and at[0] not in only)
+                     or (code := coded.codes[at[0]][at[1]][node]) < 0 else coded.values[at[0]][code]
                      for at in self._column_at)
 
-    def weights(self, a: tuple, b: tuple) -> list[float]:
+    def weights(self, a: tuple, b: tuple, only: frozenset[int] | None = None) -> list[float]:
+        """Evidence per comparison of two `record`s; with `only`, of those comparisons alone (0 elsewhere)."""
         out = []
-        for (comparison, where), cache in zip(self.plan, self.caches):
+        for number, ((comparison, where), cache) in enumerate(zip(self.plan, self.caches)):
+            if only is not None and number not in only:
+                out.append(0.0)
+                continue
             if comparison.method == "person_name":
                 key = (a[where[0]], a[where[1]], b[where[0]], b[where[1]])
                 if key not in cache:
@@ -513,10 +550,11 @@ def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = f
     other (see `Scorer.vetoed`) or a pair of them is kept `apart`; each pair is judged once."""
     judged: dict[tuple[int, int], bool] = {}
     records: dict[int, tuple] = {}
+    only = scorer.veto_comparisons  # what the vetoes read; the rest need not be compared
 
     def record(node: int) -> tuple:
         if node not in records:
-            records[node] = scorer.record(coded, node)
+            records[node] = scorer.record(coded, node, only)
         return records[node]
 
     def conflicts(group_a: list[int], group_b: list[int]) -> bool:
@@ -527,7 +565,7 @@ def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = f
                     return True
                 if pair not in judged:
                     x, y = record(pair[0]), record(pair[1])
-                    judged[pair] = scorer.vetoed(x, y, scorer.weights(x, y))
+                    judged[pair] = scorer.vetoed(x, y, scorer.weights(x, y, only))
                 if judged[pair]:
                     return True
         return False

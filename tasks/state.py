@@ -12,9 +12,12 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.engine import Connection
 
 from tasks.dedupe import Assignment, Known, source_key
+from tasks.matching import block_sizes
 from tasks.qualify import Lifecycle
 from tasks.score import Scores
 from tasks.warehouse import bulk_insert, query, query_in, query_joined, run_script
@@ -88,9 +91,10 @@ def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFr
     # Sorted: SQLite probes its index in order, page after page.
     hashes = pd.DataFrame({"key_hash": np.sort(pd.unique(day_keys["key_hash"].to_numpy(dtype=np.int64)))})
     keys = query_joined(conn, "lookup_match_keys", hashes, params).astype({"key_hash": "int64"})
-    usable = keys[keys.groupby("key_hash")["lead_id"].transform("size") <= max_block]
-    leads = pd.concat([usable["lead_id"], sources["lead_id"]]).drop_duplicates().sort_values()
-    leads = pd.DataFrame({"lead_id": leads.to_numpy(dtype=object)})  # in order: the index is read page by page
+    usable = keys[block_sizes(keys["key_hash"]) <= max_block]
+    leads = pd.unique(np.concatenate([usable["lead_id"].to_numpy(dtype=object), sources["lead_id"].to_numpy(dtype=object)]))
+    # In order: the index is read page by page. Arrow sorts text in Python's order, several times quicker.
+    leads = pd.DataFrame({"lead_id": leads[pc.array_sort_indices(pa.array(leads, type=pa.string())).to_numpy()]})
     candidates = query_joined(conn, "lookup_candidates", leads.astype(str), params)
     splits = query_joined(conn, "lookup_splits", ids, params)
     return Known(
