@@ -194,8 +194,7 @@ def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date
         fields = match_fields(survivors, config)
         keys = row_keys(survivors, config, fields)
         keyed = time.perf_counter()
-        with engine.connect() as conn:
-            known = lookup_known(conn, keys, sources, run_date, config.linkage.max_block)
+        known = lookup_known(engine, keys, sources, run_date, config.linkage.max_block)
         looked_up = time.perf_counter()
         assigned = assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
         done = time.perf_counter()

@@ -107,8 +107,7 @@ def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFram
                         ignore_index=True).dropna().drop_duplicates()
     fields = dedupe.match_fields(survivors, config)
     keys = dedupe.row_keys(survivors, config, fields)
-    with engine.connect() as conn:
-        return fields, keys, state.lookup_known(conn, keys, sources, run_date, config.linkage.max_block)
+    return fields, keys, state.lookup_known(engine, keys, sources, run_date, config.linkage.max_block)
 
 
 @task(name="dedupe", **STAGE)

@@ -9,6 +9,7 @@ FEBRL benchmark to person records, each with its own configuration.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -533,15 +534,20 @@ def score_nodes(coded: Coded, pairs: pd.DataFrame, scorer: Scorer) -> pd.DataFra
     return scorer.score_columns(coded.take(left), coded.take(right), pairs.index)
 
 
-def find_links(coded: Coded, pairs: pd.DataFrame, scorer: Scorer, chunk: int = 1_000_000) -> pd.DataFrame:
+def find_links(coded: Coded, pairs: pd.DataFrame, scorer: Scorer, chunk: int = 500_000, threads: int = 2
+               ) -> pd.DataFrame:
     """The candidate pairs whose score reaches the threshold and that no veto stops, with their
-    evidence; scored `chunk` pairs at a time, so memory holds the links, not every pair's evidence."""
-    found = []
-    for start in range(0, max(len(pairs), 1), chunk):
+    evidence; scored `chunk` pairs at a time, so memory holds the links, not every pair's
+    evidence. Chunks are scored on `threads` threads: integer work (numpy, pandas' integer
+    hash tables) and string similarity (rapidfuzz) run with Python's lock released."""
+
+    def links(start: int) -> pd.DataFrame:
         part = pairs.iloc[start:start + chunk]
         scored = pd.concat([part, score_nodes(coded, part, scorer)], axis=1)
-        found.append(scored[(scored["score"] >= scorer.config.threshold) & ~scored.pop("vetoed").to_numpy(dtype=bool)])
-    return pd.concat(found)
+        return scored[(scored["score"] >= scorer.config.threshold) & ~scored.pop("vetoed").to_numpy(dtype=bool)]
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        return pd.concat(list(pool.map(links, range(0, max(len(pairs), 1), chunk))))
 
 
 def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = frozenset()

@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from tasks.dedupe import Assignment, Known, source_key
 from tasks.matching import block_sizes
@@ -79,24 +80,50 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def lookup_known(conn: Connection, day_keys: pd.DataFrame, source_ids: pd.DataFrame, run_date: date,
-                 max_block: int) -> Known:
+def lookup_known(engine: Engine, day_keys: pd.DataFrame, source_ids: pd.DataFrame, run_date: date,
+                 max_block: int, connections: int = 2) -> Known:
     """What the warehouse knew before `run_date` of the day's match keys (`dedupe.row_keys`) and of
     the source records the day's rows, activities and outcomes name (`source_ids`): the leads
     holding those keys and records, and splits; with each record of those leads and its match
-    fields, for leads found by a key no more than `max_block` leads hold (others do not block)."""
+    fields, for leads found by a key no more than `max_block` leads hold (others do not block).
+
+    The look-ups run side by side on `connections` connections, the large ones in slices: the
+    database does most of the work, with Python's lock released (an in-memory SQLite database,
+    one per connection, is read on one)."""
     params = {"run_date": run_date}
     ids = source_ids[["source_system", "source_lead_id"]].astype(str).drop_duplicates()
-    sources = query_joined(conn, "lookup_identities", ids, params)
-    # Sorted: SQLite probes its index in order, page after page.
+    # Sorted: the index is read page by page.
     hashes = pd.DataFrame({"key_hash": np.sort(pd.unique(day_keys["key_hash"].to_numpy(dtype=np.int64)))})
-    keys = query_joined(conn, "lookup_match_keys", hashes, params).astype({"key_hash": "int64"})
-    usable = keys[block_sizes(keys["key_hash"]) <= max_block]
-    leads = pd.unique(np.concatenate([usable["lead_id"].to_numpy(dtype=object), sources["lead_id"].to_numpy(dtype=object)]))
-    # In order: the index is read page by page. Arrow sorts text in Python's order, several times quicker.
-    leads = pd.DataFrame({"lead_id": leads[pc.array_sort_indices(pa.array(leads, type=pa.string())).to_numpy()]})
-    candidates = query_joined(conn, "lookup_candidates", leads.astype(str), params)
-    splits = query_joined(conn, "lookup_splits", ids, params)
+    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+    workers = 1 if in_memory else max(1, connections)
+
+    def run(name: str, values: pd.DataFrame) -> pd.DataFrame:
+        with engine.connect() as conn:
+            return query_joined(conn, name, values, params)
+
+    with ThreadPoolExecutor(workers) as pool:
+        def submit(name: str, values: pd.DataFrame) -> Future[pd.DataFrame]:
+            if workers == 1:  # in this thread: the caller's in-memory database
+                done: Future[pd.DataFrame] = Future()
+                done.set_result(run(name, values))
+                return done
+            return pool.submit(run, name, values)
+
+        def sliced(name: str, values: pd.DataFrame) -> pd.DataFrame:
+            size = max(1, -(-len(values) // workers))
+            parts = [submit(name, values.iloc[start:start + size]) for start in range(0, max(len(values), 1), size)]
+            return pd.concat([part.result() for part in parts], ignore_index=True)
+
+        found_sources, found_splits = submit("lookup_identities", ids), submit("lookup_splits", ids)
+        keys = sliced("lookup_match_keys", hashes).astype({"key_hash": "int64"})
+        sources = found_sources.result()
+        usable = keys[block_sizes(keys["key_hash"]) <= max_block]
+        leads = pd.unique(np.concatenate([usable["lead_id"].to_numpy(dtype=object),
+                                          sources["lead_id"].to_numpy(dtype=object)]))
+        # In order, as above. Arrow sorts text in Python's order, several times quicker.
+        leads = pd.DataFrame({"lead_id": leads[pc.array_sort_indices(pa.array(leads, type=pa.string())).to_numpy()]})
+        candidates = sliced("lookup_candidates", leads.astype(str))
+        splits = found_splits.result()
     return Known(
         keys=keys,
         sources=pd.DataFrame({"source_key": source_key(sources["source_system"], sources["source_lead_id"]),
