@@ -220,25 +220,30 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     hit = by_key[np.repeat(np.cumsum(per_key)[key_code] - found, found) + run_offsets(found)]
     lead = usable["lead"].to_numpy()[hit]
     many = counts[lead]
+    which = np.repeat(np.repeat(np.arange(len(keys)), found), many)  # the day's key behind each pair
     across = collect_pairs(pd.DataFrame({
-        "left": np.repeat(np.repeat(day_keys["node"].to_numpy(), found), many),
-        "right": n + np.repeat(starts[lead], many) + run_offsets(many),
-        "key_type": np.repeat(np.repeat(keys["key_type"].to_numpy(), found), many)}))
+        "left": day_keys["node"].to_numpy()[which], "right": n + np.repeat(starts[lead], many) + run_offsets(many),
+        "key_type": pd.Categorical(keys["key_type"]).take(which)}))
     pairs = pd.concat([within, across], ignore_index=True)
+    del within, across, which, hit, lead, many, day_keys
     scorer = Scorer(linkage)
     linked = pd.unique(np.concatenate([pairs[["left", "right"]].to_numpy(dtype=np.int64).ravel(),
                                        forced[["left", "right"]].to_numpy(dtype=np.int64).ravel()]))
     coded = scorer.code(nodes, linked)  # only records that a link can reach are ever compared
+    size = len(nodes)
+    del nodes, linked  # memory: the codes say all that is compared from here on
     links = pd.concat([forced.assign(score=FORCED), find_links(coded, pairs, scorer)], ignore_index=True)
+    del pairs, forced
 
     apart = _apart(known.splits, src, records)
     # A record split from a lead must not join it again, even through a single link.
     if apart:
         kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
         links = links[np.asarray(kept, dtype=bool)]
-    clusters = cluster(len(nodes), links, conflict_check(coded, scorer, apart), linkage.max_cluster, label)
+    clusters = cluster(size, links, conflict_check(coded, scorer, apart), linkage.max_cluster, label)
+    del coded, links
     return _assignment(rows, src, own_lead, clusters, records, label, n, run_date, hits, keys, key_code,
-                       nodes.iloc[:n], linkage)
+                       fields, linkage)
 
 
 def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> pd.DataFrame:

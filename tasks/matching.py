@@ -211,7 +211,7 @@ def pairs_within(keys: pd.DataFrame, max_block: int) -> pd.DataFrame:
     second = first + 1 + run_offsets(after)
     left, right = nodes[first], nodes[second]
     return collect_pairs(pd.DataFrame({"left": np.minimum(left, right), "right": np.maximum(left, right),
-                                       "key_type": keys["key_type"].to_numpy()[usable][first]}))
+                                       "key_type": pd.Categorical(keys["key_type"]).take(usable[first])}))
 
 
 def collect_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -220,14 +220,15 @@ def collect_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     if pairs.empty:
         return pd.DataFrame({"left": pd.Series(dtype="int64"), "right": pd.Series(dtype="int64"),
                              "keys": pd.Series(dtype=object)})
-    types = pd.Index(sorted(pairs["key_type"].unique()))
-    bits = np.left_shift(1, types.get_indexer(pairs["key_type"])).astype(np.int64)
+    kinds = pd.Categorical(pairs["key_type"])  # as block_keys gives it already: no work
+    bits = np.left_shift(np.int64(1), kinds.codes.astype(np.int64))
     pair = pairs["left"].to_numpy(dtype=np.int64) << 32 | pairs["right"].to_numpy(dtype=np.int64)
     order = np.argsort(pair, kind="stable")
     pair = pair[order]
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     masks = np.bitwise_or.reduceat(bits[order], starts)
-    names = {m: ";".join(t for i, t in enumerate(types) if m >> i & 1) for m in np.unique(masks).tolist()}
+    names = {m: ";".join(sorted(t for i, t in enumerate(kinds.categories) if m >> i & 1))
+             for m in np.unique(masks).tolist()}
     return pd.DataFrame({"left": pair[starts] >> 32, "right": pair[starts] & 0xFFFFFFFF,
                          "keys": pd.Series(masks).map(names).to_numpy(dtype=object)})
 
@@ -328,8 +329,8 @@ class Scorer:
             if len(empty):
                 found[found == empty[0]] = -1
             per_column = []
-            for part in np.split(found.astype(np.int64), len(comparison.columns)):
-                full = np.full(len(frame), -1, dtype=np.int64)
+            for part in np.split(found.astype(np.int32), len(comparison.columns)):
+                full = np.full(len(frame), -1, dtype=np.int32)
                 full[rows] = part
                 per_column.append(full)
             codes.append(per_column)
@@ -379,7 +380,7 @@ class Scorer:
         weights = np.full(len(rows), part.agree, dtype=float)
         unequal = np.flatnonzero(xs != ys)
         if len(unequal):
-            inverse, pair = pd.factorize(xs[unequal] * len(values) + ys[unequal])
+            inverse, pair = pd.factorize(xs[unequal].astype(np.int64) * len(values) + ys[unequal])
             left, right = values[pair // len(values)], values[pair % len(values)]
             if first:
                 distinct = self._first(left, right, part)

@@ -138,16 +138,25 @@ def _frame(result: sa.CursorResult, plain: bool = False) -> pd.DataFrame:
 
 def _plain_frame(columns: list[str], values: Sequence[Sequence[Any]]) -> pd.DataFrame:
     """A frame of large look-up results: integer columns as int64 and every other column as
-    Python objects (None where missing), not converted to pandas' Arrow-backed text."""
+    Python objects (None where missing), not converted to pandas' Arrow-backed text. A column
+    that repeats its values (names, cities, countries) holds one object per distinct value:
+    the driver makes one per row."""
     data = {}
     for name, column in zip(columns, values):
-        data[name] = pd.Series(np.array(column, dtype=object), dtype=object)
+        array = np.array(column, dtype=object)
+        if len(array) > _SHARED_SAMPLE and len(pd.unique(array[:_SHARED_SAMPLE])) < _SHARED_SAMPLE // 2:
+            codes, distinct = pd.factorize(array)
+            array = np.append(np.asarray(distinct, dtype=object), None)[codes]  # missing: code -1, the None appended
+        data[name] = pd.Series(array, dtype=object)
         if len(column) and type(column[0]) is int:
             try:
                 data[name] = pd.Series(np.array(column, dtype=np.int64))
             except (TypeError, ValueError, OverflowError):  # NULLs or text among numbers: keep the objects
                 pass
     return pd.DataFrame(data, columns=columns)
+
+
+_SHARED_SAMPLE = 10_000  # values a look-up column is judged on: repeats or not
 
 
 def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict[str, Any] | None = None
