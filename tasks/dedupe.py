@@ -136,6 +136,7 @@ def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
                                             key.rpartition("@")[2] or None)).to_numpy(dtype=object)
     role = pd.Series([p is not None and p[0] for p in parts], index=email.index, dtype=bool)
     domain = pd.Series([p[1] if p is not None else None for p in parts], index=email.index, dtype=object)
+    domain = per_distinct(domain, lambda name: name)  # one object per distinct domain, not one per address
     country = frame["country"].astype(object)
     return pd.DataFrame({
         "first_key": per_distinct(frame["first_name"], name_key),
@@ -175,6 +176,7 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     hits = known.keys[~pd.Series(pair_codes(known.keys["key_hash"], known.keys["lead_id"])).duplicated().to_numpy()]
     records = _candidate_records(known.candidates, pd.concat([hits["lead_id"], known.sources["lead_id"]]))
     nodes = pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True)
+    records = records[["lead_id", "source_system", "source_lead_id"]]  # what is read of them from here on
     # A work address is one per person at a company: two different ones there are two people.
     nodes["work_email"] = nodes["match_email"].where(nodes["corporate_domain"].notna(), None)
     # Records come in lead order (_candidate_records): a lead's records are one run of nodes.
@@ -225,7 +227,7 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
         "left": day_keys["node"].to_numpy()[which], "right": n + np.repeat(starts[lead], many) + run_offsets(many),
         "key_type": pd.Categorical(keys["key_type"]).take(which)}))
     pairs = pd.concat([within, across], ignore_index=True)
-    del within, across, which, hit, lead, many, day_keys
+    del within, across, which, hit, lead, many, day_keys, found, by_key, per_key
     scorer = Scorer(linkage)
     linked = pd.unique(np.concatenate([pairs[["left", "right"]].to_numpy(dtype=np.int64).ravel(),
                                        forced[["left", "right"]].to_numpy(dtype=np.int64).ravel()]))
@@ -256,7 +258,10 @@ def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> 
     if not records["lead_id"].isin(lead_ids).all():
         records = records[records["lead_id"].isin(lead_ids)]
     order = ["lead_id", "source_system", "source_lead_id"]
-    if not pd.Series(list(zip(*(records[c].to_numpy(dtype=object) for c in order)))).is_monotonic_increasing:
+    lead, system, record = (records[c].to_numpy(dtype=object) for c in order)
+    again = np.flatnonzero(lead[1:] == lead[:-1]) + 1  # a lead's second and later records
+    if not (pd.Series(lead).is_monotonic_increasing
+            and all((system[i - 1], record[i - 1]) < (system[i], record[i]) for i in again)):
         records = records.sort_values(order)
     records = records.reset_index(drop=True)
     if all(dtype == object for dtype in records.dtypes):  # as the warehouse gives them: None where missing
@@ -334,7 +339,7 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     rules[is_founder & own_lead.isna().to_numpy()] = "new"
     written = np.isin(rules, ["source_id", "new"])
     out = _objects(n, row_number=rows["row_number"].to_numpy(), source_key=src.to_numpy(dtype=object),
-                   lead_id=lead_id, match_rule=rules, disposition=np.where(written, "written", "merged").astype(object))
+                   lead_id=lead_id, match_rule=rules, disposition=np.array(["merged", "written"], dtype=object)[written.astype(np.int8)])
 
     fresh = np.flatnonzero(own_lead.isna().to_numpy() & ~src.duplicated().to_numpy())
     identities = pd.concat([
@@ -348,16 +353,16 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     position = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
     day_rows = position.reindex(keys["row_number"]).to_numpy()
     kept = np.flatnonzero(~pd.Series(key_code.astype(np.int64) << 32 | root[day_rows]).duplicated().to_numpy())
-    new_keys = _objects(len(kept), key_hash=keys["key_hash"].to_numpy()[kept], lead_id=lead_id[day_rows[kept]])
     lead_of_root = pd.Series(label[n:], index=root[n:])
     lead_of_root = lead_of_root[~lead_of_root.index.duplicated()]
     lead = lead_of_root.reindex(root[day_rows[kept]]).fillna(-1).to_numpy(np.int64)
     stored = hits[(hits["lead"] >= 0) & (hits["key"] >= 0)]
     held = pd.Series(key_code[kept].astype(np.int64) << 32 | lead).isin(
         stored["key"].to_numpy(dtype=np.int64) << 32 | stored["lead"].to_numpy(dtype=np.int64)).to_numpy()
-    new_keys = new_keys[~held]
-    new_keys["run_date"] = run_date
-    return Assignment(rows=out, identities=identities, match_keys=new_keys.reset_index(drop=True),
+    kept = kept[~held]
+    new_keys = _objects(len(kept), key_hash=keys["key_hash"].to_numpy()[kept], lead_id=lead_id[day_rows[kept]],
+                        run_date=run_date)
+    return Assignment(rows=out, identities=identities, match_keys=new_keys,
                       merges=_merge_rows(links[links["rule"] != "source_id"], out, rows, records, run_date,
                                          [c.name for c in linkage.comparisons]))
 

@@ -144,7 +144,7 @@ def _plain_frame(columns: list[str], values: Sequence[Sequence[Any]]) -> pd.Data
     data = {}
     for name, column in zip(columns, values):
         array = np.array(column, dtype=object)
-        if len(array) > _SHARED_SAMPLE and len(pd.unique(array[:_SHARED_SAMPLE])) < _SHARED_SAMPLE // 2:
+        if len(array) > _SHARED_SAMPLE and len(pd.unique(array[:_SHARED_SAMPLE])) < _SHARED_SAMPLE * 0.9:
             codes, distinct = pd.factorize(array)
             array = np.append(np.asarray(distinct, dtype=object), None)[codes]  # missing: code -1, the None appended
         data[name] = pd.Series(array, dtype=object)
@@ -173,8 +173,8 @@ def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict
     if not all(column.isidentifier() for column in columns):
         raise ValueError(f"not plain column names: {columns!r}")
     numeric = [values[c].dtype == "int64" for c in columns]
-    rows = _json_cells(values[columns[0]]) if len(columns) == 1 else list(
-        zip(*(_json_cells(values[c]) for c in columns)))
+    # One JSON document: [v, ...] for one column, [[a, b], ...] for more (pandas writes it in C).
+    document = (values[columns[0]] if len(columns) == 1 else values[columns]).to_json(orient="values")
     if conn.dialect.name == "sqlite":
         cells = ["value"] if len(columns) == 1 else [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
         source, aggregate = "json_each(:lookup_values)", "json_group_array"
@@ -185,20 +185,12 @@ def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict
             "(CAST(:lookup_values AS json)) AS value"
         aggregate = "json_agg"
     given = f"WITH lookup_values ({', '.join(columns)}) AS (SELECT {', '.join(cells)} FROM {source}) "
-    params = {**(params or {}), "lookup_values": json.dumps(rows)}
+    params = {**(params or {}), "lookup_values": document}
     names = list(conn.execute(sa.text(f"SELECT * FROM ({given}{sql_statement(name)}) AS q LIMIT 0"), params).keys())
     found = conn.execute(sa.text(
         f"{given}, found AS ({sql_statement(name)}) SELECT "
         + ", ".join(f'CAST({aggregate}(found."{column}") AS TEXT)' for column in names) + " FROM found"), params).one()
     return _plain_frame(names, [json.loads(column) if column is not None else [] for column in found])
-
-
-def _json_cells(column: pd.Series) -> list[Any]:
-    """A column's values as JSON-ready Python values: integers, or text with None where missing."""
-    if column.dtype == "int64":
-        return column.to_numpy().tolist()
-    cells = column.to_numpy(dtype=object)
-    return np.where(pd.isna(cells), None, cells).tolist()
 
 
 def query_warehouse(url: str, schema: str, *names: str) -> list[pd.DataFrame]:
