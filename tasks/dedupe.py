@@ -298,7 +298,11 @@ def _objects(length: int, **columns: object) -> pd.DataFrame:
     million values, for frames that only go on to be written."""
     out = {}
     for name, values in columns.items():
-        array = np.full(length, values, dtype=object) if isinstance(values, str) else np.asarray(values)
+        if isinstance(values, str):  # the one object throughout: np.full would make one per row
+            array = np.empty(length, dtype=object)
+            array.fill(values)
+        else:
+            array = np.asarray(values)
         out[name] = pd.Series(array, dtype=object if array.dtype == object else array.dtype)
     return pd.DataFrame(out)
 
@@ -331,7 +335,8 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     links = links[links["merged"] < n].sort_values(["score", "merged"], ascending=[False, True], kind="stable")
     links["rule"] = _rules(links, linkage)
     first_link = links.drop_duplicates("merged")
-    rules = np.full(n, "new", dtype=object)
+    rules = np.empty(n, dtype=object)
+    rules.fill("new")  # one object throughout
     rules[first_link["merged"].to_numpy()] = first_link["rule"].to_numpy()
     rules[own_lead.notna().to_numpy()] = "source_id"
     is_founder = np.zeros(n, dtype=bool)

@@ -227,10 +227,11 @@ def collect_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     pair = pair[order]
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     masks = np.bitwise_or.reduceat(bits[order], starts)
-    names = {m: ";".join(sorted(t for i, t in enumerate(kinds.categories) if m >> i & 1))
-             for m in np.unique(masks).tolist()}
+    distinct, which = np.unique(masks, return_inverse=True)
+    names = np.array([";".join(sorted(t for i, t in enumerate(kinds.categories) if m >> i & 1))
+                      for m in distinct.tolist()], dtype=object)
     return pd.DataFrame({"left": pair[starts] >> 32, "right": pair[starts] & 0xFFFFFFFF,
-                         "keys": pd.Series(masks).map(names).to_numpy(dtype=object)})
+                         "keys": pd.Series(names[which.ravel()], dtype=object)})  # one object per name
 
 
 # --- comparison ----------------------------------------------------------------------------------
