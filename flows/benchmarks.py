@@ -15,7 +15,7 @@ import pandas as pd
 from flows.nightly import nightly
 from tasks.dedupe import INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
 from tasks.matching import block_keys
-from tasks.state import lookup_known
+from tasks.state import Lookup
 from tasks.evaluate import pairwise_quality, score_quality
 from tasks.generate import generate_extracts
 from tasks.warehouse import bulk_insert, open_warehouse, query_warehouse
@@ -159,9 +159,11 @@ def build_lead_base(survivors: pd.DataFrame, existing: int, run_date: date, url:
             for start in range(0, len(keys), 500_000):
                 bulk_insert(conn, "lead_match_keys", keys.iloc[start:start + 500_000])
         if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE lead_identities")
-                conn.exec_driver_sql("ANALYZE lead_match_keys")
+            # As autovacuum leaves a warehouse between nightly runs: statistics, and the visibility
+            # map that lets index-only scans skip the table.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM (ANALYZE) lead_identities")
+                conn.exec_driver_sql("VACUUM (ANALYZE) lead_match_keys")
     finally:
         engine.dispose()
     return {"leads": existing, "match_keys": len(keys), "planted_earlier_records": len(again)}
@@ -191,10 +193,11 @@ def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date
     engine = open_warehouse(url, schema)
     try:
         started = time.perf_counter()
-        fields = match_fields(survivors, config)
-        keys = row_keys(survivors, config, fields)
-        keyed = time.perf_counter()
-        known = lookup_known(engine, keys, sources, run_date, config.linkage.max_block)
+        with Lookup(engine, sources, run_date) as lookup:  # as match_stage: the records' look-ups start first
+            fields = match_fields(survivors, config)
+            keys = row_keys(survivors, config, fields)
+            keyed = time.perf_counter()
+            known = lookup.known(keys, config.linkage.max_block)
         looked_up = time.perf_counter()
         assigned = assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
         done = time.perf_counter()

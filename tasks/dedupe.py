@@ -82,7 +82,7 @@ def _empty(**dtypes: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Known:
-    """What the warehouse knew, before the run date, about the day's records (state.lookup_known)."""
+    """What the warehouse knew, before the run date, about the day's records (state.Lookup)."""
 
     # key_hash, lead_id: golden leads holding one of the day's match keys (see row_keys)
     keys: pd.DataFrame = field(default_factory=lambda: _empty(key_hash="int64", lead_id=object))
@@ -115,14 +115,27 @@ def _text(column: pd.Series) -> np.ndarray:
     return column.astype(str).to_numpy(dtype=object)
 
 
+def new_lead_ids(keys: np.ndarray | list[str]) -> np.ndarray:
+    """Lead ids derived from their founding source records, so re-runs give the same ids:
+    uuid5 in LEAD_NAMESPACE, with the version bits and the text made for all keys at once."""
+    digests = b"".join([hashlib.sha1(_NAMESPACE_BYTES + key.encode("utf-8", "surrogatepass")).digest()[:16]
+                        for key in keys])
+    raw = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16).copy()
+    raw[:, 6] = raw[:, 6] & 0x0F | 0x50  # version 5
+    raw[:, 8] = raw[:, 8] & 0x3F | 0x80  # RFC 4122 variant
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[np.stack([raw >> 4, raw & 0x0F], axis=2)]
+    digits = digits.reshape(-1, 32)
+    text = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
+    text[:, _UUID_DIGITS] = digits
+    joined = text.tobytes().decode("ascii")
+    return np.array([joined[i:i + 36] for i in range(0, len(joined), 36)], dtype=object)
+
+
 def new_lead_id(key: str) -> str:
-    """A lead id derived from its founding source record, so re-runs give the same ids
-    (uuid5 in LEAD_NAMESPACE, without uuid5's per-call overhead)."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + key.encode("utf-8", "surrogatepass")).digest()[:16])
-    digest[6] = digest[6] & 0x0F | 0x50  # version 5
-    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return new_lead_ids([key])[0]
+
+
+_UUID_DIGITS = [i for i in range(36) if i not in (8, 13, 18, 23)]  # where a uuid's text has no dash
 
 
 def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
@@ -163,7 +176,7 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     """Link each surviving lead row to a golden lead, existing or new.
 
     `rows`: normalised lead rows with `row_number`. `known`: what the warehouse knows of the
-    day's keys and records (`state.lookup_known`). A record is compared with each candidate
+    day's keys and records (`state.Lookup`). A record is compared with each candidate
     record of a lead, so a lead that was "Elizabeth" and then "Liz" still matches "Beth".
     `fields`, `keys`: the rows' `match_fields` and `row_keys`, when the caller has them already.
     """
@@ -193,9 +206,9 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     forced = [pd.DataFrame({"left": n + starts[label[n:]], "right": np.arange(n, len(nodes)), "keys": "lead"})]
     own = known.sources.drop_duplicates("source_key").set_index("source_key")["lead_id"]
     own_lead = src.map(own)
-    mine = lead_ids.get_indexer(own_lead.to_numpy(dtype=object))
-    forced.append(pd.DataFrame({"left": np.flatnonzero(mine >= 0), "right": n + starts[mine[mine >= 0]],
-                                "keys": "source"}))
+    again = np.flatnonzero(own_lead.notna().to_numpy())  # rows whose record the warehouse knows
+    mine = lead_ids.get_indexer(own_lead.to_numpy(dtype=object)[again])
+    forced.append(pd.DataFrame({"left": again[mine >= 0], "right": n + starts[mine[mine >= 0]], "keys": "source"}))
     source_code = pd.factorize(src.to_numpy(dtype=object))[0]  # numbered in order of first appearance
     first_of_source = np.flatnonzero(~pd.Series(source_code).duplicated().to_numpy())[source_code]
     repeat = np.flatnonzero(first_of_source != np.arange(n))
@@ -322,8 +335,8 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     anchored = row_root.isin(anchor.index).to_numpy()
     first_row = pd.Series(np.arange(n)).groupby(row_root.to_numpy()).first()
     first_row = first_row[~first_row.index.isin(anchor.index)]
-    founder = pd.Series([new_lead_id(key) for key in src.to_numpy(dtype=object)[first_row.to_numpy()]],
-                        index=first_row.index, dtype=object)
+    founder = pd.Series(new_lead_ids(src.to_numpy(dtype=object)[first_row.to_numpy()]), index=first_row.index,
+                        dtype=object)
     lead_id = pd.concat([anchor, founder]).reindex(root[:n]).to_numpy(dtype=object)
 
     # Each accepted link that brought a record of the day in: the later record of two of the

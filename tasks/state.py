@@ -80,61 +80,72 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def lookup_known(engine: Engine, day_keys: pd.DataFrame, source_ids: pd.DataFrame, run_date: date,
-                 max_block: int, connections: int = 2) -> Known:
-    """What the warehouse knew before `run_date` of the day's match keys (`dedupe.row_keys`) and of
-    the source records the day's rows, activities and outcomes name (`source_ids`): the leads
-    holding those keys and records, and splits; with each record of those leads and its match
-    fields, for leads found by a key no more than `max_block` leads hold (others do not block).
+class Lookup:
+    """What the warehouse knew before `run_date` of a day's records: started with the source
+    records the day's rows, activities and outcomes name (`source_ids`), whose look-ups begin at
+    once, while the caller works out the day's match keys; finished by `known`.
 
     The look-ups run side by side on `connections` connections, the large ones in slices: the
     database does most of the work, with Python's lock released (an in-memory SQLite database,
-    one per connection, is read on one)."""
-    params = {"run_date": run_date}
-    ids = source_ids[["source_system", "source_lead_id"]].astype(str).drop_duplicates()
-    # Sorted: the index is read page by page.
-    hashes = pd.DataFrame({"key_hash": np.sort(pd.unique(day_keys["key_hash"].to_numpy(dtype=np.int64)))})
-    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-    workers = 1 if in_memory else max(1, connections)
+    one per connection, is read on the caller's thread)."""
 
-    def run(name: str, values: pd.DataFrame) -> pd.DataFrame:
-        with engine.connect() as conn:
-            return query_joined(conn, name, values, params)
+    def __init__(self, engine: Engine, source_ids: pd.DataFrame, run_date: date, connections: int = 2) -> None:
+        self.engine, self.params = engine, {"run_date": run_date}
+        in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+        self.workers = 1 if in_memory else max(1, connections)
+        self.pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        ids = source_ids[["source_system", "source_lead_id"]].astype(str).drop_duplicates()
+        self.sources, self.splits = self._submit("lookup_identities", ids), self._submit("lookup_splits", ids)
 
-    with ThreadPoolExecutor(workers) as pool:
-        def submit(name: str, values: pd.DataFrame) -> Future[pd.DataFrame]:
-            if workers == 1:  # in this thread: the caller's in-memory database
-                done: Future[pd.DataFrame] = Future()
-                done.set_result(run(name, values))
-                return done
-            return pool.submit(run, name, values)
+    def __enter__(self) -> Lookup:
+        return self
 
-        def sliced(name: str, values: pd.DataFrame) -> pd.DataFrame:
-            size = max(1, -(-len(values) // workers))
-            parts = [submit(name, values.iloc[start:start + size]) for start in range(0, max(len(values), 1), size)]
-            return pd.concat([part.result() for part in parts], ignore_index=True)
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
-        found_sources, found_splits = submit("lookup_identities", ids), submit("lookup_splits", ids)
-        keys = sliced("lookup_match_keys", hashes).astype({"key_hash": "int64"})
-        sources = found_sources.result()
+    def _run(self, name: str, values: pd.DataFrame) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return query_joined(conn, name, values, self.params)
+
+    def _submit(self, name: str, values: pd.DataFrame) -> Future[pd.DataFrame]:
+        if self.pool is None:
+            done: Future[pd.DataFrame] = Future()
+            done.set_result(self._run(name, values))
+            return done
+        return self.pool.submit(self._run, name, values)
+
+    def _sliced(self, name: str, values: pd.DataFrame) -> pd.DataFrame:
+        size = max(1, -(-len(values) // self.workers))
+        parts = [self._submit(name, values.iloc[start:start + size]) for start in range(0, max(len(values), 1), size)]
+        return pd.concat([part.result() for part in parts], ignore_index=True)
+
+    def known(self, day_keys: pd.DataFrame, max_block: int) -> Known:
+        """The leads holding the day's match keys (`dedupe.row_keys`) and the day's records, and
+        splits; with each record of those leads and its match fields, for leads found by a key
+        no more than `max_block` leads hold (others do not block)."""
+        # Sorted: the index is read page by page.
+        hashes = pd.DataFrame({"key_hash": np.sort(pd.unique(day_keys["key_hash"].to_numpy(dtype=np.int64)))})
+        keys = self._sliced("lookup_match_keys", hashes).astype({"key_hash": "int64"})
+        sources = self.sources.result()
         usable = keys[block_sizes(keys["key_hash"]) <= max_block]
         leads = pd.unique(np.concatenate([usable["lead_id"].to_numpy(dtype=object),
                                           sources["lead_id"].to_numpy(dtype=object)]))
         # In order, as above. Arrow sorts text in Python's order, several times quicker.
         leads = pd.DataFrame({"lead_id": leads[pc.array_sort_indices(pa.array(leads, type=pa.string())).to_numpy()]})
-        candidates = sliced("lookup_candidates", leads.astype(str))
-        splits = found_splits.result()
-    return Known(
-        keys=keys,
-        sources=pd.DataFrame({"source_key": source_key(sources["source_system"], sources["source_lead_id"]),
-                              "lead_id": sources["lead_id"]}),
-        candidates=candidates,
-        splits=pd.DataFrame({
-            "source_key": source_key(splits["source_system"], splits["source_lead_id"]),
-            "other_key": source_key(splits["other_source_system"], splits["other_source_lead_id"]),
-            "lead_id": splits["lead_id"], "other_lead_id": splits["other_lead_id"],
-        }),
-    )
+        candidates = self._sliced("lookup_candidates", leads.astype(str))
+        splits = self.splits.result()
+        return Known(
+            keys=keys,
+            sources=pd.DataFrame({"source_key": source_key(sources["source_system"], sources["source_lead_id"]),
+                                  "lead_id": sources["lead_id"]}),
+            candidates=candidates,
+            splits=pd.DataFrame({
+                "source_key": source_key(splits["source_system"], splits["source_lead_id"]),
+                "other_key": source_key(splits["other_source_system"], splits["other_source_lead_id"]),
+                "lead_id": splits["lead_id"], "other_lead_id": splits["other_lead_id"],
+            }),
+        )
 
 
 def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date) -> LeadState:

@@ -77,7 +77,7 @@ def test_a_transient_warehouse_error_is_retried(three_days, tmp_path, monkeypatc
 
     import tasks.state
 
-    real, calls = tasks.state.lookup_known, []
+    real, calls = tasks.state.Lookup.known, []
 
     def flaky(*args, **kwargs):
         calls.append(1)
@@ -85,7 +85,7 @@ def test_a_transient_warehouse_error_is_retried(three_days, tmp_path, monkeypatc
             raise sa.exc.OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tasks.state, "lookup_known", flaky)
+    monkeypatch.setattr(tasks.state.Lookup, "known", flaky)
     monkeypatch.setenv("MQL_WAREHOUSE_RETRY_DELAY_SECONDS", "0")
     url = f"sqlite:///{tmp_path / 'w.db'}"
     summary = nightly(run_date=FIRST_DAY, extracts_dir=str(three_days), warehouse_url=url)

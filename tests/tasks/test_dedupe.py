@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pandas as pd
 
 from tasks.contract import LEAD_COLUMNS
 from flows.settings import CONFIG_DIR
-from tasks.dedupe import (MATCH_COLUMNS, SEP, Known, assign_leads, attribute, golden_records, load_dedupe_config,
-                          new_lead_id, row_keys)
+from tasks.dedupe import (LEAD_NAMESPACE, MATCH_COLUMNS, SEP, Known, assign_leads, attribute, golden_records,
+                          load_dedupe_config, new_lead_id, new_lead_ids, row_keys)
 from tasks.matching import key_hashes
 from tasks.extract import with_contract_columns
 from tasks.normalize import normalise_leads
@@ -310,3 +311,10 @@ def test_match_keys_are_stable_hashes_shared_by_alternatives():
     company = keys[keys["key_type"] == "name_company"].groupby("row_number")["key_hash"].apply(set)
     assert company[0] == company[1] and len(company[0]) == 2   # swapped names meet on one key
     assert key_hashes("name_company", ["smith"], ["acme"])[0] in company[0]
+
+
+def test_new_lead_ids_are_uuid5_of_the_founding_record():
+    keys = ["hubspot" + SEP + "1", "crm" + SEP + "é 😀 \u202e", "web" + SEP + "x" * 300]
+    assert new_lead_ids(keys).tolist() == [str(uuid.uuid5(LEAD_NAMESPACE, key)) for key in keys]
+    assert new_lead_id(keys[0]) == str(uuid.uuid5(LEAD_NAMESPACE, keys[0]))
+    assert len(new_lead_ids([])) == 0
