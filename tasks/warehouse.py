@@ -122,14 +122,9 @@ def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> 
     return _frame(conn.execute(sa.text(sql_statement(name)), params or {}))
 
 
-def _frame(result: sa.CursorResult, plain: bool = False) -> pd.DataFrame:
-    """A result's rows as a frame, built column by column (quicker than from row objects).
-    `plain`: see `_plain_frame`."""
+def _frame(result: sa.CursorResult) -> pd.DataFrame:
+    """A result's rows as a frame, built column by column (quicker than from row objects)."""
     columns = list(result.keys())
-    if plain:  # the driver's own tuples: no row objects for millions of rows
-        rows = result.cursor.fetchall()
-        result.close()
-        return _plain_frame(columns, list(zip(*rows)) if rows else [[] for _ in columns])
     rows = result.fetchall()
     if not rows:
         return pd.DataFrame([], columns=columns)
@@ -143,16 +138,17 @@ def _plain_frame(columns: list[str], values: Sequence[Sequence[Any]]) -> pd.Data
     the driver makes one per row."""
     data = {}
     for name, column in zip(columns, values):
+        if len(column) and type(column[0]) is int:
+            try:
+                data[name] = pd.Series(np.array(column, dtype=np.int64))
+                continue
+            except (TypeError, ValueError, OverflowError):  # NULLs or text among numbers: keep the objects
+                pass
         array = np.array(column, dtype=object)
         if len(array) > _SHARED_SAMPLE and len(pd.unique(array[:_SHARED_SAMPLE])) < _SHARED_SAMPLE * 0.9:
             codes, distinct = pd.factorize(array)
             array = np.append(np.asarray(distinct, dtype=object), None)[codes]  # missing: code -1, the None appended
         data[name] = pd.Series(array, dtype=object)
-        if len(column) and type(column[0]) is int:
-            try:
-                data[name] = pd.Series(np.array(column, dtype=np.int64))
-            except (TypeError, ValueError, OverflowError):  # NULLs or text among numbers: keep the objects
-                pass
     return pd.DataFrame(data, columns=columns)
 
 
@@ -186,7 +182,8 @@ def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict
         aggregate = "json_agg"
     given = f"WITH lookup_values ({', '.join(columns)}) AS (SELECT {', '.join(cells)} FROM {source}) "
     params = {**(params or {}), "lookup_values": document}
-    names = list(conn.execute(sa.text(f"SELECT * FROM ({given}{sql_statement(name)}) AS q LIMIT 0"), params).keys())
+    names = list(conn.execute(sa.text(f"SELECT * FROM ({given}{sql_statement(name)}) AS q LIMIT 0"),
+                              {**params, "lookup_values": "[]"}).keys())  # the result's columns
     found = conn.execute(sa.text(
         f"{given}, found AS ({sql_statement(name)}) SELECT "
         + ", ".join(f'CAST({aggregate}(found."{column}") AS TEXT)' for column in names) + " FROM found"), params).one()
