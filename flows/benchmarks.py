@@ -193,7 +193,7 @@ def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date
     engine = open_warehouse(url, schema)
     try:
         started = time.perf_counter()
-        with Lookup(engine, sources, run_date) as lookup:  # as match_stage: the records' look-ups start first
+        with Lookup(engine, sources, run_date, config.workers) as lookup:  # as match_stage: the records' look-ups start first
             fields = match_fields(survivors, config)
             keys = row_keys(survivors, config, fields)
             keyed = time.perf_counter()

@@ -105,7 +105,7 @@ def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFram
     """The day's match fields and keys, and what the warehouse knows of those keys and records."""
     sources = pd.concat([f[["source_system", "source_lead_id"]] for f in (survivors, activities, outcomes)],
                         ignore_index=True).dropna().drop_duplicates()
-    with state.Lookup(engine, sources, run_date) as lookup:  # the records' look-ups start now
+    with state.Lookup(engine, sources, run_date, config.workers) as lookup:  # the records' look-ups start now
         fields = dedupe.match_fields(survivors, config)
         keys = dedupe.row_keys(survivors, config, fields)
         return fields, keys, lookup.known(keys, config.linkage.max_block)

@@ -66,6 +66,8 @@ class DedupeConfig(Strict):
     free_mail_domains: frozenset[str] = frozenset()
     survivorship: Survivorship = Survivorship()
     version: str = Field("dedupe", min_length=1)
+    # Database connections and scoring threads the stage runs side by side (the machine's cores).
+    workers: int = Field(2, ge=1)
 
 
 def load_dedupe_config(path: Path) -> DedupeConfig:
@@ -247,7 +249,8 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     coded = scorer.code(nodes, linked)  # only records that a link can reach are ever compared
     size = len(nodes)
     del nodes, linked  # memory: the codes say all that is compared from here on
-    links = pd.concat([forced.assign(score=FORCED), find_links(coded, pairs, scorer)], ignore_index=True)
+    links = pd.concat([forced.assign(score=FORCED), find_links(coded, pairs, scorer, threads=config.workers)],
+                      ignore_index=True)
     del pairs, forced
 
     apart = _apart(known.splits, src, records)

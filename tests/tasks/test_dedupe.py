@@ -278,7 +278,7 @@ def test_vectorised_scores_equal_pair_by_pair_scores():
 
     import numpy as np
 
-    from tasks.matching import Scorer
+    from tasks.matching import Scorer, find_links
 
     first = ["rebecca", "becky", "rebeca", "r", "b", None, "fitzgerald", "li", "le", "liam", "william"]
     last = ["fitzgerald", "fitzgerlad", "li", "le", None, "rebecca", "ma", "me"]
@@ -299,6 +299,17 @@ def test_vectorised_scores_equal_pair_by_pair_scores():
         one = scorer.weights(a, b)
         assert bulk.loc[i, names].tolist() == one, (a, b)
         assert bulk.loc[i, "vetoed"] == scorer.vetoed(a, b, one)
+        # The cluster guard judges vetoes from the vetoing comparisons alone: same verdict.
+        only = scorer.veto_comparisons
+        assert scorer.vetoed(a, b, one) == scorer.vetoed(*(scorer.record(coded, x, only) for x in (l_, r_)),
+                                                         scorer.weights(scorer.record(coded, l_, only),
+                                                                        scorer.record(coded, r_, only), only))
+    # Scored in chunks on several threads, the links are the same, in the same order.
+    pairs = pd.DataFrame({"left": np.minimum(left, right), "right": np.maximum(left, right), "keys": "email"})
+    pairs = pairs[pairs["left"] != pairs["right"]].reset_index(drop=True)
+    one_thread = find_links(coded, pairs, scorer, chunk=len(pairs), threads=1)
+    assert len(one_thread) > 20
+    pd.testing.assert_frame_equal(find_links(coded, pairs, scorer, chunk=97, threads=3), one_thread)
 
 
 def test_match_keys_are_stable_hashes_shared_by_alternatives():
