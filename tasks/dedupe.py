@@ -308,17 +308,20 @@ def _rules(links: pd.DataFrame, linkage: LinkageConfig) -> np.ndarray:
     return np.select(decided, ["source_id"] + [c.name for c in exact], "fuzzy").astype(object)
 
 
+def _filled(length: int, text: str) -> np.ndarray:
+    """`length` times the one object `text` (np.full would make a copy of the text per row)."""
+    array = np.empty(length, dtype=object)
+    array.fill(text)
+    return array
+
+
 def _objects(length: int, **columns: object) -> pd.DataFrame:
     """A frame of `length` rows of the given columns (a text value fills its column), text kept
     as Python objects rather than converted to pandas' Arrow-backed text: a second per few
     million values, for frames that only go on to be written."""
     out = {}
     for name, values in columns.items():
-        if isinstance(values, str):  # the one object throughout: np.full would make one per row
-            array = np.empty(length, dtype=object)
-            array.fill(values)
-        else:
-            array = np.asarray(values)
+        array = _filled(length, values) if isinstance(values, str) else np.asarray(values)
         out[name] = pd.Series(array, dtype=object if array.dtype == object else array.dtype)
     return pd.DataFrame(out)
 
@@ -351,8 +354,7 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     links = links[links["merged"] < n].sort_values(["score", "merged"], ascending=[False, True], kind="stable")
     links["rule"] = _rules(links, linkage)
     first_link = links.drop_duplicates("merged")
-    rules = np.empty(n, dtype=object)
-    rules.fill("new")  # one object throughout
+    rules = _filled(n, "new")
     rules[first_link["merged"].to_numpy()] = first_link["rule"].to_numpy()
     rules[own_lead.notna().to_numpy()] = "source_id"
     is_founder = np.zeros(n, dtype=bool)

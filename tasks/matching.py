@@ -205,7 +205,7 @@ def pairs_within(keys: pd.DataFrame, max_block: int) -> pd.DataFrame:
     code, nodes = code[usable], keys["node"].to_numpy(dtype=np.int64)[usable]
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.empty(0, dtype=np.int64)
     size = np.diff(np.r_[starts, len(code)])
-    rank = np.arange(len(code)) - np.repeat(starts, size)
+    rank = run_offsets(size)  # place of each record in its block
     after = np.repeat(size, size) - rank - 1  # records after each one in its block
     first = np.repeat(np.arange(len(code)), after)
     second = first + 1 + run_offsets(after)

@@ -180,13 +180,19 @@ def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict
         source = ("json_array_elements_text" if len(columns) == 1 else "json_array_elements") + \
             "(CAST(:lookup_values AS json)) AS value"
         aggregate = "json_agg"
-    given = f"WITH lookup_values ({', '.join(columns)}) AS (SELECT {', '.join(cells)} FROM {source}) "
+    # Only identifiers and fixed SQL are put together here, each identifier quoted by the
+    # database's rules; the values travel as the bound document.
+    quote = conn.dialect.identifier_preparer.quote
+    given = ("WITH lookup_values (" + ", ".join(map(quote, columns)) + ") AS (SELECT " + ", ".join(cells)
+             + " FROM " + source + ") ")
+    statement = sql_statement(name)
     params = {**(params or {}), "lookup_values": document}
-    names = list(conn.execute(sa.text(f"SELECT * FROM ({given}{sql_statement(name)}) AS q LIMIT 0"),
-                              {**params, "lookup_values": "[]"}).keys())  # the result's columns
-    found = conn.execute(sa.text(
-        f"{given}, found AS ({sql_statement(name)}) SELECT "
-        + ", ".join(f'CAST({aggregate}(found."{column}") AS TEXT)' for column in names) + " FROM found"), params).one()
+    shape = sa.text("SELECT * FROM (" + given + statement + ") AS q LIMIT 0")
+    names = list(conn.execute(shape, {**params, "lookup_values": "[]"}).keys())  # the result's columns
+    by_column = sa.text(given + ", found AS (" + statement + ") SELECT "
+                        + ", ".join("CAST(" + aggregate + "(found." + quote(column) + ") AS TEXT)" for column in names)
+                        + " FROM found")
+    found = conn.execute(by_column, params).one()
     return _plain_frame(names, [json.loads(column) if column is not None else [] for column in found])
 
 
