@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -49,10 +51,28 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except MqlError as exc:
             raise fail(f"error: {exc}", 2) from None
+        except sa.exc.DBAPIError as exc:  # one the user can act on (a full disk, a read-only file): one line
+            from tasks.warehouse import database_problem
+
+            problem = database_problem(exc, _shown_warehouse(kwargs.get("warehouse")))
+            if problem is None:
+                raise
+            raise fail(f"error: {problem}", 2) from None
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
 
     return wrapper
+
+
+def _shown_warehouse(warehouse: str | None) -> str:
+    """The command's warehouse URL without its password, for an error message ("" if unknown)."""
+    from flows.nightly import resolve_settings
+
+    try:
+        url = sa.engine.make_url(resolve_settings(warehouse_url=warehouse).warehouse_url)
+    except (MqlError, sa.exc.ArgumentError, ValueError):
+        return ""
+    return url.render_as_string(hide_password=True)
 
 
 def parse_date(text: str, option: str) -> date:
@@ -356,6 +376,32 @@ def bench_fraud(days: Annotated[int, typer.Option(min=1, help="Generated days.")
 
 @app.command()
 @user_errors
+def upgrade(warehouse: WarehouseOption = None) -> None:
+    """Bring a warehouse made by an older release to this release's schema revision, in one
+    transaction, holding the run lock (an empty warehouse gets the tables)."""
+    from flows.nightly import resolve_settings
+    from tasks.migrations import upgrade as upgrade_schema
+    from tasks.warehouse import connect_warehouse, warehouse_errors
+
+    settings = resolve_settings(warehouse_url=warehouse)
+    engine = connect_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with warehouse_errors(engine, "cannot upgrade"):
+            before, after = upgrade_schema(engine, settings.warehouse_schema,
+                                           f"mql upgrade, pid {os.getpid()} on {socket.gethostname()}", settings.lock_wait_seconds)
+    finally:
+        engine.dispose()
+    if before is None:
+        console.print(f"warehouse {shown} was empty: made at revision {after}")
+    elif before == after:
+        console.print(f"warehouse {shown} is at revision {after}, this release's: nothing to do")
+    else:
+        console.print(f"warehouse {shown} upgraded from revision {before} to {after}")
+
+
+@app.command()
+@user_errors
 def status(warehouse: WarehouseOption = None,
            limit: Annotated[int, typer.Option(min=1, help="How many of the latest runs to show.")] = 20) -> None:
     """Show the latest runs from the audit tables: date, state, counts, duration, error."""
@@ -381,7 +427,7 @@ def status(warehouse: WarehouseOption = None,
         table.add_row(str(r.run_date)[:10], r.status, started.strftime("%Y-%m-%d %H:%M:%S") if started else "",
                       seconds, *("" if v is None or v != v else str(int(v)) for v in (
                           r.leads_in, r.written, r.merged, r.rejected, r.quarantined, r.new_mqls)),
-                      (r.error or "")[:200])
+                      _text(r.error)[:200])
     console.print(table)
 
 

@@ -247,7 +247,7 @@ def nightly(
     rules = load_fraud_rules(settings.fraud_rules_path)
     linking = dedupe.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)  # a bad file fails here, not after the write
-    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    engine = open_run_warehouse(settings)
     parameters = {"extracts_dir": str(settings.extracts_dir), "model_path": str(settings.model_path),
                   "fraud_rules_path": str(settings.fraud_rules_path),
                   "dedupe_config_path": str(settings.dedupe_config_path)}
@@ -319,7 +319,7 @@ def backfill_dates(settings: Settings, start_date: date, end_date: date) -> list
     load_fraud_rules(settings.fraud_rules_path)
     dedupe.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)
-    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    engine = open_run_warehouse(settings)
     try:
         with engine.connect() as conn:
             later = state.loaded_dates_after(conn, end_date)
@@ -363,11 +363,18 @@ def backfill(
         return summaries
 
 
+def open_run_warehouse(settings: Settings) -> Engine:
+    """The run's warehouse; one made by an older release is upgraded first if MQL_AUTO_UPGRADE is set."""
+    return open_warehouse(settings.warehouse_url, settings.warehouse_schema,
+                          upgrade_as=describe_holder("upgrade before a run") if settings.auto_upgrade else None,
+                          lock_wait_seconds=settings.lock_wait_seconds)
+
+
 @contextmanager
 def holding_warehouse(settings: Settings, what: str) -> Iterator[Engine]:
     """Hold the warehouse's run lock for a range of dates, so that no other run slips in between
     (a run rewrites its date and every loaded date after it)."""
-    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    engine = open_run_warehouse(settings)
     try:
         with warehouse_lock(engine, describe_holder(what), settings.lock_wait_seconds):
             yield engine

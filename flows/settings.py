@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     fail_on_anomaly: bool = Field(
         False, description="Fail the flow run (after its results are written) when an anomaly check fires."
     )
+    auto_upgrade: bool = Field(
+        False, description="Let a run upgrade a warehouse made by an older release (as `mql upgrade` does, "
+                           "holding the run lock) instead of refusing it."
+    )
     lock_wait_seconds: float = Field(
         1800, ge=0, description="How long a run waits for another run to release the warehouse before failing."
     )

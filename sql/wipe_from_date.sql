@@ -1,7 +1,13 @@
 -- Undo every run date from :run_date on, leaving the warehouse as the day before left it.
--- Golden rows changed since then go back to their last earlier version.
+-- Golden rows changed since then go back to their last earlier version. Columns are named on both
+-- sides: a column a user added to leads or lead_history is no business of this statement.
 DELETE FROM leads WHERE last_run_date >= :run_date;
-INSERT INTO leads
+INSERT INTO leads (lead_id, email, email_key, first_name, last_name, phone, phone_e164, company, job_title,
+                   seniority, department, industry, employee_count, annual_revenue, country, region, city,
+                   lead_source, campaign, utm_source, utm_medium, utm_campaign, email_consent, do_not_contact,
+                   custom_attributes, provenance, created_at, updated_at, fit_score, engagement_score, total_score, grade,
+                   lifecycle_stage, stage_changed_at, first_mql_at, last_mql_at, model_version, interests,
+                   review_on, first_run_date, last_run_date)
 SELECT lead_id, email, email_key, first_name, last_name, phone, phone_e164, company, job_title,
        seniority, department, industry, employee_count, annual_revenue, country, region, city,
        lead_source, campaign, utm_source, utm_medium, utm_campaign, email_consent, do_not_contact,

@@ -10,6 +10,7 @@ import json
 import re
 from datetime import date, datetime
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,50 +28,91 @@ IN_CHUNK = 5_000
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
-def open_warehouse(url: str, schema: str = "mql") -> Engine:
-    """Connect to the warehouse at `url`, create the schema and tables if missing, and check it answers."""
+def open_warehouse(url: str, schema: str = "mql", *, upgrade_as: str | None = None,
+                   lock_wait_seconds: float = 0.0) -> Engine:
+    """Connect to the warehouse at `url` and check its schema revision (tasks/migrations.py): an
+    empty warehouse gets the tables; one behind this release is upgraded when `upgrade_as` names
+    who upgrades it (under the run lock, waiting up to `lock_wait_seconds`), else refused."""
+    from tasks.migrations import check_revision  # it builds on this module
+
+    engine = connect_warehouse(url, schema)
+    try:
+        with warehouse_errors(engine, "cannot set up"):
+            check_revision(engine, schema, upgrade_as, lock_wait_seconds)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def connect_warehouse(url: str, schema: str = "mql") -> Engine:
+    """An engine for the warehouse at `url` (tables in `schema` on PostgreSQL), checked to answer;
+    its schema revision is not checked (open_warehouse does that)."""
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise ConfigError(f"warehouse URL is not a SQLAlchemy URL: {url!r}") from exc
+    except ValueError as exc:  # a port that is not a number
+        raise ConfigError(f"warehouse URL has a port that is not a number ({exc})") from exc
     shown = parsed.render_as_string(hide_password=True)
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         if not _SCHEMA_NAME.match(schema):
             raise ConfigError(f"warehouse schema must be a plain identifier, got {schema!r}")
-        connect_args["options"] = "-c search_path=" + schema
+        # Quoted, so that a mixed-case schema name (MqlTest) is not folded to lower case.
+        connect_args["options"] = '-c search_path="' + schema + '"'
         connect_args["connect_timeout"] = 10
     elif parsed.get_backend_name() == "sqlite":
-        connect_args["timeout"] = 60
+        connect_args["timeout"] = SQLITE_BUSY_SECONDS
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).expanduser().resolve().parent
             if not folder.is_dir():
                 raise WarehouseError(f"cannot open warehouse {shown}: folder {folder} does not exist")
     try:
         engine = sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
-        conn = engine.connect()
     except sa.exc.NoSuchModuleError as exc:
         raise ConfigError(f"no database driver for warehouse URL {shown}") from exc
-    except sa.exc.DBAPIError as exc:
-        raise WarehouseError(f"cannot reach warehouse {shown}: {first_line(exc.orig)}") from exc
     try:
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
-            for statement in _ddl_statements(conn.dialect.name):
-                conn.exec_driver_sql(statement)
-        keys = {c["name"] for c in sa.inspect(conn).get_columns(
-            "lead_match_keys", schema=schema if conn.dialect.name == "postgresql" else None)}
-    except sa.exc.DBAPIError as exc:
-        raise WarehouseError(f"cannot set up the tables in warehouse {shown}: {first_line(exc.orig)} "
-                             "(a warehouse made by an older version?)") from exc
-    finally:
-        conn.close()
-    if "key_hash" not in keys:
+        with warehouse_errors(engine, "cannot reach"):
+            engine.connect().close()
+    except BaseException:
         engine.dispose()
-        raise WarehouseError(f"warehouse {shown} was made by an older version: lead_match_keys holds text keys, "
-                             "not key_hash; load it into a new warehouse")
+        raise
     return engine
+
+
+@contextmanager
+def warehouse_errors(engine: Engine, failed: str) -> Iterator[None]:
+    """Raise a database error as a one-line WarehouseError: what the user can act on (see
+    database_problem), else `<failed> warehouse <url>: <the database's message>`."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        shown = engine.url.render_as_string(hide_password=True)
+        raise WarehouseError(database_problem(exc, shown) or
+                             f"{failed} warehouse {shown}: {first_line(exc.orig)}") from exc
+
+
+SQLITE_BUSY_SECONDS = 60.0  # how long a SQLite statement waits for another process's lock
+
+
+def database_problem(exc: sa.exc.DBAPIError, shown: str = "") -> str | None:
+    """One line for a warehouse error the user can act on (a full disk, a read-only or locked
+    file), or None for any other error."""
+    text = first_line(exc.orig)
+    where = f"warehouse {shown}" if shown else "the warehouse"
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if "database or disk is full" in text or sqlstate == "53100":
+        return f"{where}: the disk is full ({text}): free space and try again"
+    if "readonly database" in text or sqlstate == "25006":
+        return f"{where} is read-only ({text}): make it writable and try again"
+    if "unable to open database file" in text:
+        return (f"cannot open {where} ({text}): the file or its folder is missing, read-only or not "
+                "writable")
+    if "database is locked" in text:
+        return (f"{where} is locked by another process for longer than {SQLITE_BUSY_SECONDS:g} s ({text}); "
+                "try again once it is done")
+    return None
 
 
 def first_line(exc: BaseException | None) -> str:
@@ -97,7 +139,7 @@ def statements(sql: str) -> list[str]:
     return [part.strip() for part in code.split(";") if part.strip()]
 
 
-def _ddl_statements(dialect: str) -> Iterator[str]:
+def ddl_statements(dialect: str) -> Iterator[str]:
     """The schema's statements in file order; `NN_name.<dialect>.sql` files apply to that database only."""
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
         only = path.suffixes[-2][1:] if len(path.suffixes) > 1 else None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tasks.errors import ConfigError, WarehouseError
-from tasks.warehouse import bulk_insert, open_warehouse, query_in, query_joined, statements
+from tasks.warehouse import bulk_insert, open_warehouse, query_in, query_joined, run_script, statements
 
 
 def test_open_creates_every_table_and_is_repeatable(warehouse):
@@ -114,3 +115,59 @@ def test_a_warehouse_with_text_match_keys_is_refused_in_one_line(tmp_path):
     with pytest.raises(WarehouseError, match="older version: lead_match_keys holds text keys") as error:
         open_warehouse(f"sqlite:///{path}")
     assert "\n" not in str(error.value)
+
+
+def _lead_row(lead_id: str, run_date: str) -> dict:
+    """A leads/lead_history row with every required column."""
+    return {"lead_id": lead_id, "email": f"{lead_id}@example.com", "email_consent": True, "do_not_contact": False,
+            "custom_attributes": "{}", "provenance": "{}", "created_at": "2026-03-01T09:00:00+00:00",
+            "updated_at": f"{run_date}T09:00:00+00:00", "fit_score": 1.0, "engagement_score": 2.0,
+            "total_score": 3.0, "grade": "C", "lifecycle_stage": "lead", "stage_changed_at": "2026-03-01T09:00:00+00:00",
+            "model_version": "m", "interests": "[]", "first_run_date": "2026-03-01", "last_run_date": run_date}
+
+
+@pytest.mark.parametrize("table", ["leads", "lead_history"])
+def test_rewinding_dates_leaves_a_column_a_user_added_alone(warehouse, table):
+    # Restoring leads from lead_history named no target columns: a user's column broke it on SQLite.
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    history = pd.DataFrame([_lead_row("L1", "2026-03-01"), _lead_row("L1", "2026-03-02"),
+                            _lead_row("L2", "2026-03-01")]).assign(run_date=["2026-03-01", "2026-03-02", "2026-03-01"])
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN owner_note TEXT")
+        bulk_insert(conn, "lead_history", history)
+        bulk_insert(conn, "leads", pd.DataFrame([_lead_row("L1", "2026-03-02"), _lead_row("L2", "2026-03-01")]))
+        conn.exec_driver_sql(f"UPDATE {table} SET owner_note = 'mine'")
+        run_script(conn, "wipe_from_date", {"run_date": date(2026, 3, 2)})
+    with engine.connect() as conn:
+        leads = conn.exec_driver_sql("SELECT lead_id, last_run_date, updated_at FROM leads ORDER BY lead_id").all()
+        notes = conn.exec_driver_sql(f"SELECT owner_note FROM {table} ORDER BY lead_id").scalars().all()
+    engine.dispose()
+    assert [(r[0], str(r[1])[:10]) for r in leads] == [("L1", "2026-03-01"), ("L2", "2026-03-01")]
+    assert str(leads[0][2])[:10] == "2026-03-01"  # L1 back to its row of the day before
+    # The user's values stay on the rows the rewind keeps (L1's leads row is rebuilt from history).
+    assert notes == (["mine", "mine"] if table == "lead_history" else [None, "mine"])
+
+
+def test_a_mixed_case_schema_name_works(postgres_url):
+    schema = "MqlTest_" + uuid.uuid4().hex[:6]
+    try:
+        engine = open_warehouse(postgres_url, schema)
+        frame = pd.DataFrame({"run_id": ["r1"], "run_date": ["2026-03-02"], "stage": ["s"], "metric": ["m"],
+                              "value": [7]})
+        with engine.begin() as conn:
+            bulk_insert(conn, "run_counts", frame)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT current_schema()").scalar() == schema
+            assert query_in(conn, "evaluate_run_counts", ["r1"])["value"].tolist() == [7]
+        engine.dispose()
+        open_warehouse(postgres_url, schema).dispose()  # found again, at its revision
+        with sa.create_engine(postgres_url).connect() as conn:
+            tables = conn.execute(sa.text("SELECT count(*) FROM information_schema.tables WHERE table_schema = :s"),
+                                  {"s": schema}).scalar()
+            folded = conn.execute(sa.text("SELECT count(*) FROM information_schema.schemata "
+                                          "WHERE schema_name = lower(:s)"), {"s": schema}).scalar()
+        assert tables > 20 and folded == 0
+    finally:
+        with sa.create_engine(postgres_url).begin() as conn:
+            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
