@@ -51,7 +51,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except MqlError as exc:
             raise fail(f"error: {exc}", 2) from None
-        except sa.exc.DBAPIError as exc:  # one the user can act on (a full disk, a read-only file): one line
+        except Exception as exc:  # a database error the user can act on (a full disk, a read-only file): one line
             from tasks.warehouse import database_problem
 
             problem = database_problem(exc, _shown_warehouse(kwargs.get("warehouse")))
@@ -179,13 +179,13 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
     console.print(f"wall time: {time.perf_counter() - started:.1f} s")
 
 
-def _open_warehouse(warehouse: str | None) -> Any:
+def _open_warehouse(warehouse: str | None, writing: bool = True) -> Any:
     """The configured warehouse (option, else MQL_WAREHOUSE_URL), for the review commands."""
     from flows.nightly import resolve_settings
     from tasks.warehouse import open_warehouse
 
     settings = resolve_settings(warehouse_url=warehouse)
-    return open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    return open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=writing)
 
 
 @app.command()
@@ -198,7 +198,7 @@ def review(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-
     from tasks.review import review_day
 
     day = parse_date(date_, "--date")
-    engine = _open_warehouse(warehouse)
+    engine = _open_warehouse(warehouse, writing=False)
     try:
         with engine.connect() as conn:
             found = review_day(conn, day)
@@ -409,7 +409,7 @@ def status(warehouse: WarehouseOption = None,
     from tasks.warehouse import open_warehouse, query
 
     settings = resolve_settings(warehouse_url=warehouse)
-    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=False)
     try:
         with engine.connect() as conn:
             runs = query(conn, "recent_runs", {"limit": limit})
@@ -452,7 +452,7 @@ def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/so
 
     on = parse_date(date_, "--date") if date_ else date.max
     settings = resolve_settings(warehouse_url=warehouse)
-    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=False)
     try:
         with engine.connect() as conn:
             found = explain_lead(conn, lead, on)

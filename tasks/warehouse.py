@@ -7,7 +7,9 @@ configured schema, so the same SQL files run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sqlite3
 from datetime import date, datetime
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,14 +31,17 @@ _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
 def open_warehouse(url: str, schema: str = "mql", *, upgrade_as: str | None = None,
-                   lock_wait_seconds: float = 0.0) -> Engine:
+                   lock_wait_seconds: float = 0.0, writing: bool = True) -> Engine:
     """Connect to the warehouse at `url` and check its schema revision (tasks/migrations.py): an
     empty warehouse gets the tables; one behind this release is upgraded when `upgrade_as` names
-    who upgrades it (under the run lock, waiting up to `lock_wait_seconds`), else refused."""
+    who upgrades it (under the run lock, waiting up to `lock_wait_seconds`), else refused. A
+    caller `writing` is refused a SQLite file it could not write, before anything starts."""
     from tasks.migrations import check_revision  # it builds on this module
 
     engine = connect_warehouse(url, schema)
     try:
+        if writing:
+            _check_writable(engine)
         with warehouse_errors(engine, "cannot set up"):
             check_revision(engine, schema, upgrade_as, lock_wait_seconds)
     except BaseException:
@@ -81,6 +86,20 @@ def connect_warehouse(url: str, schema: str = "mql") -> Engine:
     return engine
 
 
+def _check_writable(engine: Engine) -> None:
+    """Refuse a SQLite warehouse whose file, or folder (its journal, the run lock file), is read-only."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser().resolve()
+    shown = engine.url.render_as_string(hide_password=True)
+    if not os.access(path.parent, os.W_OK):
+        raise WarehouseError(f"warehouse {shown} is read-only: cannot write in its folder {path.parent} "
+                             "(SQLite keeps its journal there, a run its lock file)")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise WarehouseError(f"warehouse {shown} is read-only: cannot write the file {path}")
+
+
 @contextmanager
 def warehouse_errors(engine: Engine, failed: str) -> Iterator[None]:
     """Raise a database error as a one-line WarehouseError: what the user can act on (see
@@ -96,12 +115,16 @@ def warehouse_errors(engine: Engine, failed: str) -> Iterator[None]:
 SQLITE_BUSY_SECONDS = 60.0  # how long a SQLite statement waits for another process's lock
 
 
-def database_problem(exc: sa.exc.DBAPIError, shown: str = "") -> str | None:
+def database_problem(exc: BaseException, shown: str = "") -> str | None:
     """One line for a warehouse error the user can act on (a full disk, a read-only or locked
-    file), or None for any other error."""
-    text = first_line(exc.orig)
+    file), or None for any other error. `exc` may be SQLAlchemy's or the driver's own (bulk_insert
+    writes through the driver)."""
+    orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    if not isinstance(orig, sqlite3.Error) and not hasattr(orig, "sqlstate"):  # psycopg's errors have one
+        return None
+    text = first_line(orig)
     where = f"warehouse {shown}" if shown else "the warehouse"
-    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    sqlstate = getattr(orig, "sqlstate", None) or ""
     if "database or disk is full" in text or sqlstate == "53100":
         return f"{where}: the disk is full ({text}): free space and try again"
     if "readonly database" in text or sqlstate == "25006":
@@ -240,7 +263,7 @@ def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict
 
 def query_warehouse(url: str, schema: str, *names: str) -> list[pd.DataFrame]:
     """Open the warehouse, run the named queries (no parameters), close it: the rows of each."""
-    engine = open_warehouse(url, schema)
+    engine = open_warehouse(url, schema, writing=False)
     try:
         with engine.connect() as conn:
             return [query(conn, name) for name in names]

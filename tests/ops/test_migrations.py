@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -227,3 +228,38 @@ def test_a_warehouse_ahead_of_this_release_is_refused_in_one_line(warehouse):
     result = CliRunner().invoke(app, ["upgrade", "--warehouse", url], env={"MQL_WAREHOUSE_SCHEMA": schema})
     assert result.exit_code == 2 and "9999" in result.output
     assert version(url, schema) == ["9999"]
+
+
+USER_COLUMNS = ("leads", "lead_history", "activities", "lead_scores", "runs")
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_api")
+def test_columns_a_user_added_do_no_harm_to_runs_and_reruns(in_schema, generated):
+    from flows.nightly import backfill
+    from tests.conftest import FIRST_DAY
+    from tests.flows.test_nightly import RESULT_TABLES, assert_same, snapshot
+
+    url, schema = in_schema
+    open_warehouse(url, schema).dispose()
+    engine = engine_in(url, schema)
+    with engine.begin() as conn:
+        for table in USER_COLUMNS:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN owner_note TEXT")
+    engine.dispose()
+    last = FIRST_DAY + pd.Timedelta(days=2)
+    backfill(start_date=FIRST_DAY, end_date=last, extracts_dir=str(generated), warehouse_url=url)
+    engine = engine_in(url, schema)
+    with engine.begin() as conn:  # the user's notes on the first day's rows, which a re-run of day 2 keeps
+        conn.execute(sa.text("UPDATE leads SET owner_note = 'mine' WHERE last_run_date = :d"), {"d": FIRST_DAY})
+        conn.execute(sa.text("UPDATE activities SET owner_note = 'mine' WHERE run_date = :d"), {"d": FIRST_DAY})
+    engine.dispose()
+    before = snapshot(url, schema, RESULT_TABLES)
+    summaries = backfill(start_date=FIRST_DAY + pd.Timedelta(days=1), end_date=FIRST_DAY + pd.Timedelta(days=1),
+                         extracts_dir=str(generated), warehouse_url=url)
+    assert [s.status for s in summaries] == ["succeeded", "succeeded"]  # day 2 and the later day 3
+    assert_same(before, snapshot(url, schema, RESULT_TABLES))  # same rows, the user's values where they were
+    notes = read_sql(url, "SELECT count(*) AS n FROM activities WHERE owner_note = 'mine'", schema)["n"][0]
+    assert notes > 0
+    runs = read_sql(url, "SELECT status, owner_note FROM runs", schema)
+    assert set(runs["status"]) == {"succeeded", "superseded"} and runs["owner_note"].isna().all()
