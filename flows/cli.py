@@ -94,21 +94,21 @@ def run_dates(start: date, end: date, extracts: str | None, warehouse: str | Non
               show_progress: bool = True) -> list[Any]:
     """Run each date in order (and the later loaded dates that depend on them), with a progress bar."""
     _quiet_prefect()
-    from flows.nightly import backfill_dates, holding_warehouse, nightly, resolve_settings
+    from flows.nightly import nightly, resolve_settings, run_range
 
     settings = resolve_settings(extracts_dir=extracts, warehouse_url=warehouse, model_path=model)
-    summaries = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with (holding_warehouse(settings, f"mql run/backfill {start} to {end}"),
-          Progress(*columns, console=errors, disable=not show_progress, transient=False) as progress):
-        dates = backfill_dates(settings, start, end)
-        bar = progress.add_task("running", total=len(dates))
-        for run_date in dates:
-            progress.update(bar, description=f"run date {run_date}")
-            summaries.append(nightly(run_date=run_date, extracts_dir=extracts, warehouse_url=warehouse,
-                                     model_path=model))
-            progress.advance(bar)
-    return summaries
+    with Progress(*columns, console=errors, disable=not show_progress, transient=False) as bar:
+        task_id = bar.add_task("running", total=None)
+
+        def progress(dates: list[date], done: int, message: str) -> None:
+            following = f"run date {dates[done]}" if done < len(dates) else "done"
+            bar.update(task_id, total=len(dates), completed=done, description=following)
+
+        def run(run_date: date) -> Any:
+            return nightly(run_date=run_date, extracts_dir=extracts, warehouse_url=warehouse, model_path=model)
+
+        return run_range(settings, start, end, run, f"mql run/backfill {start} to {end}", progress)
 
 
 @app.command()

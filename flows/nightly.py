@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -24,14 +24,14 @@ from sqlalchemy.engine import Engine
 
 from flows.artifacts import monitor_stage, publish_dry_run, report_progress, start_progress
 from flows.settings import PROJECT_ROOT, Settings
-from tasks import dedupe, nurture, qualify, review, score, screen, state
+from tasks import dedupe, nurture, qualify, rerun, review, score, screen, state
 from tasks.conservation import check_conservation, stage_counts
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.extract import Extract, read_extract
 from tasks.fraud import FraudRules, load_fraud_rules
 from tasks.model import ScoringModel, load_model
 from tasks.monitoring import AnomalyError, load_monitoring_config
-from tasks.run_safety import describe_holder, retry_if_transient, warehouse_lock
+from tasks.run_safety import check_lock, describe_holder, holds_lock, retry_if_transient, warehouse_lock
 from tasks.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
 from tasks.warehouse import bulk_insert, execute, first_line, open_warehouse
 
@@ -153,6 +153,7 @@ def enroll_stage(leads: pd.DataFrame, open_enrollments: pd.DataFrame, run_date: 
 def write_stage(engine: Engine, run_id: str, run_date: date, day: state.DayResult,
                 counts: dict[str, dict[str, int]], reports: dict[str, ValidationReport]) -> None:
     with engine.begin() as conn:
+        check_lock(conn)
         state.write_day(conn, run_date, day)
         _write_audit(conn, run_id, run_date, counts, reports)
         execute(conn, "finish_run", {"run_id": run_id, "status": "succeeded", "ended_at": _now(), "error": None})
@@ -240,26 +241,30 @@ def nightly(
     model_path: str | None = None,
 ) -> RunSummary:
     """Score and qualify one run date's extracts into the warehouse (default: the schedule's logical
-    day, the day before the run was scheduled to start)."""
+    day, the day before the run was scheduled to start), then re-run the loaded dates after it."""
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     run_date = run_date or logical_day(settings.timezone)
+    if not _within_range(settings):
+        def run(day: date) -> RunSummary:
+            if day == run_date:
+                return nightly.fn(run_date=day, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
+                                  model_path=model_path)
+            return nightly(run_date=day, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
+                           model_path=model_path)
+
+        return run_range(settings, run_date, run_date, run, f"run date {run_date}")[0]
     model = load_model(settings.model_path)
     rules = load_fraud_rules(settings.fraud_rules_path)
     linking = dedupe.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)  # a bad file fails here, not after the write
     engine = open_run_warehouse(settings)
-    parameters = {"extracts_dir": str(settings.extracts_dir), "model_path": str(settings.model_path),
-                  "fraud_rules_path": str(settings.fraud_rules_path),
-                  "dedupe_config_path": str(settings.dedupe_config_path)}
     try:
-        # One run at a time per warehouse: a run rewrites its date and every loaded date after it.
-        with warehouse_lock(engine, describe_holder(f"run date {run_date}"), settings.lock_wait_seconds):
-            run_id = _begin_run(engine, run_date, parameters, model.version)
+        with _lock(engine, settings, f"run date {run_date}"):
+            run_id = _begin_run(engine, run_date, _parameters(settings), model.version)
             try:
                 counts = run_day(engine, run_id, run_date, settings, model, rules, linking)
             except Exception as exc:
-                message = str(exc) if isinstance(exc, MqlError) else f"{type(exc).__name__}: {first_line(exc)}"
-                _fail_run(engine, run_id, message)
+                _fail_run(engine, run_id, _message(exc))
                 raise
             monitored = monitor_stage(engine, run_id, run_date, counts, settings)
     finally:
@@ -269,6 +274,30 @@ def nightly(
                            + " (results are written; MQL_FAIL_ON_ANOMALY is set)")
     return RunSummary(run_id=run_id, run_date=run_date, status="succeeded", counts=counts,
                       report_path=monitored.report_path)
+
+
+def _parameters(settings: Settings) -> dict[str, str]:
+    return {"extracts_dir": str(settings.extracts_dir), "model_path": str(settings.model_path),
+            "fraud_rules_path": str(settings.fraud_rules_path),
+            "dedupe_config_path": str(settings.dedupe_config_path)}
+
+
+def _message(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, MqlError) else f"{type(exc).__name__}: {first_line(exc)}"
+
+
+def _lock(engine: Engine, settings: Settings, what: str):
+    return warehouse_lock(engine, describe_holder(what), settings.lock_wait_seconds,
+                          lease_seconds=settings.lock_lease_seconds)
+
+
+def _within_range(settings: Settings) -> bool:
+    """Whether this process already holds the warehouse's lock for a range of dates (run_range)."""
+    engine = open_run_warehouse(settings)
+    try:
+        return holds_lock(engine)
+    finally:
+        engine.dispose()
 
 
 def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, model: ScoringModel,
@@ -309,7 +338,64 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     return counts
 
 
-def backfill_dates(settings: Settings, start_date: date, end_date: date) -> list[date]:
+def run_range(settings: Settings, start: date, end: date, run: Callable[[date], RunSummary], what: str,
+              progress: Callable[[list[date], int, str], None] | None = None) -> list[RunSummary]:
+    """Run each date from start to end, then every loaded date after end, in order, under the
+    warehouse's lock: each day builds on the state the day before left.
+
+    When that replaces loaded dates after `start`, those dates are one chain (tasks/rerun.py):
+    their extracts are read and validated before anything is replaced, and if any date of the
+    chain fails, every one of them is put back as it was."""
+    with holding_warehouse(settings, what) as engine:
+        dates = backfill_dates(settings, engine, start, end)
+        with engine.connect() as conn:
+            through = rerun.replaced_through(conn, start)
+        chain = _open_chain(engine, settings, dates, start, through, what) if through else None
+        if progress:
+            progress(dates, 0, "started")
+        summaries: list[RunSummary] = []
+        try:
+            for day in dates:
+                summaries.append(run(day))
+                if chain is not None and day == chain.through_date:
+                    with engine.begin() as conn:
+                        check_lock(conn)
+                        rerun.close_chain(conn, chain)
+                    chain = None
+                if progress:
+                    progress(dates, len(summaries), f"{day} succeeded")
+        except BaseException as exc:
+            if chain is None:
+                raise
+            note = (f"the re-run from {chain.from_date} was rolled back: {chain.from_date} to "
+                    f"{chain.through_date} are as they were")
+            with engine.begin() as conn:
+                check_lock(conn)
+                rerun.roll_back(conn, chain, f"{_message(exc)}; {note}")
+            if isinstance(exc, MqlError):
+                raise type(exc)(f"{exc} ({note})") from exc
+            raise
+        return summaries
+
+
+def _open_chain(engine: Engine, settings: Settings, dates: list[date], start: date, through: date,
+                what: str) -> rerun.Chain:
+    """Check the extracts of every date the chain replaces, then open it; a date that would fail
+    fails the run here, with nothing replaced (the `runs` table records why)."""
+    try:
+        rerun.check_extracts([day for day in dates if start < day <= through], settings.extracts_dir,
+                             settings.expectations_dir)
+    except MqlError as exc:
+        message = (f"cannot re-run {start}: the loaded dates after it up to {through} must be re-run too, "
+                   f"and {exc}; nothing was changed")
+        _fail_run(engine, _begin_run(engine, start, _parameters(settings), None), message)
+        raise ExtractError(message) from exc
+    with engine.begin() as conn:
+        check_lock(conn)
+        return rerun.open_chain(conn, start, through, describe_holder(what))
+
+
+def backfill_dates(settings: Settings, engine: Engine, start_date: date, end_date: date) -> list[date]:
     """The dates a backfill runs: start to end, then every later loaded date, since each day
     builds on the state the day before left."""
     if end_date < start_date:
@@ -319,12 +405,8 @@ def backfill_dates(settings: Settings, start_date: date, end_date: date) -> list
     load_fraud_rules(settings.fraud_rules_path)
     dedupe.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)
-    engine = open_run_warehouse(settings)
-    try:
-        with engine.connect() as conn:
-            later = state.loaded_dates_after(conn, end_date)
-    finally:
-        engine.dispose()
+    with engine.connect() as conn:
+        later = state.loaded_dates_after(conn, end_date)
     return [start_date + timedelta(days=i) for i in range((end_date - start_date).days + 1)] + later
 
 
@@ -341,26 +423,32 @@ def backfill(
     failure, naming the date and why. A dry run reads and validates each date's extracts and writes
     nothing."""
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
-    with holding_warehouse(settings, f"backfill {start_date} to {end_date}") as engine:
-        dates = backfill_dates(settings, start_date, end_date)
-        progress = start_progress(len(dates), dates[0], dates[-1])
-        if dry_run:
-            return _dry_run(engine, dates, settings, progress)
-        summaries = []
-        for done, run_date in enumerate(dates):
-            try:
-                summaries.append(nightly(run_date=run_date, extracts_dir=extracts_dir,
-                                         warehouse_url=warehouse_url, model_path=model_path))
-            except Exception as exc:
-                message = str(exc) if isinstance(exc, MqlError) else f"{type(exc).__name__}: {first_line(exc)}"
-                stopped = (f"backfill stopped at {run_date} (date {done + 1} of {len(dates)}; "
-                           + (f"{dates[0]} to {dates[done - 1]} done" if done else "none done")
-                           + (f", {dates[done + 1]} to {dates[-1]} not run" if done + 1 < len(dates) else "")
-                           + f"): {message}")
-                report_progress(progress, done, len(dates), stopped)
-                raise BackfillError(stopped) from exc
-            report_progress(progress, done + 1, len(dates), f"{run_date} succeeded")
-        return summaries
+    if dry_run:
+        with holding_warehouse(settings, f"backfill dry run {start_date} to {end_date}") as engine:
+            dates = backfill_dates(settings, engine, start_date, end_date)
+            return _dry_run(engine, dates, settings, start_progress(len(dates), dates[0], dates[-1]))
+    artifact: list[Any] = []
+
+    def progress(dates: list[date], done: int, message: str) -> None:
+        if not artifact:
+            artifact.extend([start_progress(len(dates), dates[0], dates[-1]), dates])
+        report_progress(artifact[0], done, len(dates), message)
+
+    def run(run_date: date) -> RunSummary:
+        dates = artifact[1]
+        done = dates.index(run_date)
+        try:
+            return nightly(run_date=run_date, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
+                           model_path=model_path)
+        except Exception as exc:
+            stopped = (f"backfill stopped at {run_date} (date {done + 1} of {len(dates)}; "
+                       + (f"{dates[0]} to {dates[done - 1]} done" if done else "none done")
+                       + (f", {dates[done + 1]} to {dates[-1]} not run" if done + 1 < len(dates) else "")
+                       + f"): {_message(exc)}")
+            report_progress(artifact[0], done, len(dates), stopped)
+            raise BackfillError(stopped) from exc
+
+    return run_range(settings, start_date, end_date, run, f"backfill {start_date} to {end_date}", progress)
 
 
 def open_run_warehouse(settings: Settings) -> Engine:
@@ -376,7 +464,7 @@ def holding_warehouse(settings: Settings, what: str) -> Iterator[Engine]:
     (a run rewrites its date and every loaded date after it)."""
     engine = open_run_warehouse(settings)
     try:
-        with warehouse_lock(engine, describe_holder(what), settings.lock_wait_seconds):
+        with _lock(engine, settings, what):
             yield engine
     finally:
         engine.dispose()

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     lock_wait_seconds: float = Field(
         1800, ge=0, description="How long a run waits for another run to release the warehouse before failing."
     )
+    lock_lease_seconds: float = Field(
+        30, gt=0, description="PostgreSQL: how long a run's lock outlives its last renewal (a third of this) "
+                              "when its process stops answering; the next run waits that long after a crash "
+                              "on another host (on the same host, only until the process is gone)."
+    )
     warehouse_retries: int = Field(
         3, ge=0, description="Retries of a warehouse stage after a transient error (connection lost, database locked)."
     )

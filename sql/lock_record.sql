@@ -1,2 +1,3 @@
--- Who holds the warehouse's run lock (informational: the lock itself is not this row).
-INSERT INTO warehouse_lock (name, holder, acquired_at) VALUES (:name, :holder, :acquired_at)
+-- Who holds the warehouse's run lock, with the holder's token and lease.
+INSERT INTO warehouse_lock (name, holder, acquired_at, token, renewed_at)
+VALUES (:name, :holder, :acquired_at, :token, CURRENT_TIMESTAMP)
