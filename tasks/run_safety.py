@@ -120,6 +120,13 @@ def warehouse_lock(engine: Engine, holder: str, wait_seconds: float, poll_second
         return
 
     release = _acquire(engine, identity, wait_seconds, poll_seconds)
+    if not _has_lease_columns(engine):
+        # A warehouse of a revision before the lease, held to be upgraded: the file or advisory lock alone.
+        try:
+            yield
+        finally:
+            release()
+        return
     token = _new_token()
     holding = _Holding(depth=1, token=token)
     stop = threading.Event()
@@ -152,6 +159,12 @@ def warehouse_lock(engine: Engine, holder: str, wait_seconds: float, poll_second
             pass  # the database is gone: the lease expires by itself
         finally:
             release()
+
+
+def _has_lease_columns(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        schema = conn.exec_driver_sql("SELECT current_schema()").scalar() if conn.dialect.name == "postgresql" else None
+        return "token" in {c["name"] for c in sa.inspect(conn).get_columns("warehouse_lock", schema=schema)}
 
 
 def holds_lock(engine: Engine) -> bool:
