@@ -2,7 +2,7 @@
 CREATE TABLE IF NOT EXISTS runs (
     run_id          TEXT PRIMARY KEY,
     run_date        DATE NOT NULL,
-    status          TEXT NOT NULL,          -- running | succeeded | failed | superseded
+    status          TEXT NOT NULL,          -- running | succeeded | failed | superseded | crashed | rolled_back
     parameters      TEXT NOT NULL,          -- JSON of the run's options (no secrets)
     started_at      TIMESTAMP WITH TIME ZONE NOT NULL,
     ended_at        TIMESTAMP WITH TIME ZONE,
