@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -13,14 +15,24 @@ import numpy as np
 import pandas as pd
 
 from flows.nightly import nightly
+from flows.settings import CONFIG_DIR
 from tasks.dedupe import INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
-from tasks.matching import block_keys
+from tasks.matching import LinkageConfig, block_keys
+from tasks.model import load_yaml_config
 from tasks.state import Lookup
-from tasks.evaluate import pairwise_quality, score_quality
+from tasks.errors import MqlError
+from tasks.evaluate import bench_fraud, demo_quality, febrl_quality, pairwise_quality, score_quality
 from tasks.generate import generate_extracts
 from tasks.warehouse import bulk_insert, open_warehouse, query_warehouse
 
 FIRST_DAY = date(2026, 3, 2)
+# Linkage settings for the FEBRL files: benchmark configuration, apart from the runtime config.
+FEBRL_CONFIG_PATH = CONFIG_DIR / "bench" / "febrl.yaml"
+
+
+def febrl_config() -> LinkageConfig:
+    """The linkage settings `mql bench dedupe --febrl` uses on the FEBRL files."""
+    return load_yaml_config(FEBRL_CONFIG_PATH, LinkageConfig, "FEBRL linkage configuration")
 
 
 def _prepare(folder: Path | None, days: int, leads_per_day: int, seed: int, hard: bool = False) -> tuple[Path, str]:
@@ -31,13 +43,17 @@ def _prepare(folder: Path | None, days: int, leads_per_day: int, seed: int, hard
     return where / "extracts", f"sqlite:///{(where / 'warehouse.db').resolve()}"
 
 
+def _run_days(extracts: Path, url: str, days: int, model_path: str | None = None) -> None:
+    for offset in range(days):
+        nightly(run_date=FIRST_DAY + timedelta(days=offset), extracts_dir=str(extracts), warehouse_url=url,
+                model_path=model_path)
+
+
 def model_quality(days: int, leads_per_day: int, seed: int, model_path: str | None,
                   folder: Path | None = None) -> dict[str, Any]:
     """ROC AUC of the model's total score against the generator's hidden conversions."""
     extracts, url = _prepare(folder, days, leads_per_day, seed)
-    for offset in range(days):
-        nightly(run_date=FIRST_DAY + timedelta(days=offset), extracts_dir=str(extracts), warehouse_url=url,
-                model_path=model_path)
+    _run_days(extracts, url, days, model_path)
     truth = pd.read_csv(extracts / "ground_truth.csv", dtype=str, keep_default_na=False)
     identities, scores = query_warehouse(url, "mql", "evaluate_identities", "evaluate_scores")
     return score_quality(truth, identities, scores)
@@ -88,8 +104,7 @@ def dedupe_quality(days: int, leads_per_day: int, seed: int, hard: bool, folder:
     (returned with the figures, for inspection)."""
     extracts, url = _prepare(folder, days, leads_per_day, seed, hard)
     started = time.perf_counter()
-    for offset in range(days):
-        nightly(run_date=FIRST_DAY + timedelta(days=offset), extracts_dir=str(extracts), warehouse_url=url)
+    _run_days(extracts, url, days)
     seconds = time.perf_counter() - started
     truth = pd.read_csv(extracts / "ground_truth.csv", dtype=str, keep_default_na=False)
     identities, merges = query_warehouse(url, "mql", "evaluate_identities", "evaluate_merges")
@@ -246,3 +261,88 @@ def dedupe_scale(incoming: int, existing: int, url: str, schema: str, seed: int,
     return {"incoming": incoming, "existing": base, "stage": stage,
             "setup_seconds": {"generate_and_normalise": round(prepared - started, 1),
                               "load_lead_base": round(loaded - prepared, 1)}}
+
+
+# What each `mql bench` command prints: its figures, with the command that reproduces them.
+
+def dedupe_benchmark(days: int, leads_per_day: int, seed: int, febrl: Path | None,
+                     folder: Path | None = None) -> dict[str, Any]:
+    """`mql bench dedupe`: the hard generated set through the nightly flow, and FEBRL when given."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        os.environ.setdefault("MQL_REPORTS_DIR", str(where / "reports"))  # not the working folder
+        shutil.rmtree(where / "extracts", ignore_errors=True)
+        figures, _ = dedupe_quality(days, leads_per_day, seed, hard=True, folder=where)
+    result: dict[str, Any] = {"benchmark": "dedupe", "command": f"mql bench dedupe --days {days} --leads-per-day "
+                              f"{leads_per_day} --seed {seed}" + (f" --febrl {febrl}" if febrl else ""),
+                              "hard_generated": figures}
+    if febrl is not None:
+        if not febrl.is_dir():
+            raise MqlError(f"--febrl {febrl}: not a folder")
+        result["febrl"] = febrl_quality(febrl, febrl_config())
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def dedupe_scale_benchmark(incoming: int, existing: int, warehouse: str | None, seed: int,
+                           folder: Path | None = None) -> dict[str, Any]:
+    """`mql bench dedupe-scale`: the dedupe stage's time and peak memory against a lead base."""
+    from flows.nightly import resolve_settings
+
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        shutil.rmtree(where / "extracts", ignore_errors=True)  # what an earlier run left, nothing else
+        (where / "warehouse.db").unlink(missing_ok=True)
+        url = warehouse or f"sqlite:///{(where / 'warehouse.db').resolve()}"
+        schema = resolve_settings(warehouse_url=url).warehouse_schema
+        figures = dedupe_scale(incoming, existing, url, schema, seed, where)
+    command = f"mql bench dedupe-scale --incoming {incoming} --existing {existing} --seed {seed}" + (
+        f" --warehouse {warehouse}" if warehouse else "")
+    return {"benchmark": "dedupe-scale", "command": command, "database": url.split(":", 1)[0], **figures}
+
+
+def fraud_detection_benchmark(days: int, leads_per_day: int, seed: int, folder: Path | None = None) -> dict[str, Any]:
+    """`mql bench fraud`: junk detection against the generator's ground truth."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        shutil.rmtree(where / "extracts", ignore_errors=True)
+        os.environ.setdefault("MQL_REPORTS_DIR", str(where / "reports"))  # not the working folder
+        extracts, url = _prepare(where, days, leads_per_day, seed)
+        _run_days(extracts, url, days)
+        figures = bench_fraud(extracts, url)
+    command = f"mql bench fraud --days {days} --leads-per-day {leads_per_day} --seed {seed}"
+    return {"benchmark": "fraud", "command": command, "days": days, "leads_per_day": leads_per_day,
+            "seed": seed, **figures, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def model_benchmark(days: int, leads_per_day: int, seed: int, model_path: str | None,
+                    folder: Path | None = None) -> dict[str, Any]:
+    """`mql bench model`: how well the total score ranks the people who went on to buy."""
+    started = time.perf_counter()
+    figures = model_quality(days, leads_per_day, seed, model_path, folder)
+    command = f"mql bench model --days {days} --leads-per-day {leads_per_day} --seed {seed}" + (
+        f" --model {model_path}" if model_path else "")
+    return {"benchmark": "model", "command": command, **figures, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def cost_benchmark(days: int, leads_per_day: int, seed: int, warmup_days: int,
+                   folder: Path | None = None) -> dict[str, Any]:
+    """`mql bench cost`: each night's time over a backfill at constant daily volume."""
+    figures = cost_curve(days, leads_per_day, seed, warmup_days, folder)
+    command = f"mql bench cost --days {days} --leads-per-day {leads_per_day} --seed {seed} --warmup-days {warmup_days}"
+    return {"benchmark": "cost", "command": command, **figures}
+
+
+def demo_benchmark(days: int, leads_per_day: int, seed: int, folder: Path | None = None) -> dict[str, Any]:
+    """The figures `mql demo` prints: duplicate and junk detection on the usual generated mix."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        os.environ.setdefault("MQL_REPORTS_DIR", str(where / "reports"))
+        extracts, url = _prepare(where, days, leads_per_day, seed)
+        _run_days(extracts, url, days)
+        figures = demo_quality(extracts / "ground_truth.csv", url)
+    command = f"mql demo --days {days} --leads-per-day {leads_per_day} --seed {seed}"
+    return {"benchmark": "demo", "command": command, **figures, "seconds": round(time.perf_counter() - started, 1)}

@@ -285,32 +285,10 @@ def bench_dedupe(days: Annotated[int, typer.Option(min=1, help="Generated days."
                                                             "(default: a temporary folder).")] = None) -> None:
     """Identity resolution quality as JSON: pairwise precision, recall and F1 on the generator's
     hard duplicate set run through the nightly flow, and on the FEBRL files when given."""
-    import json
-    import tempfile
-
-    from flows.benchmarks import dedupe_quality
-    from flows.settings import CONFIG_DIR
-    from tasks.evaluate import febrl_quality
-    from tasks.matching import LinkageConfig
-    from tasks.model import load_yaml_config
+    from flows.benchmarks import dedupe_benchmark
 
     _quiet_prefect()
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
-        where = folder or Path(scratch)
-        os.environ.setdefault("MQL_REPORTS_DIR", str(where / "reports"))  # not the working folder
-        shutil.rmtree(where / "extracts", ignore_errors=True)
-        figures, _ = dedupe_quality(days, leads_per_day, seed, hard=True, folder=where)
-    result: dict[str, Any] = {"benchmark": "dedupe", "command": f"mql bench dedupe --days {days} --leads-per-day "
-                              f"{leads_per_day} --seed {seed}" + (f" --febrl {febrl}" if febrl else ""),
-                              "hard_generated": figures}
-    if febrl is not None:
-        if not febrl.is_dir():
-            raise MqlError(f"--febrl {febrl}: not a folder")
-        config = load_yaml_config(CONFIG_DIR / "febrl.yaml", LinkageConfig, "FEBRL linkage configuration")
-        result["febrl"] = febrl_quality(febrl, config)
-    result["seconds"] = round(time.perf_counter() - started, 1)
-    print(json.dumps(result, indent=2))
+    _print_json(dedupe_benchmark(days, leads_per_day, seed, febrl, folder))
 
 
 @bench.command("dedupe-scale")
@@ -324,23 +302,9 @@ def bench_dedupe_scale(incoming: Annotated[int, typer.Option(min=100, help="Lead
                        = None) -> None:
     """Throughput and peak memory of the dedupe stage, as JSON: a day of generated lead rows
     against a lead base already in the warehouse."""
-    import json
-    import tempfile
+    from flows.benchmarks import dedupe_scale_benchmark
 
-    from flows.benchmarks import dedupe_scale
-    from flows.nightly import resolve_settings
-
-    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
-        where = folder or Path(scratch)
-        shutil.rmtree(where / "extracts", ignore_errors=True)  # what an earlier run left, nothing else
-        (where / "warehouse.db").unlink(missing_ok=True)
-        url = warehouse or f"sqlite:///{(where / 'warehouse.db').resolve()}"
-        schema = resolve_settings(warehouse_url=url).warehouse_schema
-        figures = dedupe_scale(incoming, existing, url, schema, seed, where)
-    command = f"mql bench dedupe-scale --incoming {incoming} --existing {existing} --seed {seed}" + (
-        f" --warehouse {warehouse}" if warehouse else "")
-    print(json.dumps({"benchmark": "dedupe-scale", "command": command,
-                      "database": url.split(":", 1)[0], **figures}, indent=2))
+    _print_json(dedupe_scale_benchmark(incoming, existing, warehouse, seed, folder))
 
 
 @bench.command("fraud")
@@ -351,27 +315,36 @@ def bench_fraud(days: Annotated[int, typer.Option(min=1, help="Generated days.")
                 folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here "
                                                            "(default: a temporary folder).")] = None) -> None:
     """Junk detection precision and recall against the generator's ground truth, as JSON."""
+    from flows.benchmarks import fraud_detection_benchmark
+
+    _quiet_prefect()
+    _print_json(fraud_detection_benchmark(days, leads_per_day, seed, folder))
+
+
+@bench.command("report")
+@user_errors
+def bench_report(out: Annotated[Path, typer.Option(help="The benchmark page to write.")] = Path("docs/benchmarks.md"),
+                 quick: Annotated[bool, typer.Option(help="Tiny sizes: checks the page and its commands in "
+                                                          "about a minute; the figures mean little.")] = False,
+                 febrl: Annotated[Path | None, typer.Option(
+                     help="Folder of the FEBRL files (default: ../shared/benchmarks/febrl beside the checkout, "
+                          "when it exists).")] = None,
+                 postgres: Annotated[str | None, typer.Option(
+                     help="Also time the dedupe stage on this PostgreSQL warehouse, in MQL_WAREHOUSE_SCHEMA "
+                          "(an empty schema, e.g. bench).")] = None) -> None:
+    """Run the benchmarks and write their figures, the date and the machine to a markdown page."""
+    from flows.bench_report import write_report
+
+    _quiet_prefect()
+    page = write_report(out, quick=quick, febrl=febrl, postgres_url=postgres,
+                        progress=lambda text: errors.print(text))
+    console.print(f"wrote {page}")
+
+
+def _print_json(figures: dict[str, Any]) -> None:
     import json
-    import tempfile
 
-    from tasks.evaluate import bench_fraud as measure
-    from tasks.generate import generate_extracts
-
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
-        where = folder or Path(scratch)
-        shutil.rmtree(where / "extracts", ignore_errors=True)
-        (where / "warehouse.db").unlink(missing_ok=True)
-        where.mkdir(parents=True, exist_ok=True)
-        first = date(2026, 3, 2)
-        generate_extracts(where / "extracts", first, days, leads_per_day, seed)
-        os.environ.setdefault("MQL_REPORTS_DIR", str(where / "reports"))  # not the working folder
-        url = f"sqlite:///{(where / 'warehouse.db').resolve()}"
-        run_dates(first, first + timedelta(days=days - 1), str(where / "extracts"), url, None, show_progress=False)
-        figures = measure(where / "extracts", url)
-    command = f"mql bench fraud --days {days} --leads-per-day {leads_per_day} --seed {seed}"
-    print(json.dumps({"benchmark": "fraud", "command": command, "days": days, "leads_per_day": leads_per_day,
-                      "seed": seed, **figures, "seconds": round(time.perf_counter() - started, 1)}, indent=2))
+    print(json.dumps(figures, indent=2))
 
 
 @app.command()
@@ -494,16 +467,10 @@ def bench_model(days: Annotated[int, typer.Option(min=1)] = 14,
                 seed: Annotated[int, typer.Option()] = 7, model: ModelOption = None,
                 folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here.")] = None) -> None:
     """ROC AUC of the scoring model against the generator's hidden conversions, as JSON."""
-    import json
-
     _quiet_prefect()
-    from flows.benchmarks import model_quality
+    from flows.benchmarks import model_benchmark
 
-    started = time.perf_counter()
-    figures = model_quality(days, leads_per_day, seed, model, folder)
-    command = f"mql bench model --days {days} --leads-per-day {leads_per_day} --seed {seed}"
-    print(json.dumps({"benchmark": "model", "command": command, **figures,
-                      "seconds": round(time.perf_counter() - started, 1)}, indent=2))
+    _print_json(model_benchmark(days, leads_per_day, seed, model, folder))
 
 
 @bench.command("cost")
@@ -514,14 +481,10 @@ def bench_cost(days: Annotated[int, typer.Option(min=3, help="Timed days.")] = 3
                warmup_days: Annotated[int, typer.Option(min=1, help="Untimed days loaded first.")] = 10,
                folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here.")] = None) -> None:
     """Nightly run time over a backfill at constant daily volume (does day N cost more than day 1?), as JSON."""
-    import json
-
     _quiet_prefect()
-    from flows.benchmarks import cost_curve
+    from flows.benchmarks import cost_benchmark
 
-    figures = cost_curve(days, leads_per_day, seed, warmup_days, folder)
-    command = f"mql bench cost --days {days} --leads-per-day {leads_per_day} --seed {seed} --warmup-days {warmup_days}"
-    print(json.dumps({"benchmark": "cost", "command": command, **figures}, indent=2))
+    _print_json(cost_benchmark(days, leads_per_day, seed, warmup_days, folder))
 
 
 def print_summaries(summaries: list[Any]) -> None:

@@ -255,7 +255,7 @@ def _acquire(engine: Engine, identity: str, wait_seconds: float, poll_seconds: f
         return release
 
     if engine.dialect.name != "postgresql":
-        return lambda: None  # other databases: the lease row alone (documented in the README)
+        return lambda: None  # other databases: the lease row alone (documented in docs/operations.md)
     conn = engine.connect()
     key = _pg_key(identity)
     try:

@@ -47,17 +47,14 @@ def test_febrl_linkage_quality_gate():
     reports all four."""
     from pathlib import Path
 
-    from flows.settings import CONFIG_DIR
+    from flows.benchmarks import febrl_config
     from tasks.evaluate import febrl_quality
-    from tasks.matching import LinkageConfig
-    from tasks.model import load_yaml_config
 
     import os
 
     folder = Path(os.environ.get("MQL_FEBRL_DIR", Path(__file__).resolve().parents[3] / "shared/benchmarks/febrl"))
     assert folder.is_dir(), f"FEBRL files not found at {folder} (set MQL_FEBRL_DIR)"
-    config = load_yaml_config(CONFIG_DIR / "febrl.yaml", LinkageConfig, "FEBRL linkage configuration")
-    results = febrl_quality(folder, config)
+    results = febrl_quality(folder, febrl_config())
     assert set(results) == {"dataset1", "dataset2", "dataset3", "dataset4"}
     for name in ("dataset3", "dataset4"):
         assert results[name]["f1"] >= 0.99 and results[name]["precision"] >= 0.99, results[name]
