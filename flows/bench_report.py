@@ -64,7 +64,7 @@ FULL = Sizes(dedupe_days=3, dedupe_leads_per_day=1000, dedupe_seeds=(7, 3, 11), 
              cost_days=30, cost_leads_per_day=2000, cost_warmup_days=10,
              scale=((100_000, 500_000), (1_000_000, 5_000_000)), scale_postgres=(1_000_000, 5_000_000))
 QUICK = Sizes(dedupe_days=1, dedupe_leads_per_day=150, dedupe_seeds=(7,), demo_days=2, demo_leads_per_day=100,
-              fraud_days=2, fraud_leads_per_day=100, model_days=2, model_leads_per_day=100,
+              fraud_days=2, fraud_leads_per_day=100, model_days=8, model_leads_per_day=150,
               cost_days=3, cost_leads_per_day=100, cost_warmup_days=1,
               scale=((200, 1_000),), scale_postgres=(200, 1_000))
 
@@ -241,7 +241,7 @@ def write_report(out: Path, quick: bool = False, febrl: Path | None = None, post
                  progress: Callable[[str], None] = lambda text: None) -> Path:
     """Run the benchmarks and write the page to `out`; the page's path."""
     if febrl is None and DEFAULT_FEBRL_DIR.is_dir():
-        febrl = DEFAULT_FEBRL_DIR
+        febrl = Path(os.path.relpath(DEFAULT_FEBRL_DIR))  # the command on the page, as typed from here
     when = datetime.now(timezone.utc)
     results = []
     for benchmark in plan(QUICK if quick else FULL, febrl, postgres_url):

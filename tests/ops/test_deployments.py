@@ -25,7 +25,6 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tests.conftest import FIRST_DAY, IN_CI, read_sql
 
-pytestmark = [pytest.mark.server, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -155,6 +154,8 @@ def read(url: str, sql: str) -> pd.DataFrame:
     return read_sql(url, sql)
 
 
+@pytest.mark.server
+@pytest.mark.browser
 def test_backfill_deployment_runs_on_a_worker_and_shows_in_the_ui(server, deployed, generated, tmp_path):
     started = time.monotonic()
     deployments = {d["name"]: d for d in server.post("/deployments/filter", {})}
@@ -229,6 +230,31 @@ def test_backfill_deployment_runs_on_a_worker_and_shows_in_the_ui(server, deploy
 
     check_deployment_page(server, backfill, run, tmp_path)
     print(f"\nreal-server backfill test: {time.monotonic() - started:.1f} s after the server was up")
+
+
+def test_serve_takes_schedules_and_limits_from_prefect_yaml():
+    """deployments/serve.py builds its deployments from prefect.yaml, so the two cannot drift: no
+    schedule is written in serve.py, and what it serves is what prefect.yaml declares."""
+    import importlib.util
+    import re
+
+    import yaml
+
+    source = (ROOT / "deployments" / "serve.py").read_text()
+    assert not re.search(r"Cron\(\s*[\"']", source) and "30 2" not in source, "a schedule written in serve.py"
+    spec = importlib.util.spec_from_file_location("mql_serve", ROOT / "deployments" / "serve.py")
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    declared = {d["name"]: d for d in yaml.safe_load((ROOT / "deployments" / "prefect.yaml").read_text())["deployments"]}
+    served = {d.name: d for d in serve.deployments()}
+    assert set(served) == set(declared) == {"nightly", "backfill"}
+    for name, spec_ in declared.items():
+        d = served[name]
+        assert d.entrypoint.split(":")[1] == spec_["entrypoint"].split(":")[1]  # the same flow
+        assert d.tags == spec_["tags"] and d.concurrency_limit == spec_["concurrency_limit"]
+        assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in d.schedules or []] == [
+            (s["cron"], s["timezone"], s["active"]) for s in spec_.get("schedules", [])]
+    assert [s.schedule.cron for s in served["nightly"].schedules] == ["30 2 * * *"]
 
 
 def chromedriver() -> str:
