@@ -17,7 +17,7 @@ import pandas as pd
 from flows.nightly import nightly
 from flows.settings import CONFIG_DIR
 from tasks.dedupe import INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
-from tasks.matching import LinkageConfig, block_keys
+from tasks.matching import HashKey, LinkageConfig, block_keys
 from tasks.model import load_yaml_config
 from tasks.state import Lookup
 from tasks.errors import MqlError
@@ -136,6 +136,9 @@ def dedupe_quality(days: int, leads_per_day: int, seed: int, hard: bool, folder:
     }, wrong
 
 
+BENCH_KEY = HashKey.derive("mql bench dedupe-scale")  # keyed as a warehouse's keys are; nothing secret here
+
+
 def build_lead_base(survivors: pd.DataFrame, existing: int, run_date: date, url: str, schema: str,
                     seed: int, config: DedupeConfig) -> dict[str, int]:
     """Load `existing` golden leads into the warehouse's match tables (lead_identities and
@@ -161,7 +164,7 @@ def build_lead_base(survivors: pd.DataFrame, existing: int, run_date: date, url:
     base["lead_id"] = "base-" + number
     identities = base.assign(source_system="crm", source_lead_id="b" + number, run_date=run_date - timedelta(days=1),
                              match_rule="new")
-    keys = block_keys(base, config.linkage)
+    keys = block_keys(base, config.linkage, BENCH_KEY)
     keys = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(),
                          "lead_id": base["lead_id"].to_numpy()[keys["node"].to_numpy()],
                          "run_date": run_date - timedelta(days=1)}).drop_duplicates(["key_hash", "lead_id"])
@@ -210,7 +213,7 @@ def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date
         started = time.perf_counter()
         with Lookup(engine, sources, run_date, config.workers) as lookup:  # as match_stage: the records' look-ups start first
             fields = match_fields(survivors, config)
-            keys = row_keys(survivors, config, fields)
+            keys = row_keys(survivors, config, fields, key=BENCH_KEY)
             keyed = time.perf_counter()
             known = lookup.known(keys, config.linkage.max_block)
         looked_up = time.perf_counter()

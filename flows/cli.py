@@ -489,20 +489,87 @@ def bench_cost(days: Annotated[int, typer.Option(min=3, help="Timed days.")] = 3
 
 def print_summaries(summaries: list[Any]) -> None:
     table = Table(title="runs")
-    for name in ("run date", "lead rows in", "written", "merged", "rejected", "quarantined", "top reject reasons",
-                 "new MQLs", "enrolled"):
+    for name in ("run date", "lead rows in", "written", "merged", "rejected", "quarantined", "erased",
+                 "top reject reasons", "new MQLs", "enrolled"):
         table.add_column(name, justify="left" if name in ("run date", "top reject reasons") else "right")
     for summary in summaries:
         c = summary.counts
         reasons = sorted(((k.split(":", 1)[1], v) for k, v in c["fraud"].items() if k.startswith("rejected:")),
                          key=lambda kv: -kv[1])
         table.add_row(
-            str(summary.run_date), *(str(c["conservation"][k]) for k in ("leads_in", "written", "merged",
-                                                                        "rejected", "quarantined")),
+            str(summary.run_date), *(str(c["conservation"].get(k, 0)) for k in ("leads_in", "written", "merged",
+                                                                               "rejected", "quarantined", "erased")),
             ", ".join(f"{k} {v}" for k, v in reasons[:3]), str(c["qualify"]["new_mqls"]),
             str(c["nurture"]["enrolled"]),
         )
     console.print(table)
+
+
+@app.command()
+@user_errors
+def erase(email: Annotated[str | None, typer.Option(help="The person's email address.")] = None,
+          phone: Annotated[str | None, typer.Option(help="The person's phone number, in international form (+...).")]
+          = None,
+          lead: Annotated[str | None, typer.Option(help="The person's lead id.")] = None,
+          by: Annotated[str, typer.Option(help="Who erases (kept in erasure_ledger; not the person).")] = "",
+          reason: Annotated[str, typer.Option(help="Why, e.g. a ticket number (kept in erasure_ledger; "
+                                                   "must not name the person).")] = "",
+          warehouse: WarehouseOption = None) -> None:
+    """Erase a person on request (GDPR, CCPA): their data leaves every table, aggregates stay under an
+    anonymous id, and every later run or re-run drops their rows (keyed-hash tombstones)."""
+    from datetime import datetime, timezone
+
+    from flows.nightly import holding_warehouse, resolve_settings, warehouse_hashing
+    from tasks.erasure import erase as erase_person
+
+    settings = resolve_settings(warehouse_url=warehouse)
+    with holding_warehouse(settings, "mql erase") as engine:
+        keys, _ = warehouse_hashing(engine, settings)
+        with engine.begin() as conn:
+            done = erase_person(conn, keys, by, reason, datetime.now(timezone.utc), email=email, phone=phone,
+                                lead_id=lead)
+    console.print(f"erased {done['leads']} lead(s), {done['source_records']} source record(s), "
+                  f"{done['set_aside_rows']} rejected or quarantined row(s); {done['tombstones']} tombstone(s) in "
+                  f"erasure_ledger (erasure {done['erasure_id']}): later runs and re-runs drop this person's rows")
+
+
+@app.command()
+@user_errors
+def rekey(old_secret_env: Annotated[str | None, typer.Option(
+              help="Environment variable holding the secret the warehouse's keys were made with "
+                   "(default: the key file beside a SQLite warehouse; none for a warehouse of an earlier version).")]
+          = None,
+          warehouse: WarehouseOption = None) -> None:
+    """Rotate the match-key secret: recompute every stored match key from the stored identities under
+    MQL_MATCH_KEY_SECRET, in one transaction under the run lock."""
+    from flows.nightly import holding_warehouse, resolve_settings
+    from flows.settings import secret_from_environment
+    from tasks.dedupe import load_dedupe_config
+    from tasks.hash_keys import configured_key, key_file, rekey as rotate
+    from tasks.matching import HashKey
+
+    settings = resolve_settings(warehouse_url=warehouse)
+    if settings.match_key_secret is None:
+        raise MqlError("MQL_MATCH_KEY_SECRET is not set: set it to the new secret, then run `mql rekey`")
+    new = configured_key(settings.warehouse_url, settings.match_key_secret.get_secret_value())
+    old: HashKey | None = None
+    path = key_file(settings.warehouse_url)
+    if old_secret_env:
+        secret = secret_from_environment(old_secret_env)
+        if secret is None:
+            raise MqlError(f"--old-secret-env: environment variable {old_secret_env} is not set")
+        old = HashKey.derive(secret)
+    elif path is not None and path.exists():
+        old = configured_key(settings.warehouse_url, None)
+    config = load_dedupe_config(settings.dedupe_config_path)
+    with holding_warehouse(settings, "mql rekey") as engine:
+        with engine.begin() as conn:
+            done = rotate(conn, old, new, config)
+    if old is not None and not old_secret_env and path is not None:
+        path.unlink(missing_ok=True)  # the retired secret: MQL_MATCH_KEY_SECRET holds the current one
+    console.print(f"re-keyed {done['match_keys']} match key(s) from {done['source_records']} source record(s) "
+                  f"under the new secret; {done['retired_keys_kept']} retired key(s) kept, encrypted, for "
+                  "erasure tombstones")
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ from sqlalchemy.engine import Engine
 from flows.artifacts import monitor_stage, publish_dry_run, report_progress, start_progress
 from flows.settings import PROJECT_ROOT, Settings
 from tasks import dedupe, nurture, qualify, rerun, review, score, screen, state
+from tasks.erasure import Ledger, load_ledger
+from tasks.hash_keys import HashKeys, configured_key, warehouse_keys
 from tasks.conservation import check_conservation, stage_counts
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.extract import Extract, read_extract
@@ -85,30 +87,41 @@ def _publish_validation(engine: Engine, run_id: str, run_date: date, reports: di
                              description=f"Great Expectations results of run date {run_date}")
 
 
+def warehouse_hashing(engine: Engine, settings: Settings) -> tuple[HashKeys, Ledger]:
+    """The warehouse's hash keys, checked against the configured secret, and its erasure ledger."""
+    secret = settings.match_key_secret.get_secret_value() if settings.match_key_secret is not None else None
+    key = configured_key(settings.warehouse_url, secret)
+    with engine.begin() as conn:
+        keys = warehouse_keys(conn, key)
+        return keys, load_ledger(conn, keys)
+
+
 @task(name="screen", **STAGE)
 def screen_stage(engine: Engine, extract: Extract, reports: dict[str, ValidationReport], rules: FraudRules,
-                 run_date: date):
+                 run_date: date, ledger: Ledger):
     with engine.connect() as conn:
         leads = screen.screen_leads(extract.leads, reports["leads"], rules, run_date,
-                                    known=lambda rows: review.mark_known(conn, rows, run_date))
+                                    known=lambda rows: review.mark_known(conn, rows, run_date, ledger.keys.current),
+                                    ledger=ledger)
     activities, quarantined_activities = screen.screen_rows(
-        extract.frames["activities"], reports.get("activities"), "activities", run_date)
+        extract.frames["activities"], reports.get("activities"), "activities", run_date, ledger)
     outcomes, quarantined_outcomes = screen.screen_rows(
-        extract.frames["outcomes"], reports.get("outcomes"), "outcomes", run_date)
+        extract.frames["outcomes"], reports.get("outcomes"), "outcomes", run_date, ledger)
     quarantined = pd.concat([quarantined_activities, quarantined_outcomes], ignore_index=True)
     return leads, screen.flag_bots(activities, rules), outcomes, quarantined
 
 
 @task(name="match", **STAGE)
 def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
-                run_date: date, config: dedupe.DedupeConfig) -> tuple[pd.DataFrame, pd.DataFrame, dedupe.Known]:
+                run_date: date, config: dedupe.DedupeConfig, keys: HashKeys
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dedupe.Known]:
     """The day's match fields and keys, and what the warehouse knows of those keys and records."""
     sources = pd.concat([f[["source_system", "source_lead_id"]] for f in (survivors, activities, outcomes)],
                         ignore_index=True).dropna().drop_duplicates()
     with state.Lookup(engine, sources, run_date, config.workers) as lookup:  # the records' look-ups start now
         fields = dedupe.match_fields(survivors, config)
-        keys = dedupe.row_keys(survivors, config, fields)
-        return fields, keys, lookup.known(keys, config.linkage.max_block)
+        day_keys = dedupe.row_keys(survivors, config, fields, key=keys.current)
+        return fields, day_keys, lookup.known(day_keys, config.linkage.max_block)
 
 
 @task(name="dedupe", **STAGE)
@@ -306,15 +319,16 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     # Warehouse stages retry after a transient error (a lost connection, a locked database).
     retrying = {"retries": settings.warehouse_retries, "retry_delay_seconds": settings.warehouse_retry_delay_seconds,
                 "retry_condition_fn": retry_if_transient}
+    keys, ledger = warehouse_hashing(engine, settings)
     extract = extract_stage.with_options(**retrying)(engine, settings.extracts_dir, run_date)
     reports = validate_stage(extract, run_date, settings.expectations_dir, engine, run_id,
                              settings.data_docs_dir or settings.reports_dir / "data_docs")
     leads, activities, outcomes, quarantined = screen_stage.with_options(**retrying)(
-        engine, extract, reports, rules, run_date)
+        engine, extract, reports, rules, run_date, ledger)
 
-    fields, keys, known = match_stage.with_options(**retrying)(engine, leads.survivors, activities, outcomes,
-                                                               run_date, linking)
-    assigned = dedupe_stage(leads.survivors, fields, keys, known, run_date, linking)
+    fields, day_keys, known = match_stage.with_options(**retrying)(engine, leads.survivors, activities, outcomes,
+                                                                   run_date, linking, keys)
+    assigned = dedupe_stage(leads.survivors, fields, day_keys, known, run_date, linking)
     activities = activities.assign(lead_id=dedupe.attribute(activities, known, assigned.rows))
     outcomes = outcomes.assign(lead_id=dedupe.attribute(outcomes, known, assigned.rows))
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()

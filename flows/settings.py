@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -74,3 +75,13 @@ class Settings(BaseSettings):
     warehouse_retry_delay_seconds: float = Field(
         10, ge=0, description="Seconds between those retries."
     )
+    match_key_secret: SecretStr | None = Field(
+        None, description="Secret that keys the hashes of match keys and erasure tombstones (at least 16 "
+                          "characters; never logged). Unset: a SQLite warehouse uses the random key in the "
+                          "`<file>.match-key` file beside it (made on first use); other warehouses refuse to run."
+    )
+
+
+def secret_from_environment(name: str) -> str | None:
+    """The value of the environment variable `name` (a command's `--...-env NAME` option), or None."""
+    return os.environ.get(name) or None

@@ -1,4 +1,5 @@
-"""Nothing is lost: every input lead row is written, merged, rejected or quarantined, exactly once."""
+"""Nothing is lost: every input lead row is written, merged, rejected, quarantined or erased (dropped
+as a person erased on request), exactly once."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from tasks.extract import Extract
     from tasks.state import DayResult
 
-OUTCOMES = ("written", "merged", "rejected", "quarantined")
+OUTCOMES = ("written", "merged", "rejected", "quarantined", "erased")
 
 
 def stage_counts(run_date: date, extract: Extract, set_aside: pd.DataFrame, assigned: pd.DataFrame, activities: pd.DataFrame,
@@ -42,6 +43,12 @@ def stage_counts(run_date: date, extract: Extract, set_aside: pd.DataFrame, assi
             "activities_unattributed": int(activities["lead_id"].isna().sum()),
             "outcomes_unattributed": int(outcomes["lead_id"].isna().sum()),
         },
+        "erasure": {
+            "leads_erased": int(dispositions.get("erased", 0)),
+            # Activities and outcomes of erased people are dropped before they are kept anywhere.
+            "activities_erased": sizes.get("activities", 0) - len(activities) - int((quarantined["file"] == "activities").sum()),
+            "outcomes_erased": sizes.get("outcomes", 0) - len(outcomes) - int((quarantined["file"] == "outcomes").sum()),
+        },
         "score": {"leads_scored": len(day.lead_scores), "contributions": len(day.score_contributions)},
         "qualify": {
             "transitions": len(events),
@@ -59,12 +66,13 @@ def stage_counts(run_date: date, extract: Extract, set_aside: pd.DataFrame, assi
         "merged": counts["dedupe"]["leads_merged"],
         "rejected": counts["fraud"]["leads_rejected"],
         "quarantined": counts["validate"]["leads_quarantined"],
+        "erased": counts["erasure"]["leads_erased"],
     }
     return counts
 
 
 def check_conservation(counts: dict[str, dict[str, int]], run_date: date) -> None:
-    """Raise unless the four outcomes add up to the lead rows that came in."""
+    """Raise unless the outcomes add up to the lead rows that came in."""
     c = counts["conservation"]
     accounted = sum(c[name] for name in OUTCOMES)
     if accounted != c["leads_in"]:

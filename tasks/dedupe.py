@@ -25,8 +25,8 @@ from pydantic import Field
 from tasks.contract import LEAD_COLUMNS
 from tasks.errors import ConfigError
 from tasks.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
-from tasks.matching import (MAX_COMPARED, Clusters, LinkageConfig, Scorer, block_keys, block_sizes, cluster,
-                            collect_pairs, conflict_check, find_links, pair_codes, pairs_within, run_offsets)
+from tasks.matching import (MAX_COMPARED, UNKEYED, Clusters, HashKey, LinkageConfig, Scorer, block_keys, block_sizes,
+                            cluster, collect_pairs, conflict_check, find_links, pair_codes, pairs_within, run_offsets)
 from tasks.model import Strict, load_yaml_config
 from tasks.normalize import company_key, name_key, per_distinct
 
@@ -165,28 +165,32 @@ def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
     }, index=frame.index)
 
 
-def row_keys(rows: pd.DataFrame, config: DedupeConfig, fields: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The match keys of each row: key_type, key_hash (matching.key_hashes), row_number."""
+def row_keys(rows: pd.DataFrame, config: DedupeConfig, fields: pd.DataFrame | None = None, *, key: HashKey
+             ) -> pd.DataFrame:
+    """The match keys of each row: key_type, key_hash (matching.key_hashes under the warehouse's
+    `key`), row_number."""
     fields = match_fields(rows, config) if fields is None else fields
-    keys = block_keys(fields, config.linkage)
+    keys = block_keys(fields, config.linkage, key)
     keys["row_number"] = rows["row_number"].to_numpy()[keys["node"].to_numpy()]
     return keys.drop(columns="node")
 
 
 def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: DedupeConfig,
-                 fields: pd.DataFrame | None = None, keys: pd.DataFrame | None = None) -> Assignment:
+                 fields: pd.DataFrame | None = None, keys: pd.DataFrame | None = None, key: HashKey = UNKEYED
+                 ) -> Assignment:
     """Link each surviving lead row to a golden lead, existing or new.
 
     `rows`: normalised lead rows with `row_number`. `known`: what the warehouse knows of the
     day's keys and records (`state.Lookup`). A record is compared with each candidate
     record of a lead, so a lead that was "Elizabeth" and then "Liz" still matches "Beth".
-    `fields`, `keys`: the rows' `match_fields` and `row_keys`, when the caller has them already.
+    `fields`, `keys`: the rows' `match_fields` and `row_keys`, when the caller has them already
+    (else the keys are made under `key`, which must be the one `known.keys` were stored under).
     """
     linkage = config.linkage
     rows = rows.reset_index(drop=True)
     n = len(rows)
     fields = match_fields(rows, config) if fields is None else fields.reset_index(drop=True)
-    keys = row_keys(rows, config, fields) if keys is None else keys
+    keys = row_keys(rows, config, fields, key=key) if keys is None else keys
     src = source_key(rows["source_system"], rows["source_lead_id"])
     hits = known.keys[~pd.Series(pair_codes(known.keys["key_hash"], known.keys["lead_id"])).duplicated().to_numpy()]
     records = _candidate_records(known.candidates, pd.concat([hits["lead_id"], known.sources["lead_id"]]))

@@ -8,6 +8,7 @@ FEBRL benchmark to person records, each with its own configuration.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -122,14 +123,52 @@ class LinkageConfig(Strict):
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads the bits of each step
 
 
-def text_hashes(values: pd.Series | np.ndarray) -> np.ndarray:
-    """64-bit hashes of text values, spaces left out ("North Wind" and "Northwind" block
-    together; the comparisons still see the spaces): pandas' SipHash with its fixed key, each
-    distinct value once; 0 where a value is missing. Stable across processes and releases (a
-    test pins values), so stored keys stay valid."""
+@dataclass(frozen=True, repr=False)
+class HashKey:
+    """The secret key of the keyed 64-bit hashes: SipHash-2-4 (pandas' `hash_array`, in C, each
+    distinct value once), a keyed pseudo-random function, so that without the key nobody can tell
+    which email a stored key belongs to by hashing guesses. `derive` makes one from a secret."""
+
+    sip: str     # 16 characters, as pandas takes the key (16 bytes once UTF-8 encoded)
+    raw: bytes   # the 16 bytes it was made from (fingerprint, wrapping)
+
+    def __post_init__(self) -> None:
+        if len(self.sip.encode("utf-8")) != 16:
+            raise ValueError("a hash key is 16 bytes")  # never echo the key
+
+    def __repr__(self) -> str:
+        return f"HashKey(fingerprint={self.fingerprint})"
+
+    @classmethod
+    def from_raw(cls, raw: bytes) -> HashKey:
+        """SipHash's key from 16 random or derived bytes: 7 bits of each (a 112-bit key, as pandas
+        reads the key as UTF-8 text)."""
+        return cls(sip="".join(chr(b & 0x7F) for b in raw), raw=bytes(raw))
+
+    @classmethod
+    def derive(cls, secret: str) -> HashKey:
+        """The key of a secret (any text; random and long, see the README)."""
+        return cls.from_raw(hashlib.blake2b(secret.encode("utf-8"), digest_size=16, person=b"mql-match-keys").digest())
+
+    @property
+    def fingerprint(self) -> str:
+        """Names the key without revealing it: a keyed hash of a fixed text."""
+        return hashlib.blake2b(b"fingerprint", key=self.raw, digest_size=8).hexdigest()
+
+
+# pandas' own fixed key: for linkage that stores nothing (the FEBRL benchmark) and for warehouses
+# made before keys were keyed (`mql rekey` replaces their keys).
+UNKEYED = HashKey(sip="0123456789123456", raw=b"0123456789123456")
+
+
+def text_hashes(values: pd.Series | np.ndarray, key: HashKey = UNKEYED) -> np.ndarray:
+    """64-bit keyed hashes of text values, spaces left out ("North Wind" and "Northwind" block
+    together; the comparisons still see the spaces): SipHash under `key`, each distinct value
+    once; 0 where a value is missing. Stable across processes and releases (a test pins
+    values), so stored keys stay valid under the same key."""
     codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     compact = np.array([str(value).replace(" ", "") for value in distinct], dtype=object)
-    hashes = np.append(pd.util.hash_array(compact, categorize=False), np.uint64(0))
+    hashes = np.append(pd.util.hash_array(compact, categorize=False, hash_key=key.sip), np.uint64(0))
     return hashes[codes]  # a missing value's code, -1, takes the 0 appended
 
 
@@ -139,18 +178,18 @@ def _mix(hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
     return mixed ^ (mixed >> np.uint64(31))
 
 
-def _combine(key_type: str, hashed: list[np.ndarray]) -> np.ndarray:
-    combined = np.full(len(hashed[0]), text_hashes(np.array([key_type], dtype=object))[0], dtype=np.uint64)
+def _combine(key_type: str, hashed: list[np.ndarray], key: HashKey) -> np.ndarray:
+    combined = np.full(len(hashed[0]), text_hashes(np.array([key_type], dtype=object), key)[0], dtype=np.uint64)
     for values in hashed:
         combined = _mix(combined, values)
     return combined.view(np.int64)
 
 
-def key_hashes(key_type: str, *columns: pd.Series | np.ndarray) -> np.ndarray:
+def key_hashes(key_type: str, *columns: pd.Series | np.ndarray, key: HashKey = UNKEYED) -> np.ndarray:
     """The blocking key of `key_type` made of `columns` (one value each per record) as signed 64-bit
-    integers: what lead_match_keys stores and is searched by. A key is only a way to find
-    candidates; the comparisons decide, so a hash collision costs one needless comparison."""
-    return _combine(key_type, [text_hashes(column) for column in columns])
+    integers, under `key`: what lead_match_keys stores and is searched by. A key is only a way to
+    find candidates; the comparisons decide, so a hash collision costs one needless comparison."""
+    return _combine(key_type, [text_hashes(column, key) for column in columns], key)
 
 
 def pair_codes(x: np.ndarray | pd.Series, y: np.ndarray | pd.Series) -> np.ndarray:
@@ -170,20 +209,20 @@ def run_offsets(counts: np.ndarray) -> np.ndarray:
     return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def block_keys(frame: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
-    """Blocking keys of each record: key_type (categorical), key_hash (see `key_hashes`) and node
-    (the frame's positional index), where every column of a combination has a value.
+def block_keys(frame: pd.DataFrame, config: LinkageConfig, key: HashKey = UNKEYED) -> pd.DataFrame:
+    """Blocking keys of each record: key_type (categorical), key_hash (see `key_hashes`, under
+    `key`) and node (the frame's positional index), where every column of a combination has a value.
     Alternatives of one key type share its values, so "last|company" meets "first|company"
     of a record whose names were swapped."""
     types = list(config.blocking)
-    hashed = {column: text_hashes(frame[column]) for column in dict.fromkeys(
+    hashed = {column: text_hashes(frame[column], key) for column in dict.fromkeys(
         c for combos in config.blocking.values() for combo in combos for c in combo)}
     present = {column: frame[column].notna().to_numpy() for column in hashed}
     hashes, type_codes, nodes = [], [], []
     for code, (key_type, combos) in enumerate(config.blocking.items()):
         for combo in combos:
             rows = np.flatnonzero(np.logical_and.reduce([present[column] for column in combo]))
-            hashes.append(_combine(key_type, [hashed[column][rows] for column in combo]))
+            hashes.append(_combine(key_type, [hashed[column][rows] for column in combo], key))
             type_codes.append(np.full(len(rows), code, dtype=np.int8))
             nodes.append(rows)
     keys = pd.DataFrame({

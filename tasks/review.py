@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from tasks.errors import MqlError
 from tasks.extract import Extract
 from tasks.fraud import RELEASED, RETURNING
-from tasks.matching import key_hashes
+from tasks.matching import HashKey, key_hashes
 from tasks.warehouse import execute, query, query_in, query_joined
 
 SEP = "\x1f"  # joins (source_system, source_lead_id) into one key; never in an id
@@ -33,14 +33,15 @@ def _source_keys(frame: pd.DataFrame) -> pd.Series:
     return frame["source_system"].astype(str) + SEP + frame["source_lead_id"].astype(str)
 
 
-def mark_known(conn: Connection, candidates: pd.DataFrame, run_date: date) -> pd.DataFrame:
-    """The day's normalised lead rows with `RETURNING` (their email key or phone is a match key
-    of a lead loaded before the run date) and `RELEASED` (a reviewer released the record)."""
+def mark_known(conn: Connection, candidates: pd.DataFrame, run_date: date, key: HashKey) -> pd.DataFrame:
+    """The day's normalised lead rows with `RETURNING` (their email key or phone is a match key,
+    under the warehouse's `key`, of a lead loaded before the run date) and `RELEASED` (a reviewer
+    released the record)."""
     params = {"run_date": run_date}
     returning = np.zeros(len(candidates), dtype=bool)
     for key_type, column in (("email", "email_key"), ("phone", "phone_e164")):
         present = candidates[column].notna().to_numpy()
-        hashes = key_hashes(key_type, candidates[column].to_numpy(dtype=object)[present])
+        hashes = key_hashes(key_type, candidates[column].to_numpy(dtype=object)[present], key=key)
         known = query_joined(conn, "lookup_match_keys", pd.DataFrame({"key_hash": np.sort(pd.unique(hashes))}), params)
         returning[present] |= np.isin(hashes, known["key_hash"].to_numpy(dtype=np.int64))
     released = query_in(conn, "released_records", candidates["source_lead_id"])

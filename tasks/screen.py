@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from tasks.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS
+from tasks.erasure import NO_LEDGER, Ledger, raw_email_keys, raw_phones, source_keys
 from tasks.extract import with_contract_columns
 from tasks.fraud import RELEASED, RETURNING, FraudRules, flag_bot_activities, judge_leads
 from tasks.normalize import normalise_leads, parse_timestamps
@@ -45,8 +47,10 @@ def raw_json(frame: pd.DataFrame) -> pd.Series:
 
 
 def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRules, run_date: date,
-                 known: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> ScreenedLeads:
-    """Quarantine the rows validation failed, reject junk with every reason that fired, pass the rest.
+                 known: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                 ledger: Ledger = NO_LEDGER) -> ScreenedLeads:
+    """Drop the rows of erased people (`ledger`), quarantine the rows validation failed, reject junk
+    with every reason that fired, pass the rest.
 
     `known`, given the normalised rows, returns them with what the warehouse knows about them
     (the `fraud.RETURNING` and `fraud.RELEASED` columns; see tasks.review.mark_known).
@@ -54,12 +58,23 @@ def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRule
     frame = leads.assign(row_number=range(len(leads)))
     quarantined = frame.index.isin(report.quarantined.index)
     candidates = normalise_leads(with_contract_columns(frame[~quarantined], LEAD_COLUMNS))
+    erased = np.zeros(len(frame), dtype=bool)
+    if ledger:
+        sources = source_keys(frame)
+        erased[~quarantined] = ledger.erased_leads(candidates["email_key"], candidates["phone_e164"],
+                                                   sources[~quarantined])
+        held = with_contract_columns(frame[quarantined], LEAD_COLUMNS)
+        erased[quarantined] = ledger.erased_leads(raw_email_keys(held["email"]), raw_phones(held["phone"], held["country"]),
+                                                  sources[quarantined])
+        candidates = candidates[~erased[~quarantined]]
+        quarantined &= ~erased
     if known is not None:
         candidates = known(candidates)
     verdict = judge_leads(candidates, rules)
     junk = verdict.reasons
     rejected = candidates[junk != ""]
     set_aside = pd.concat([
+        _erased(frame.loc[erased, "row_number"], run_date),
         _set_aside(frame[quarantined], "quarantined", report.quarantined["reasons"], run_date),
         _set_aside(leads.loc[rejected.index].assign(row_number=rejected["row_number"]),
                    "rejected", junk[junk != ""], run_date),
@@ -72,6 +87,13 @@ def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRule
     return ScreenedLeads(survivors=candidates.loc[junk == ""].drop(columns=made).reset_index(drop=True),
                          set_aside=set_aside.sort_values("row_number", ignore_index=True),
                          overridden=overridden)
+
+
+def _erased(row_numbers: pd.Series, run_date: date) -> pd.DataFrame:
+    """Set-aside rows of erased people: their place in the counts, nothing of what they held."""
+    return pd.DataFrame({"run_date": run_date.isoformat(), "row_number": row_numbers.astype("int64"),
+                         "disposition": "erased", "source_system": None, "source_lead_id": None,
+                         "reasons": "erased", "raw": "{}"}, columns=REJECTED_COLUMNS)
 
 
 def _set_aside(rows: pd.DataFrame, disposition: str, reasons: pd.Series, run_date: date) -> pd.DataFrame:
@@ -87,13 +109,17 @@ def _set_aside(rows: pd.DataFrame, disposition: str, reasons: pd.Series, run_dat
 
 
 def screen_rows(
-    frame: pd.DataFrame | None, report: ValidationReport | None, file: str, run_date: date
+    frame: pd.DataFrame | None, report: ValidationReport | None, file: str, run_date: date,
+    ledger: Ledger = NO_LEDGER,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Activities or outcomes: (rows that go on, with typed occurred_at; quarantined_rows rows)."""
+    """Activities or outcomes: (rows that go on, with typed occurred_at; quarantined_rows rows).
+    Rows of erased people (`ledger`, by source record) are dropped, kept nowhere."""
     columns = ACTIVITY_COLUMNS if file == "activities" else OUTCOME_COLUMNS
     if frame is None:
         return pd.DataFrame(columns=[*columns, "row_number"]), pd.DataFrame(columns=QUARANTINED_COLUMNS)
     frame = frame.assign(row_number=range(len(frame)))
+    if ledger:
+        frame = frame[~ledger.erased("source_record", source_keys(frame))]
     bad = frame.index.isin(report.quarantined.index) if report is not None else frame.index.isin([])
     quarantined = pd.DataFrame({
         "run_date": run_date.isoformat(), "file": file, "row_number": frame.loc[bad, "row_number"],

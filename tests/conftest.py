@@ -22,6 +22,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # Run reports of the flow tests go to a temporary folder, not the checkout.
 os.environ.setdefault("MQL_REPORTS_DIR", tempfile.mkdtemp(prefix="mql-test-reports-"))
 os.environ.setdefault("MQL_DATA_DOCS_DIR", tempfile.mkdtemp(prefix="mql-test-data-docs-"))
+# The match-key secret a PostgreSQL warehouse needs (tests of the key file beside SQLite unset it).
+os.environ.setdefault("MQL_MATCH_KEY_SECRET", "test-only-match-key-secret-0123456789")
 
 
 def _postgres_reachable() -> str | None:

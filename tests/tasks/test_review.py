@@ -11,7 +11,7 @@ import pytest
 from tasks.errors import MqlError
 from tasks.extract import Extract
 from tasks.fraud import RELEASED, RETURNING
-from tasks.matching import key_hashes
+from tasks.matching import HashKey, key_hashes
 from tasks.review import (
     RELEASED_ROW, mark_known, mask_email, pending_releases, release, released_rows_in, review_day,
     with_released_rows,
@@ -20,6 +20,8 @@ from tasks.warehouse import bulk_insert, open_warehouse, query
 
 D1, D2, D3 = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 NOW = datetime(2026, 3, 3, 9, 30, tzinfo=timezone.utc)
+
+KEY = HashKey.derive("the test warehouse secret")
 
 
 def set_aside(row_number: int, disposition: str, lead_id: str, reasons: str, email: str | None = None,
@@ -48,7 +50,7 @@ def engine(warehouse):
             "raw": json.dumps({"source_system": "hubspot", "source_lead_id": "h-5", "activity_type": "x"}),
         }]))
         bulk_insert(conn, "lead_match_keys", pd.DataFrame([
-            {"key_hash": int(key_hashes(key_type, [value])[0]), "lead_id": lead, "run_date": day.isoformat()}
+            {"key_hash": int(key_hashes(key_type, [value], key=KEY)[0]), "lead_id": lead, "run_date": day.isoformat()}
             for key_type, value, lead, day in [("email", "ann@acme.com", "L1", D1), ("phone", "+14155552671", "L2", D1),
                                                ("email", "late@acme.com", "L3", D2)]
         ]))
@@ -149,7 +151,7 @@ def test_mark_known_finds_returning_contacts_and_releases_as_known_before_the_ru
         "phone_e164": [None, None, "+14155552671", None],
     }, dtype=object)
     with engine.connect() as conn:
-        marked = mark_known(conn, candidates, D2)
+        marked = mark_known(conn, candidates, D2, KEY)
     assert marked[RETURNING].tolist() == [True, False, True, False]  # late@ is known only from D2 on
     assert marked[RELEASED].tolist() == [False, False, False, True]  # released per source system
 

@@ -1,0 +1,2 @@
+-- The hash keys (fingerprints) that erasure tombstones were made under.
+SELECT DISTINCT key_fingerprint FROM erasure_ledger
