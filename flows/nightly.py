@@ -419,6 +419,7 @@ def backfill_dates(settings: Settings, engine: Engine, start_date: date, end_dat
     load_fraud_rules(settings.fraud_rules_path)
     dedupe.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)
+    warehouse_hashing(engine, settings)  # a missing or wrong match-key secret fails here too
     with engine.connect() as conn:
         later = state.loaded_dates_after(conn, end_date)
     return [start_date + timedelta(days=i) for i in range((end_date - start_date).days + 1)] + later

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
+from tasks.erasure import Ledger, tombstones
 from tasks.fraud import RELEASED, RETURNING, FraudRules
-from tasks.screen import screen_leads
+from tasks.hash_keys import HashKeys
+from tasks.matching import HashKey
+from tasks.screen import screen_leads, screen_rows
 from tasks.validate import ValidationReport
 
 RUN_DATE = date(2026, 3, 2)
@@ -62,3 +66,46 @@ def test_warehouse_knowledge_exempts_returning_visitors_and_releases():
     assert screened.overridden.to_dict(orient="records") == [
         {"row_number": 1, "override": "released", "reasons": "disposable_domain"}]
     assert screened.override_counts() == {"passed:released": 1, "overridden:disposable_domain": 1}
+
+
+def erased_ledger(**values: list[str]) -> Ledger:
+    """A ledger with tombstones of `values` (kind -> values), made under a test key."""
+    keys = HashKeys(HashKey.derive("the test warehouse secret"))
+    stones = pd.DataFrame([{"kind": kind, "tombstone": int(t), "key_fingerprint": keys.current.fingerprint}
+                           for kind, vs in values.items() for t in tombstones(kind, np.array(vs, dtype=object),
+                                                                              keys.current)])
+    return Ledger(stones, keys)
+
+
+def test_rows_of_erased_people_are_set_aside_as_erased_holding_nothing():
+    # Issue 12, item 9: an erased person's rows are dropped by email (any case, Gmail dots), phone
+    # or source record, even rows validation would quarantine, and kept as counts only.
+    ledger = erased_ledger(email=["annlee@gmail.com"], phone=["+14155552671"], source_record=["crm\x1fc-9"])
+    day = leads({"source_lead_id": "1", "email": " Ann.Lee@GMAIL.com"},
+                {"source_lead_id": "2", "email": "bo@acme.com", "phone": "(415) 555-2671", "country": "US"},
+                {"source_lead_id": "3", "email": "cy@acme.com"},
+                {"source_system": "crm", "source_lead_id": "c-9", "email": "other@acme.com"},
+                {"source_lead_id": "5", "email": "a.n.n.lee+x@googlemail.com", "created_at": "soon"},
+                {"source_lead_id": "6", "email": "dee@acme.com", "created_at": "soon"})
+    screened = screen_leads(day, report({4: "_created_at_utc: not null", 5: "_created_at_utc: not null"}),
+                            FraudRules(), RUN_DATE, ledger=ledger)
+    assert screened.survivors["source_lead_id"].tolist() == ["3"]
+    aside = screened.set_aside
+    assert aside["row_number"].tolist() == [0, 1, 3, 4, 5]
+    assert aside["disposition"].tolist() == ["erased", "erased", "erased", "erased", "quarantined"]
+    erased = aside[aside["disposition"] == "erased"]
+    assert erased["raw"].eq("{}").all() and erased["reasons"].eq("erased").all()
+    assert erased["source_system"].isna().all() and erased["source_lead_id"].isna().all()
+
+
+def test_activities_and_outcomes_of_erased_people_are_dropped_before_quarantine():
+    ledger = erased_ledger(source_record=["hubspot\x1f1"])
+    activities = pd.DataFrame({"source_system": ["hubspot", "hubspot", "hubspot"], "activity_id": ["a", "b", "c"],
+                               "source_lead_id": ["1", "2", "1"], "occurred_at": ["2026-03-02T10:00:00Z"] * 3,
+                               "activity_type": ["page_view", "page_view", "bad"], "ip_address": ["10.0.0.1"] * 3},
+                              dtype=object)
+    bad = ValidationReport("activities", [], pd.DataFrame({"reasons": ["activity_type: in set"]}, index=[2]),
+                           pd.DataFrame())
+    kept, quarantined = screen_rows(activities, bad, "activities", RUN_DATE, ledger)
+    assert kept["activity_id"].tolist() == ["b"] and kept["row_number"].tolist() == [1]
+    assert quarantined.empty  # the erased person's malformed row is kept nowhere
