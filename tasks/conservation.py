@@ -46,7 +46,8 @@ def stage_counts(run_date: date, extract: Extract, set_aside: pd.DataFrame, assi
         "erasure": {
             "leads_erased": int(dispositions.get("erased", 0)),
             # Activities and outcomes of erased people are dropped before they are kept anywhere.
-            "activities_erased": sizes.get("activities", 0) - len(activities) - int((quarantined["file"] == "activities").sum()),
+            "activities_erased": sizes.get("activities", 0) - len(activities)
+            - int((quarantined["file"] == "activities").sum()),
             "outcomes_erased": sizes.get("outcomes", 0) - len(outcomes) - int((quarantined["file"] == "outcomes").sum()),
         },
         "score": {"leads_scored": len(day.lead_scores), "contributions": len(day.score_contributions)},

@@ -63,7 +63,8 @@ class Ledger:
                 | self.erased("source_record", sources))
 
 
-NO_LEDGER = Ledger(pd.DataFrame({"kind": [], "tombstone": [], "key_fingerprint": []}), HashKeys(HashKey.derive("-" * 16)))
+NO_LEDGER = Ledger(pd.DataFrame({"kind": [], "tombstone": [], "key_fingerprint": []}),
+                   HashKeys(HashKey.derive("no tombstones, nothing is hashed")))
 
 
 def load_ledger(conn: Connection, keys: HashKeys) -> Ledger:
@@ -114,7 +115,8 @@ def erase(conn: Connection, keys: HashKeys, erased_by: str, reason: str, erased_
     given = {name: value for name, value in (("--email", email), ("--phone", phone), ("--lead", lead_id))
              if value is not None and value.strip()}
     if len(given) != 1:
-        raise MqlError("erase needs exactly one of --email, --phone, --lead" + (f" (got {', '.join(given)})" if given else ""))
+        raise MqlError("erase needs exactly one of --email, --phone, --lead"
+                       + (f" (got {', '.join(given)})" if given else ""))
     if not erased_by.strip() or not reason.strip():
         raise MqlError("an erasure needs who (--by) and why (--reason)")
     person = _find(conn, email, phone, lead_id)

@@ -64,8 +64,8 @@ def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRule
         erased[~quarantined] = ledger.erased_leads(candidates["email_key"], candidates["phone_e164"],
                                                    sources[~quarantined])
         held = with_contract_columns(frame[quarantined], LEAD_COLUMNS)
-        erased[quarantined] = ledger.erased_leads(raw_email_keys(held["email"]), raw_phones(held["phone"], held["country"]),
-                                                  sources[quarantined])
+        erased[quarantined] = ledger.erased_leads(raw_email_keys(held["email"]),
+                                                  raw_phones(held["phone"], held["country"]), sources[quarantined])
         candidates = candidates[~erased[~quarantined]]
         quarantined &= ~erased
     if known is not None:

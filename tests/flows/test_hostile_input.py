@@ -43,7 +43,7 @@ def test_hostile_values_are_stored_verbatim_or_set_aside(in_schema, tmp_path):
 
     summary = nightly(run_date=FIRST_DAY, extracts_dir=str(tmp_path), warehouse_url=url)
     assert summary.counts["conservation"] == {"leads_in": 5, "written": 3, "merged": 0, "rejected": 1,
-                                              "quarantined": 1}
+                                              "quarantined": 1, "erased": 0}
     engine = open_warehouse(url, schema)
     with engine.connect() as conn:
         leads = pd.DataFrame(conn.execute(sa.text("SELECT email, company, job_title, city, industry, first_name "

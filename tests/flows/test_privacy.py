@@ -215,8 +215,8 @@ def test_rekey_rotates_every_match_key_and_keeps_erased_people_out(in_schema, ge
     expected = read_sql(fresh, "SELECT key_hash, lead_id, run_date FROM lead_match_keys", None)
 
     def rows(frame: pd.DataFrame) -> set:
-        return {(int(k), str(lead), str(d)[:10]) for k, lead, d in frame[["key_hash", "lead_id", "run_date"]].itertuples(
-            index=False)}
+        columns = frame[["key_hash", "lead_id", "run_date"]]
+        return {(int(k), str(lead), str(d)[:10]) for k, lead, d in columns.itertuples(index=False)}
     assert rows(keys_after) == rows(expected)
 
     # Re-runs under the new secret still drop the person erased under the old one.

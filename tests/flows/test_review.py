@@ -115,7 +115,7 @@ def test_a_50_mb_value_is_quarantined_not_a_crash(tmp_path):
     ])
     summary = nightly(run_date=FIRST_DAY, extracts_dir=str(tmp_path), warehouse_url=url)
     assert summary.counts["conservation"] == {"leads_in": 2, "written": 1, "merged": 0, "rejected": 0,
-                                              "quarantined": 1}
+                                              "quarantined": 1, "erased": 0}
     kept = read(url, "mql", "SELECT disposition, reasons, raw FROM rejected_leads")
     assert kept["reasons"].tolist() == ["_longest_value: expect_column_values_to_be_between"]
     assert json.loads(kept["raw"][0])["job_title"] == huge  # kept whole, as inert text
