@@ -521,11 +521,13 @@ def erase(email: Annotated[str | None, typer.Option(help="The person's email add
 
     from flows.nightly import holding_warehouse, resolve_settings, warehouse_hashing
     from tasks.erasure import erase as erase_person
+    from tasks.run_safety import check_lock
 
     settings = resolve_settings(warehouse_url=warehouse)
     with holding_warehouse(settings, "mql erase") as engine:
         keys, _ = warehouse_hashing(engine, settings)
         with engine.begin() as conn:
+            check_lock(conn)  # the fence: a holder that lost the lock never commits
             done = erase_person(conn, keys, by, reason, datetime.now(timezone.utc), email=email, phone=phone,
                                 lead_id=lead)
     console.print(f"erased {done['leads']} lead(s), {done['source_records']} source record(s), "
@@ -547,6 +549,7 @@ def rekey(old_secret_env: Annotated[str | None, typer.Option(
     from tasks.dedupe import load_dedupe_config
     from tasks.hash_keys import configured_key, key_file, rekey as rotate
     from tasks.matching import HashKey
+    from tasks.run_safety import check_lock
 
     settings = resolve_settings(warehouse_url=warehouse)
     if settings.match_key_secret is None:
@@ -564,6 +567,7 @@ def rekey(old_secret_env: Annotated[str | None, typer.Option(
     config = load_dedupe_config(settings.dedupe_config_path)
     with holding_warehouse(settings, "mql rekey") as engine:
         with engine.begin() as conn:
+            check_lock(conn)  # the fence: a holder that lost the lock never commits
             done = rotate(conn, old, new, config)
     if old is not None and not old_secret_env and path is not None:
         path.unlink(missing_ok=True)  # the retired secret: MQL_MATCH_KEY_SECRET holds the current one

@@ -3,14 +3,14 @@
 A warehouse from before this revision holds match keys hashed without a secret key: runs refuse
 it in one line until `mql rekey` re-hashes them under MQL_MATCH_KEY_SECRET (tasks/hash_keys.py).
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
