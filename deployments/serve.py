@@ -2,7 +2,8 @@
 
     MQL_TIMEZONE=Europe/Berlin MQL_WAREHOUSE_URL=... MQL_EXTRACTS_DIR=... .venv/bin/python deployments/serve.py
 
-The schedules, tags and concurrency limits are read from deployments/prefect.yaml, the one place
+The warehouse URL comes from MQL_WAREHOUSE_URL or the Prefect Secret block that
+MQL_WAREHOUSE_URL_SECRET_BLOCK names, never from a flow parameter. The schedules, tags and concurrency limits are read from deployments/prefect.yaml, the one place
 they are declared; MQL_TIMEZONE must name the schedule's time zone, since the nightly run scores
 the day before its scheduled start there.
 """

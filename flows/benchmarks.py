@@ -292,16 +292,20 @@ def dedupe_scale_benchmark(incoming: int, existing: int, warehouse: str | None, 
                            folder: Path | None = None) -> dict[str, Any]:
     """`mql bench dedupe-scale`: the dedupe stage's time and peak memory against a lead base."""
     from flows.nightly import resolve_settings
+    from flows.settings import warehouse_option
+    from tasks.warehouse import parse_url
 
     with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
         where = folder or Path(scratch)
         shutil.rmtree(where / "extracts", ignore_errors=True)  # what an earlier run left, nothing else
         (where / "warehouse.db").unlink(missing_ok=True)
         url = warehouse or f"sqlite:///{(where / 'warehouse.db').resolve()}"
-        schema = resolve_settings(warehouse_url=url).warehouse_schema
+        with warehouse_option(url):
+            schema = resolve_settings().warehouse_schema
         figures = dedupe_scale(incoming, existing, url, schema, seed, where)
+    shown = parse_url(url, "--warehouse").render_as_string(hide_password=True)  # printed and recorded
     command = f"mql bench dedupe-scale --incoming {incoming} --existing {existing} --seed {seed}" + (
-        f" --warehouse {warehouse}" if warehouse else "")
+        f" --warehouse {shown}" if warehouse else "")
     return {"benchmark": "dedupe-scale", "command": command, "database": url.split(":", 1)[0], **figures}
 
 

@@ -66,10 +66,8 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _shown_warehouse(warehouse: str | None) -> str:
     """The command's warehouse URL without its password, for an error message ("" if unknown)."""
-    from flows.nightly import resolve_settings
-
     try:
-        url = sa.engine.make_url(resolve_settings(warehouse_url=warehouse).warehouse_url)
+        url = sa.engine.make_url(warehouse_settings(warehouse).warehouse_url)
     except (MqlError, sa.exc.ArgumentError, ValueError):
         return ""
     return url.render_as_string(hide_password=True)
@@ -95,8 +93,8 @@ def run_dates(start: date, end: date, extracts: str | None, warehouse: str | Non
     """Run each date in order (and the later loaded dates that depend on them), with a progress bar."""
     _quiet_prefect()
     from flows.nightly import nightly, resolve_settings, run_range
+    from flows.settings import warehouse_option
 
-    settings = resolve_settings(extracts_dir=extracts, warehouse_url=warehouse, model_path=model)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=errors, disable=not show_progress, transient=False) as bar:
         task_id = bar.add_task("running", total=None)
@@ -106,9 +104,21 @@ def run_dates(start: date, end: date, extracts: str | None, warehouse: str | Non
             bar.update(task_id, total=len(dates), completed=done, description=following)
 
         def run(run_date: date) -> Any:
-            return nightly(run_date=run_date, extracts_dir=extracts, warehouse_url=warehouse, model_path=model)
+            return nightly(run_date=run_date, extracts_dir=extracts, model_path=model)
 
-        return run_range(settings, start, end, run, f"mql run/backfill {start} to {end}", progress)
+        with warehouse_option(warehouse):  # the flows read it from there, never as a parameter
+            settings = resolve_settings(extracts_dir=extracts, model_path=model)
+            return run_range(settings, start, end, run, f"mql run/backfill {start} to {end}", progress)
+
+
+def warehouse_settings(warehouse: str | None) -> Any:
+    """The settings, with the warehouse of the --warehouse option if given."""
+    from flows.nightly import resolve_settings
+    from flows.settings import warehouse_option
+
+    _quiet_prefect()  # reading a Secret block may start Prefect's temporary API server
+    with warehouse_option(warehouse):
+        return resolve_settings()
 
 
 @app.command()
@@ -180,11 +190,10 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
 
 
 def _open_warehouse(warehouse: str | None, writing: bool = True) -> Any:
-    """The configured warehouse (option, else MQL_WAREHOUSE_URL), for the review commands."""
-    from flows.nightly import resolve_settings
+    """The configured warehouse (option, else MQL_WAREHOUSE_URL or its Secret block), for the review commands."""
     from tasks.warehouse import open_warehouse
 
-    settings = resolve_settings(warehouse_url=warehouse)
+    settings = warehouse_settings(warehouse)
     return open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=writing)
 
 
@@ -352,11 +361,10 @@ def _print_json(figures: dict[str, Any]) -> None:
 def upgrade(warehouse: WarehouseOption = None) -> None:
     """Bring a warehouse made by an older release to this release's schema revision, in one
     transaction, holding the run lock (an empty warehouse gets the tables)."""
-    from flows.nightly import resolve_settings
     from tasks.migrations import upgrade as upgrade_schema
     from tasks.warehouse import connect_warehouse, warehouse_errors
 
-    settings = resolve_settings(warehouse_url=warehouse)
+    settings = warehouse_settings(warehouse)
     engine = connect_warehouse(settings.warehouse_url, settings.warehouse_schema)
     shown = engine.url.render_as_string(hide_password=True)
     try:
@@ -378,10 +386,9 @@ def upgrade(warehouse: WarehouseOption = None) -> None:
 def status(warehouse: WarehouseOption = None,
            limit: Annotated[int, typer.Option(min=1, help="How many of the latest runs to show.")] = 20) -> None:
     """Show the latest runs from the audit tables: date, state, counts, duration, error."""
-    from flows.nightly import resolve_settings
     from tasks.warehouse import open_warehouse, query
 
-    settings = resolve_settings(warehouse_url=warehouse)
+    settings = warehouse_settings(warehouse)
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=False)
     try:
         with engine.connect() as conn:
@@ -419,12 +426,11 @@ def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/so
             date_: Annotated[str | None, typer.Option("--date", help="As of this run date (default: latest).")] = None,
             warehouse: WarehouseOption = None) -> None:
     """Why a lead has its score, stage and nurture track: every rule's points, and its transitions."""
-    from flows.nightly import resolve_settings
     from tasks.explain import explain as explain_lead
     from tasks.warehouse import open_warehouse
 
     on = parse_date(date_, "--date") if date_ else date.max
-    settings = resolve_settings(warehouse_url=warehouse)
+    settings = warehouse_settings(warehouse)
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=False)
     try:
         with engine.connect() as conn:

@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 
 from flows.artifacts import monitor_stage, publish_dry_run, report_progress, start_progress
-from flows.settings import PROJECT_ROOT, Settings
+from flows.settings import PROJECT_ROOT, Settings, read_secret_block
 from tasks import dedupe, nurture, qualify, rerun, review, score, screen, state
 from tasks.erasure import Ledger, load_ledger
 from tasks.hash_keys import HashKeys, configured_key, warehouse_keys
@@ -35,7 +35,7 @@ from tasks.model import ScoringModel, load_model
 from tasks.monitoring import AnomalyError, load_monitoring_config
 from tasks.run_safety import check_lock, describe_holder, holds_lock, retry_if_transient, warehouse_lock
 from tasks.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
-from tasks.warehouse import bulk_insert, execute, first_line, open_warehouse
+from tasks.warehouse import bulk_insert, execute, first_line, open_warehouse, parse_url
 
 STAGE = {"cache_policy": NO_CACHE, "retries": 0}
 
@@ -235,15 +235,46 @@ def logical_day(zone: str) -> date:
 
 
 def resolve_settings(**overrides: Any) -> Settings:
-    """Settings from the environment, with the caller's non-empty options on top."""
+    """Settings from the environment, with the caller's non-empty options on top; the warehouse URL
+    from the Secret block MQL_WAREHOUSE_URL_SECRET_BLOCK names, when it is set."""
     from pydantic import ValidationError
 
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         error = exc.errors()[0]
         name = "MQL_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
         raise ConfigError(f"{name}: {error['msg']}") from exc
+    origin = "warehouse_url" if overrides.get("warehouse_url") is not None else "MQL_WAREHOUSE_URL"
+    if block := settings.warehouse_url_secret_block:
+        if "warehouse_url" in settings.model_fields_set:
+            raise ConfigError(f"{origin} and MQL_WAREHOUSE_URL_SECRET_BLOCK are both set: set one")
+        settings.warehouse_url = read_secret_block(block)
+        origin = f"the Secret block {block!r} (MQL_WAREHOUSE_URL_SECRET_BLOCK)"
+    parse_url(settings.warehouse_url, origin)
+    return settings
+
+
+def refuse_password(warehouse_url: str | None) -> None:
+    """Refuse a warehouse_url parameter that holds a password (or cannot be read), and blank it in
+    the flow run's record: Prefect keeps parameters in its database and shows them in its UI."""
+    if warehouse_url is None:
+        return
+    try:
+        if parse_url(warehouse_url, "warehouse_url parameter").password is None:
+            return
+        problem = ConfigError("warehouse_url parameter holds a password, and Prefect keeps flow parameters: "
+                              "put the URL in MQL_WAREHOUSE_URL or in a Prefect Secret block named by "
+                              "MQL_WAREHOUSE_URL_SECRET_BLOCK")
+    except ConfigError as exc:
+        problem = exc
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run.id)
+        client.update_flow_run(run.id, parameters={**run.parameters, "warehouse_url": "(refused)"})
+    raise problem
 
 
 @flow(name="mql-nightly", log_prints=False)
@@ -254,7 +285,10 @@ def nightly(
     model_path: str | None = None,
 ) -> RunSummary:
     """Score and qualify one run date's extracts into the warehouse (default: the schedule's logical
-    day, the day before the run was scheduled to start), then re-run the loaded dates after it."""
+    day, the day before the run was scheduled to start), then re-run the loaded dates after it.
+    warehouse_url holds no password: give the warehouse by MQL_WAREHOUSE_URL or
+    MQL_WAREHOUSE_URL_SECRET_BLOCK."""
+    refuse_password(warehouse_url)
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     run_date = run_date or logical_day(settings.timezone)
     if not _within_range(settings):
@@ -436,7 +470,8 @@ def backfill(
 ) -> list[RunSummary]:
     """Run every date from start to end in order (and the later loaded dates); stops at the first
     failure, naming the date and why. A dry run reads and validates each date's extracts and writes
-    nothing."""
+    nothing. warehouse_url holds no password (see `nightly`)."""
+    refuse_password(warehouse_url)
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     if dry_run:
         with holding_warehouse(settings, f"backfill dry run {start_date} to {end_date}") as engine:

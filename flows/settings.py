@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tasks.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -17,11 +21,16 @@ CONFIG_DIR = PROJECT_ROOT / "config"
 class Settings(BaseSettings):
     """Run settings; each can be set as an `MQL_<NAME>` environment variable or a CLI option."""
 
-    model_config = SettingsConfigDict(env_prefix="MQL_", extra="ignore")
+    # A refused value is not echoed in errors: the warehouse URL may hold a password.
+    model_config = SettingsConfigDict(env_prefix="MQL_", extra="ignore", hide_input_in_errors=True)
 
     warehouse_url: str = Field(
-        "sqlite:///mql_warehouse.db",
+        "sqlite:///mql_warehouse.db", repr=False,
         description="SQLAlchemy URL of the warehouse; the default is an embedded SQLite file.",
+    )
+    warehouse_url_secret_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the warehouse URL, read instead of "
+                          "MQL_WAREHOUSE_URL (set one of the two).",
     )
     warehouse_schema: str = Field(
         "mql", description="Schema holding the tables on databases that have schemas (PostgreSQL)."
@@ -85,3 +94,44 @@ class Settings(BaseSettings):
 def secret_from_environment(name: str) -> str | None:
     """The value of the environment variable `name` (a command's `--...-env NAME` option), or None."""
     return os.environ.get(name) or None
+
+
+@contextmanager
+def warehouse_option(url: str | None) -> Iterator[None]:
+    """Within the block, this process's settings take their warehouse URL from the command line's
+    `--warehouse`: the flows run here read it from MQL_WAREHOUSE_URL, since a flow parameter is
+    stored and shown by Prefect and the URL may hold a password."""
+    if url is None:
+        yield
+        return
+    from tasks.warehouse import parse_url
+
+    parse_url(url, "--warehouse")
+    names = ("MQL_WAREHOUSE_URL", "MQL_WAREHOUSE_URL_SECRET_BLOCK")
+    saved = {name: os.environ.pop(name, None) for name in names}
+    os.environ["MQL_WAREHOUSE_URL"] = url  # the option wins over a configured Secret block too
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def read_secret_block(name: str) -> str:
+    """The text a Prefect Secret block holds."""
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(name).get()
+    except Exception as exc:  # no such block, or the Prefect API unreachable: one line either way
+        from tasks.warehouse import first_line
+
+        raise ConfigError(f"MQL_WAREHOUSE_URL_SECRET_BLOCK: cannot read the Secret block {name!r}: "
+                          f"{first_line(exc)}") from None
+    if not isinstance(value, str):
+        raise ConfigError(f"MQL_WAREHOUSE_URL_SECRET_BLOCK: the Secret block {name!r} holds a "
+                          f"{type(value).__name__}, not a URL")
+    return value

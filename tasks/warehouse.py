@@ -53,12 +53,7 @@ def open_warehouse(url: str, schema: str = "mql", *, upgrade_as: str | None = No
 def connect_warehouse(url: str, schema: str = "mql") -> Engine:
     """An engine for the warehouse at `url` (tables in `schema` on PostgreSQL), checked to answer;
     its schema revision is not checked (open_warehouse does that)."""
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise ConfigError(f"warehouse URL is not a SQLAlchemy URL: {url!r}") from exc
-    except ValueError as exc:  # a port that is not a number
-        raise ConfigError(f"warehouse URL has a port that is not a number ({exc})") from exc
+    parsed = parse_url(url, "warehouse URL")
     shown = parsed.render_as_string(hide_password=True)
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
@@ -136,6 +131,18 @@ def database_problem(exc: BaseException, shown: str = "") -> str | None:
         return (f"{where} is locked by another process for longer than {SQLITE_BUSY_SECONDS:g} s ({text}); "
                 "try again once it is done")
     return None
+
+
+def parse_url(url: str, origin: str) -> sa.URL:
+    """`url` parsed; if it is no SQLAlchemy URL, a one-line error naming `origin` (where it was given)
+    and what is wrong, without the text itself, which may hold a password."""
+    try:
+        return sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        problem = "expected dialect+driver://user:password@host:port/database or sqlite:///file"
+    except ValueError:  # make_url's only other refusal: int() of the port
+        problem = "its port is not a number"
+    raise ConfigError(f"{origin}: not a SQLAlchemy URL ({problem})")
 
 
 def first_line(exc: BaseException | None) -> str:
