@@ -136,12 +136,13 @@ def test_cli_runs_leave_the_password_on_no_surface(canary, generated):
     url, password = canary["url"], canary["password"]
     ok = runner.invoke(app, ["run", "--date", str(FIRST_DAY), "--extracts", str(generated), "--warehouse", url])
     assert ok.exit_code == 0, ok.output
-    status = runner.invoke(app, ["status", "--warehouse", url])
-    assert status.exit_code == 0 and "succeeded" in status.output, status.output
     # A run that fails inside the flow (its date has no extracts), and an unparseable URL.
     failed = runner.invoke(app, ["run", "--date", str(FIRST_DAY + timedelta(days=1)), "--extracts",
                                  str(canary["folder"] / "none"), "--warehouse", url])
     assert failed.exit_code == 2 and "no extract folder" in failed.output, failed.output
+    status = runner.invoke(app, ["status", "--warehouse", url])  # its error column included
+    assert status.exit_code == 0 and "succeeded" in status.output and "no extract folder" in status.output, \
+        status.output
     bad_port = url.replace(":5432/", ":54x2/")
     unparseable = runner.invoke(app, ["run", "--date", str(FIRST_DAY), "--warehouse", bad_port])
 
@@ -171,10 +172,11 @@ def test_a_secret_block_holds_the_warehouse_url(canary, generated, monkeypatch):
     assert summary.status == "succeeded"
     summaries = backfill(start_date=FIRST_DAY, end_date=FIRST_DAY + timedelta(days=1), extracts_dir=str(generated))
     assert [s.status for s in summaries] == ["succeeded", "succeeded"]
-    status = CliRunner().invoke(app, ["status"])  # the CLI reads the same block
-    assert status.exit_code == 0 and "succeeded" in status.output, status.output
     with pytest.raises(ExtractError, match="no extract folder"):
         nightly(run_date=FIRST_DAY + timedelta(days=2), extracts_dir=str(canary["folder"] / "none"))
+    status = CliRunner().invoke(app, ["status"])  # the CLI reads the same block
+    assert status.exit_code == 0 and "succeeded" in status.output and "no extract folder" in status.output, \
+        status.output
 
     assert surfaces_holding(canary["password"], canary, {"mql status": status.output}) == []
 
