@@ -38,3 +38,24 @@ EXTRACT_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "activities": (ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, False),
     "outcomes": (OUTCOME_COLUMNS, OUTCOME_REQUIRED, False),
 }
+
+# Columns a file carries beyond its contract are custom attributes, whatever their names. While
+# the stages run they carry this prefix, so that one named like a column the pipeline adds
+# (lead_id, row_number, bot_reason, custom_attributes, _created_at_utc ...) never collides with it;
+# they are stored and shown under their own names. No contract or pipeline column starts with it.
+CUSTOM_PREFIX = "custom:"
+
+
+def custom_column(name: str) -> str:
+    """The frame column that carries the file's extra column `name`."""
+    return CUSTOM_PREFIX + name
+
+
+def custom_name(column: str) -> str | None:
+    """The file's own name of a custom-attribute column (None: not one)."""
+    return column[len(CUSTOM_PREFIX):] if column.startswith(CUSTOM_PREFIX) else None
+
+
+def file_column(name: str, contract: tuple[str, ...]) -> str:
+    """The frame column of a file column `name`: itself for a contract column, else prefixed."""
+    return name if name in contract else custom_column(name)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from tasks.contract import LEAD_COLUMNS
+from tasks.contract import custom_name
 from tasks.errors import ConfigError
 from tasks.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
 from tasks.matching import (MAX_COMPARED, UNKEYED, Clusters, HashKey, LinkageConfig, Scorer, block_keys, block_sizes,
@@ -432,9 +432,10 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
     survivorship rule (`provenance` records which source system each value came from); the
     most restrictive consent wins, whatever the rules say."""
     incoming = rows.merge(assigned[["row_number", "lead_id", "match_rule"]], on="row_number")
-    extra = [c for c in rows.columns if c not in LEAD_COLUMNS and c in _custom_columns(rows)]
+    extra = [c for c in rows.columns if custom_name(c) is not None]
     incoming = incoming.assign(
-        custom=incoming[extra].apply(lambda r: {k: v for k, v in r.items() if isinstance(v, str)}, axis=1)
+        custom=incoming[extra].apply(lambda r: {custom_name(k): v for k, v in r.items() if isinstance(v, str)},
+                                     axis=1)
         if extra else [{} for _ in range(len(incoming))]
     )
     incoming = incoming.rename(columns={"created_ts": "created_at_ts", "updated_ts": "updated_at_ts"})
@@ -491,9 +492,3 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
     )
     return golden.reset_index()
 
-
-def _custom_columns(rows: pd.DataFrame) -> list[str]:
-    """Extra extract columns: kept as custom attributes (pipeline-made columns are not extract columns)."""
-    made = {"row_number", "email_key", "email_domain", "phone_e164", "created_ts", "updated_ts",
-            "employee_count_num", "annual_revenue_num", "consent", "dnc"}
-    return [c for c in rows.columns if c not in LEAD_COLUMNS and c not in made and not c.startswith("_")]

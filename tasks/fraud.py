@@ -38,7 +38,7 @@ from pydantic import (
     field_validator,
 )
 
-from tasks.contract import ACTIVITY_TYPES
+from tasks.contract import ACTIVITY_TYPES, LEAD_COLUMNS, file_column
 from tasks.errors import ConfigError
 
 BOT_ACTIVITY = "bot_activity"
@@ -880,7 +880,8 @@ def judge_leads(leads: pd.DataFrame, rules: FraudRules) -> JunkVerdict:
     exempts form_too_fast) and `RELEASED` (a reviewer released the source record).
     """
     frame = leads.reset_index(drop=True)  # labels may repeat
-    fields = _LeadFields.from_frame(frame, rules.rules.device_burst.columns)
+    devices = tuple(file_column(c, LEAD_COLUMNS) for c in rules.rules.device_burst.columns)  # extra file columns
+    fields = _LeadFields.from_frame(frame, devices)
     flags = [
         (code, np.asarray(check(fields, rules.rules), dtype=bool))
         for code, check in _LEAD_CHECKS.items()

@@ -13,7 +13,8 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tasks.errors import MqlError
-from tasks.extract import Extract
+from tasks.contract import LEAD_COLUMNS
+from tasks.extract import Extract, with_custom_columns
 from tasks.fraud import RELEASED, RETURNING
 from tasks.matching import HashKey, key_hashes
 from tasks.warehouse import execute, query, query_in, query_joined
@@ -61,7 +62,7 @@ def pending_releases(conn: Connection, run_date: date, day_leads: pd.DataFrame) 
     if {"source_system", "source_lead_id"} <= set(day_leads.columns):
         pending = pending[~_source_keys(pending).isin(set(_source_keys(day_leads)))]
     rows = pd.DataFrame([json.loads(raw) for raw in pending["raw"]], dtype=object)
-    return rows.where(rows.notna(), None)
+    return with_custom_columns(rows.where(rows.notna(), None), LEAD_COLUMNS)
 
 
 RELEASED_ROW = "_released_row"  # marks the rows a run loads from lead_releases

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from tasks.contract import LEAD_COLUMNS
 from tasks.model import EngagementRule, FitRule, ScoringModel
 from tasks.normalize import per_distinct
 
@@ -61,9 +62,10 @@ def _fit_rule_hits(values: pd.Series, rule: FitRule) -> pd.Series:
     return present & per_distinct(values.astype(str), lambda v: bool(pattern.search(v))).astype(bool)
 
 
-def _attribute(profiles: pd.DataFrame, field: str) -> pd.Series:
-    """A model field: a profile column, else a custom attribute of that name."""
-    if field in profiles.columns:
+def _attribute(profiles: pd.DataFrame, field: str, model: ScoringModel) -> pd.Series:
+    """A model field: a contract column or a derived attribute, else the custom attribute of that
+    name (even one named like a column the pipeline adds, such as lead_id)."""
+    if field in LEAD_COLUMNS or field in model.derive:
         return profiles[field]
     customs = per_distinct(profiles["custom_attributes"], json.loads)
     return customs.map(lambda c: c.get(field) if isinstance(c, dict) else None)
@@ -73,7 +75,7 @@ def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
     """One contribution row per lead and fit rule that applies."""
     parts = []
     for rule in model.fit.rules:
-        hit = _fit_rule_hits(_attribute(profiles, rule.field), rule)
+        hit = _fit_rule_hits(_attribute(profiles, rule.field, model), rule)
         ids = profiles.loc[hit.to_numpy(), "lead_id"]
         parts.append(pd.DataFrame({"lead_id": ids, "rule": rule.name, "points": float(rule.points)}))
     fit = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lead_id", "rule", "points"])

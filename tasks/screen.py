@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,9 +12,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from tasks.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS
+from tasks.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS, custom_name
 from tasks.erasure import NO_LEDGER, Ledger, raw_email_keys, raw_phones, source_keys
-from tasks.extract import with_contract_columns
+from tasks.extract import RAW_LINE, with_contract_columns
 from tasks.fraud import RELEASED, RETURNING, FraudRules, flag_bot_activities, judge_leads
 from tasks.normalize import normalise_leads, parse_timestamps
 from tasks.validate import ValidationReport
@@ -37,11 +38,14 @@ class ScreenedLeads:
 
 
 def raw_json(frame: pd.DataFrame) -> pd.Series:
-    """Each row as it arrived, as JSON text (only the file's own columns)."""
+    """Each row as it arrived, as JSON text: the file's own columns under their own names, or
+    {"line": text} for a row that could not be split into the header's fields."""
     columns = [c for c in frame.columns if not str(c).startswith("_")]
+    names = [custom_name(c) or c for c in columns]
+    lines = frame[RAW_LINE] if RAW_LINE in frame.columns else pd.Series(None, index=frame.index, dtype=object)
     return pd.Series(
-        [json.dumps(dict(zip(columns, values)), ensure_ascii=False)
-         for values in frame[columns].itertuples(index=False, name=None)],
+        [json.dumps({"line": line} if isinstance(line, str) else dict(zip(names, values)), ensure_ascii=False)
+         for line, values in zip(lines, frame[columns].itertuples(index=False, name=None))],
         index=frame.index, dtype=object,
     )
 
@@ -66,6 +70,7 @@ def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRule
         held = with_contract_columns(frame[quarantined], LEAD_COLUMNS)
         erased[quarantined] = ledger.erased_leads(raw_email_keys(held["email"]),
                                                   raw_phones(held["phone"], held["country"]), sources[quarantined])
+        erased |= _erased_in_unsplit_rows(frame, ledger)
         candidates = candidates[~erased[~quarantined]]
         quarantined &= ~erased
     if known is not None:
@@ -87,6 +92,19 @@ def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRule
     return ScreenedLeads(survivors=candidates.loc[junk == ""].drop(columns=made).reset_index(drop=True),
                          set_aside=set_aside.sort_values("row_number", ignore_index=True),
                          overridden=overridden)
+
+
+def _erased_in_unsplit_rows(frame: pd.DataFrame, ledger: Ledger) -> np.ndarray:
+    """Rows whose text could not be split into the header's fields (RAW_LINE) and that hold an
+    erased person's email or phone in any field: their values are in no column to match on."""
+    found = np.zeros(len(frame), dtype=bool)
+    if RAW_LINE not in frame.columns:
+        return found
+    for position in np.flatnonzero(frame[RAW_LINE].notna().to_numpy()):  # a few broken rows only
+        fields = pd.Series(next(csv.reader([frame[RAW_LINE].iloc[position]]), []), dtype=object)
+        nothing = pd.Series(None, index=fields.index, dtype=object)
+        found[position] = ledger.erased_leads(raw_email_keys(fields), raw_phones(fields, nothing), nothing).any()
+    return found
 
 
 def _erased(row_numbers: pd.Series, run_date: date) -> pd.DataFrame:

@@ -21,7 +21,9 @@ Before validation, `prepare_frame` adds helper columns (names start with "_") fo
 state on raw strings: `_<column>_utc` (required timestamps parsed as the pipeline parses them,
 NaT when missing or unparseable), `_longest_value` (characters of the row's longest value), `_has_contact` (leads: email or phone non-empty) and
 `_activity_id_repeat` (activities: the id on the second and later rows with the same
-(source_system, activity_id)). Suites name values known only at run time with `$PARAMETER`:
+(source_system, activity_id)) and `_readable` (False for a row the extract stage could not read
+whole; such a row is quarantined with the reader's reason, naming its line, in place of the
+expectations it fails for want of values). Suites name values known only at run time with `$PARAMETER`:
 `run_end` (first instant after the run date, UTC), `activity_types` and `outcome_statuses`
 (from tasks.contract).
 """
@@ -41,6 +43,7 @@ import pandas as pd
 
 from tasks.contract import ACTIVITY_TYPES, EXTRACT_FILES, OUTCOME_STATUSES
 from tasks.errors import ConfigError
+from tasks.extract import READ_ERROR
 from tasks.normalize import parse_timestamps
 
 if TYPE_CHECKING:
@@ -116,6 +119,9 @@ def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectatio
         if check.severity == "row" and not _raised(outcomes[check.position]):
             for index in outcomes[check.position].result.get("unexpected_index_list", []):
                 reasons[index].append(check.label)
+    if READ_ERROR in frame.columns:
+        for index, error in frame[READ_ERROR].dropna().items():
+            reasons[index] = [error]
     results = _results(suite, runnable, outcomes, skipped, len(frame))
     # Last: _counts_only strips the row indexes the lines above read.
     return ValidationReport(suite, messages, _quarantine(frame, reasons), results, _counts_only(outcomes))
@@ -203,6 +209,7 @@ def prepare_frame(frame: pd.DataFrame, suite: str) -> pd.DataFrame:
     own = [name for name in frame.columns if not str(name).startswith("_")]
     lengths = [frame[name].map(lambda v: len(v) if isinstance(v, str) else 0) for name in own]
     out["_longest_value"] = pd.concat(lengths, axis=1).max(axis=1).astype("int64") if own else 0
+    out["_readable"] = frame[READ_ERROR].isna() if READ_ERROR in frame.columns else True
     if suite == "leads":
         out["_has_contact"] = _non_empty(out, "email") | _non_empty(out, "phone")
     if suite == "activities" and {"source_system", "activity_id"} <= set(out.columns):

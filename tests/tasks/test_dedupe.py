@@ -5,7 +5,7 @@ import uuid
 
 import pandas as pd
 
-from tasks.contract import LEAD_COLUMNS
+from tasks.contract import LEAD_COLUMNS, custom_column
 from flows.settings import CONFIG_DIR
 from tasks.dedupe import (LEAD_NAMESPACE, MATCH_COLUMNS, SEP, Known, assign_leads, attribute, golden_records,
                           load_dedupe_config, new_lead_id, new_lead_ids, row_keys)
@@ -109,7 +109,7 @@ def test_golden_record_survivorship_and_consent():
     }])
     day = rows(
         {"source_lead_id": "7", "email": "ann@acme.com", "job_title": "Director of IT", "company": None,
-         "email_consent": "true", "do_not_contact": "true", "updated_at": "2026-03-02T10:00:00Z", "plan": "pro"},
+         "email_consent": "true", "do_not_contact": "true", "updated_at": "2026-03-02T10:00:00Z", custom_column("plan"): "pro"},
         {"source_lead_id": "8", "email": "ann@acme.com", "job_title": "VP IT", "email_consent": "false",
          "updated_at": "2026-03-02T09:00:00Z"},
     )

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from tasks.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS
+from tasks.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, custom_column
 from tasks.errors import ConfigError
 from tasks.fraud import (
     BOT_ACTIVITY,
@@ -172,8 +172,9 @@ def test_ip_burst_fires_only_above_the_threshold():
 
 
 def with_devices(frame: pd.DataFrame, **columns: list[object]) -> pd.DataFrame:
-    """Lead rows with extra extract columns (a visitor cookie, a fingerprint)."""
-    return frame.assign(**{name: pd.Series(values, index=frame.index, dtype=object)
+    """Lead rows with extra extract columns (a visitor cookie, a fingerprint), named as the extract
+    stage names them."""
+    return frame.assign(**{custom_column(name): pd.Series(values, index=frame.index, dtype=object)
                            for name, values in columns.items()})
 
 
