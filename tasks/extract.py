@@ -66,35 +66,34 @@ def read_extract(extracts_dir: Path, run_date: date) -> Extract:
                 raise ExtractError(f"{folder}: required file {stem}.csv or {stem}.parquet is missing")
             frames[stem] = None
             continue
-        frames[stem] = with_custom_columns(read_file(found[0]), columns)
+        frames[stem] = read_file(found[0], columns)
         files[stem] = str(found[0])
     return Extract(run_date=run_date, folder=folder, frames=frames, files=files)
 
 
 def with_custom_columns(frame: pd.DataFrame, contract: tuple[str, ...]) -> pd.DataFrame:
-    """The frame with every column outside the contract renamed as a custom attribute
-    (tasks.contract.custom_column); the pipeline's own "_" columns are left as they are."""
-    own = (READ_ERROR, RAW_LINE)
-    return frame.rename(columns={c: file_column(c, contract) for c in frame.columns if c not in own})
+    """A frame of a file's columns, each one outside the contract renamed as a custom attribute
+    (tasks.contract.custom_column)."""
+    return frame.rename(columns={c: file_column(c, contract) for c in frame.columns})
 
 
-def read_file(path: Path) -> pd.DataFrame:
-    """One extract file as strings, columns named as in the file; NUL bytes dropped (no database
-    stores them in text), empty values None, rows that cannot be read marked (READ_ERROR)."""
+def read_file(path: Path, contract: tuple[str, ...]) -> pd.DataFrame:
+    """One extract file as strings, extra columns as custom attributes; NUL bytes dropped (no
+    database stores them in text), empty values None, rows that cannot be read marked (READ_ERROR)."""
     if path.suffix == ".parquet":
-        return _read_parquet(path)
+        return with_custom_columns(_read_parquet(path), contract)
     names, has_rows = _checked_header(path)
     if not has_rows:
-        return pd.DataFrame({name.strip(): pd.Series(dtype=object) for name in names})
+        return with_custom_columns(pd.DataFrame({name.strip(): pd.Series(dtype=object) for name in names}), contract)
     table, skipped = _parse_csv(path, names)
     columns: dict[str, np.ndarray] = {}
     unreadable: dict[int, str] = {}
     for name, column in zip(names, table.columns):
         text, bad = _as_text(column)
-        columns[name.strip()] = text
+        columns[file_column(name.strip(), contract)] = text
         for position in bad:
             unreadable.setdefault(int(position), f"bytes that are not UTF-8 (in {name.strip()})")
-    frame = pd.DataFrame(columns, dtype=object) if columns else pd.DataFrame(index=range(table.num_rows))
+    frame = pd.DataFrame(columns, dtype=object)
     if table.num_rows and _ends_inside_quotes(path, table.column(len(names) - 1)[-1].as_py()):
         unreadable.setdefault(table.num_rows - 1, "the file ends inside a quoted value (cut short?)")
     if not unreadable and not skipped:
@@ -182,22 +181,27 @@ def _parse_csv(path: Path, names: list[str]):
     return table, skipped
 
 
-def _as_text(column) -> tuple[np.ndarray, list[int]]:
+def _as_text(column) -> tuple[np.ndarray, np.ndarray]:
     """A binary column as Python strings (None where blank, NUL bytes dropped), and the
-    positions of values that are not UTF-8 (kept with the bad bytes written as \\xNN)."""
+    positions of values that are not UTF-8 (kept, their bad bytes written as \\xNN).
+    Each distinct value is decoded and made a Python string once (values repeat)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    bad: list[int] = []
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    words = encoded.dictionary
+    codes = encoded.indices.to_numpy()
     try:
-        text = column.cast(pa.string())
-    except pa.ArrowInvalid:  # slow path, for a file with bad bytes only
-        values = column.to_pylist()
-        bad = [i for i, v in enumerate(values) if not _is_utf8(v)]
-        text = pa.chunked_array([pa.array([v.decode("utf-8", "backslashreplace") for v in values], pa.string())])
+        text = words.cast(pa.string())
+        bad = np.empty(0, dtype=np.int64)
+    except pa.ArrowInvalid:  # a file with bad bytes only: each distinct value once, in Python
+        raw = words.to_pylist()
+        bad_words = [i for i, v in enumerate(raw) if not _is_utf8(v)]
+        text = pa.array([v.decode("utf-8", "backslashreplace") for v in raw], pa.string())
+        bad = np.flatnonzero(np.isin(codes, bad_words))
     text = pc.replace_substring(text, "\x00", "")
-    blank = pc.equal(pc.utf8_trim_whitespace(text), "")
-    return pc.if_else(blank, None, text).to_numpy(zero_copy_only=False).astype(object), bad
+    text = pc.if_else(pc.equal(pc.utf8_trim_whitespace(text), ""), pa.scalar(None, pa.string()), text)
+    return text.to_numpy(zero_copy_only=False)[codes], bad
 
 
 def _is_utf8(value: bytes) -> bool:

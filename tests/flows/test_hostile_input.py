@@ -71,7 +71,7 @@ def test_hostile_values_are_stored_verbatim_or_set_aside(in_schema, tmp_path):
 
 # Extra columns named like columns the stages add.
 INTERNAL = ("lead_id", "row_number", "bot_reason", "reasons", "custom_attributes", "_created_at_utc", "fit_score",
-            "disposition", "email_key", "custom", "_released_row")
+            "disposition", "email_key", "custom", "_released_row", "_read_error", "_raw_line")
 
 
 def test_extra_columns_with_internal_names_are_custom_attributes_a_rule_can_score(in_schema, tmp_path):

@@ -162,7 +162,7 @@ def test_values_are_strings_as_written_blank_is_none(tmp_path):
 
 
 INTERNAL = ["lead_id", "row_number", "bot_reason", "reasons", "custom_attributes", "_created_at_utc",
-            "_longest_value", "_released_row", "email_key", "custom", "disposition"]
+            "_longest_value", "_released_row", "_read_error", "_raw_line", "email_key", "custom", "disposition"]
 
 
 def test_extra_columns_named_like_internal_ones_are_kept_apart(tmp_path):
