@@ -299,7 +299,7 @@ def test_nightly_flow_accounts_for_every_row_or_fails_in_one_line_changing_nothi
                           run_id=summary.run_id)
         c = dict(zip(counts["metric"], counts["value"]))
         event("run succeeded")
-        assert c["written"] + c["merged"] + c["rejected"] + c["quarantined"] == c["leads_in"]
+        assert c["written"] + c["merged"] + c["rejected"] + c["quarantined"] + c["erased"] == c["leads_in"]
         assert c == summary.counts["conservation"]
 
     check()

@@ -109,3 +109,18 @@ def test_activities_and_outcomes_of_erased_people_are_dropped_before_quarantine(
     kept, quarantined = screen_rows(activities, bad, "activities", RUN_DATE, ledger)
     assert kept["activity_id"].tolist() == ["b"] and kept["row_number"].tolist() == [1]
     assert quarantined.empty  # the erased person's malformed row is kept nowhere
+
+
+def test_an_unsplit_row_holding_an_erased_persons_email_or_phone_is_erased():
+    # A row with the wrong number of fields has no columns to match on: its text is searched.
+    ledger = erased_ledger(email=["annlee@gmail.com"], phone=["+14155552671"])
+    day = leads({"source_lead_id": "1", "email": "cy@acme.com"}).reindex(range(4)).astype(object)
+    day = day.where(day.notna(), None).assign(_raw_line=[
+        None, "hubspot,2,2026-03-02T10:00:00Z,Ann.Lee@gmail.com,,extra", "hubspot,3,x,bo@acme.com,+1 415 555 2671,x",
+        "hubspot,4,2026-03-02T10:00:00Z,dee@acme.com,extra"])
+    reasons = {i: f"line {i + 2}: 6 field(s) where the header has 5" for i in (1, 2, 3)}
+    screened = screen_leads(day, report(reasons), FraudRules(), RUN_DATE, ledger=ledger)
+    aside = screened.set_aside
+    assert aside["disposition"].tolist() == ["erased", "erased", "quarantined"]
+    assert aside["raw"].tolist()[:2] == ["{}", "{}"]
+    assert json.loads(aside["raw"].iloc[2]) == {"line": "hubspot,4,2026-03-02T10:00:00Z,dee@acme.com,extra"}
