@@ -14,8 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
-from tasks import monitoring
-from tasks.warehouse import execute, query
+from tasks.reporting import monitoring
+from tasks.warehouse.connection import execute, query
 
 REPORT_WINDOW_DAYS = 30
 

@@ -16,14 +16,14 @@ import pandas as pd
 
 from flows.nightly import nightly
 from flows.settings import CONFIG_DIR
-from tasks.dedupe import INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
-from tasks.matching import HashKey, LinkageConfig, block_keys
-from tasks.model import load_yaml_config
-from tasks.state import Lookup
+from tasks.identity.dedupe import INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
+from tasks.identity.matching import HashKey, LinkageConfig, block_keys
+from tasks.scoring.model import load_yaml_config
+from tasks.warehouse.state import Lookup
 from tasks.errors import MqlError
-from tasks.evaluate import bench_fraud, demo_quality, febrl_quality, pairwise_quality, score_quality
-from tasks.generate import generate_extracts
-from tasks.warehouse import bulk_insert, open_warehouse, query_warehouse
+from tasks.reporting.evaluate import bench_fraud, demo_quality, febrl_quality, pairwise_quality, score_quality
+from synthetic.generate import generate_extracts
+from tasks.warehouse.connection import bulk_insert, open_warehouse, query_warehouse
 
 FIRST_DAY = date(2026, 3, 2)
 # Linkage settings for the FEBRL files: benchmark configuration, apart from the runtime config.
@@ -239,9 +239,9 @@ def dedupe_scale(incoming: int, existing: int, url: str, schema: str, seed: int,
     import multiprocessing
 
     from flows.settings import Settings
-    from tasks.contract import LEAD_COLUMNS
-    from tasks.extract import with_contract_columns
-    from tasks.normalize import normalise_leads
+    from tasks.intake.contract import LEAD_COLUMNS
+    from tasks.intake.extract import with_contract_columns
+    from tasks.screening.normalize import normalise_leads
 
     config_path = Settings().dedupe_config_path
     config = load_dedupe_config(config_path)
@@ -293,7 +293,7 @@ def dedupe_scale_benchmark(incoming: int, existing: int, warehouse: str | None, 
     """`mql bench dedupe-scale`: the dedupe stage's time and peak memory against a lead base."""
     from flows.nightly import resolve_settings
     from flows.settings import warehouse_option
-    from tasks.warehouse import parse_url
+    from tasks.warehouse.connection import parse_url
 
     with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
         where = folder or Path(scratch)

@@ -52,7 +52,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except MqlError as exc:
             raise fail(f"error: {exc}", 2) from None
         except Exception as exc:  # a database error the user can act on (a full disk, a read-only file): one line
-            from tasks.warehouse import database_problem
+            from tasks.warehouse.connection import database_problem
 
             problem = database_problem(exc, _shown_warehouse(kwargs.get("warehouse")))
             if problem is None:
@@ -154,7 +154,7 @@ def generate(out: Annotated[Path, typer.Option(help="Folder to write the extract
              hard: Annotated[bool, typer.Option(help="Duplicates that share no exact key, and look-alike "
                                                      "people (the identity resolution benchmark).")] = False) -> None:
     """Generate realistic synthetic extracts with planted problems and a ground-truth file."""
-    from tasks.generate import generate_extracts
+    from synthetic.generate import generate_extracts
 
     if format_ not in ("csv", "parquet"):
         raise MqlError(f"--format must be csv or parquet, not {format_!r}")
@@ -169,7 +169,7 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
          leads_per_day: Annotated[int, typer.Option(min=1)] = 1000,
          seed: Annotated[int, typer.Option()] = 7) -> None:
     """Generate a week of extracts, run them into a local SQLite warehouse, print what happened."""
-    from tasks.generate import generate_extracts
+    from synthetic.generate import generate_extracts
 
     started = time.perf_counter()
     extracts, warehouse_file = folder / "extracts", folder / "warehouse.db"
@@ -181,7 +181,7 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
     url = f"sqlite:///{warehouse_file.resolve()}"
     summaries = run_dates(first, first + timedelta(days=days - 1), str(extracts), url, None)
     print_summaries(summaries)
-    from tasks.evaluate import demo_quality
+    from tasks.reporting.evaluate import demo_quality
 
     quality = demo_quality(extracts / "ground_truth.csv", url)
     console.print("against the generator's ground truth: " + ", ".join(f"{k} {v}" for k, v in quality.items()))
@@ -191,7 +191,7 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
 
 def _open_warehouse(warehouse: str | None, writing: bool = True) -> Any:
     """The configured warehouse (option, else MQL_WAREHOUSE_URL or its Secret block), for the review commands."""
-    from tasks.warehouse import open_warehouse
+    from tasks.warehouse.connection import open_warehouse
 
     settings = warehouse_settings(warehouse)
     return open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=writing)
@@ -204,7 +204,7 @@ def review(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-
            reason: Annotated[str | None, typer.Option(help="Only rows with this reason.")] = None,
            limit: Annotated[int, typer.Option(min=0, help="Rows to list (0: counts only).")] = 50) -> None:
     """List the date's rejected and quarantined rows by reason (emails masked)."""
-    from tasks.review import review_day
+    from tasks.screening.review import review_day
 
     day = parse_date(date_, "--date")
     engine = _open_warehouse(warehouse, writing=False)
@@ -253,7 +253,7 @@ def release(source_system: Annotated[str, typer.Option(help="Source system of th
             note: Annotated[str, typer.Option(help="Why (kept in lead_releases).")],
             warehouse: WarehouseOption = None) -> None:
     """Let a rejected lead through on the next run, overriding its reasons (audited)."""
-    from tasks.review import release as record_release
+    from tasks.screening.review import release as record_release
 
     done = _record(warehouse, record_release, source_system, source_lead_id, by, note)
     console.print(f"released {source_system}/{source_lead_id} (rejected on {done['rejected_run_date']} for "
@@ -272,7 +272,7 @@ def unmerge(source_system: Annotated[str, typer.Option(help="Source system of th
             ) -> None:
     """Split a record from the lead it was merged into, for good; then re-run from the date of
     the merge, so both leads are rebuilt and scored from their own activity."""
-    from tasks.review import unmerge as record_split
+    from tasks.screening.review import unmerge as record_split
 
     done = _record(warehouse, record_split, source_system, source_lead_id, by, reason)
     console.print(f"split {source_system}/{source_lead_id} from lead {done['lead_id']} "
@@ -361,8 +361,8 @@ def _print_json(figures: dict[str, Any]) -> None:
 def upgrade(warehouse: WarehouseOption = None) -> None:
     """Bring a warehouse made by an older release to this release's schema revision, in one
     transaction, holding the run lock (an empty warehouse gets the tables)."""
-    from tasks.migrations import upgrade as upgrade_schema
-    from tasks.warehouse import connect_warehouse, warehouse_errors
+    from tasks.warehouse.migrations import upgrade as upgrade_schema
+    from tasks.warehouse.connection import connect_warehouse, warehouse_errors
 
     settings = warehouse_settings(warehouse)
     engine = connect_warehouse(settings.warehouse_url, settings.warehouse_schema)
@@ -386,7 +386,7 @@ def upgrade(warehouse: WarehouseOption = None) -> None:
 def status(warehouse: WarehouseOption = None,
            limit: Annotated[int, typer.Option(min=1, help="How many of the latest runs to show.")] = 20) -> None:
     """Show the latest runs from the audit tables: date, state, counts, duration, error."""
-    from tasks.warehouse import open_warehouse, query
+    from tasks.warehouse.connection import open_warehouse, query
 
     settings = warehouse_settings(warehouse)
     engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=False)
@@ -426,8 +426,8 @@ def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/so
             date_: Annotated[str | None, typer.Option("--date", help="As of this run date (default: latest).")] = None,
             warehouse: WarehouseOption = None) -> None:
     """Why a lead has its score, stage and nurture track: every rule's points, and its transitions."""
-    from tasks.explain import explain as explain_lead
-    from tasks.warehouse import open_warehouse
+    from tasks.reporting.explain import explain as explain_lead
+    from tasks.warehouse.connection import open_warehouse
 
     on = parse_date(date_, "--date") if date_ else date.max
     settings = warehouse_settings(warehouse)
@@ -526,8 +526,8 @@ def erase(email: Annotated[str | None, typer.Option(help="The person's email add
     from datetime import datetime, timezone
 
     from flows.nightly import holding_warehouse, resolve_settings, warehouse_hashing
-    from tasks.erasure import erase as erase_person
-    from tasks.run_safety import check_lock
+    from tasks.privacy.erasure import erase as erase_person
+    from tasks.warehouse.locks import check_lock
 
     settings = resolve_settings(warehouse_url=warehouse)
     with holding_warehouse(settings, "mql erase") as engine:
@@ -552,10 +552,10 @@ def rekey(old_secret_env: Annotated[str | None, typer.Option(
     MQL_MATCH_KEY_SECRET, in one transaction under the run lock."""
     from flows.nightly import holding_warehouse, resolve_settings
     from flows.settings import secret_from_environment
-    from tasks.dedupe import load_dedupe_config
-    from tasks.hash_keys import configured_key, key_file, rekey as rotate
-    from tasks.matching import HashKey
-    from tasks.run_safety import check_lock
+    from tasks.identity.dedupe import load_dedupe_config
+    from tasks.privacy.hash_keys import configured_key, key_file, rekey as rotate
+    from tasks.identity.matching import HashKey
+    from tasks.warehouse.locks import check_lock
 
     settings = resolve_settings(warehouse_url=warehouse)
     if settings.match_key_secret is None:

@@ -24,18 +24,21 @@ from sqlalchemy.engine import Engine
 
 from flows.artifacts import monitor_stage, publish_dry_run, report_progress, start_progress
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
-from tasks import dedupe, nurture, qualify, rerun, review, score, screen, state
-from tasks.erasure import Ledger, load_ledger
-from tasks.hash_keys import HashKeys, configured_key, warehouse_keys
-from tasks.conservation import check_conservation, stage_counts
+from tasks.identity import dedupe
+from tasks.scoring import nurture, qualify, score
+from tasks.screening import review, screen
+from tasks.warehouse import rerun, state
+from tasks.privacy.erasure import Ledger, load_ledger
+from tasks.privacy.hash_keys import HashKeys, configured_key, warehouse_keys
+from tasks.warehouse.conservation import check_conservation, stage_counts
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
-from tasks.extract import Extract, read_extract
-from tasks.fraud import FraudRules, load_fraud_rules
-from tasks.model import ScoringModel, load_model
-from tasks.monitoring import AnomalyError, load_monitoring_config
-from tasks.run_safety import check_lock, describe_holder, holds_lock, retry_if_transient, warehouse_lock
-from tasks.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
-from tasks.warehouse import bulk_insert, execute, first_line, open_warehouse, parse_url
+from tasks.intake.extract import Extract, read_extract
+from tasks.screening.fraud import FraudRules, load_fraud_rules
+from tasks.scoring.model import ScoringModel, load_model
+from tasks.reporting.monitoring import AnomalyError, load_monitoring_config
+from tasks.warehouse.locks import check_lock, describe_holder, holds_lock, retry_if_transient, warehouse_lock
+from tasks.intake.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
+from tasks.warehouse.connection import bulk_insert, execute, first_line, open_warehouse, parse_url
 
 STAGE = {"cache_policy": NO_CACHE, "retries": 0}
 
@@ -391,7 +394,7 @@ def run_range(settings: Settings, start: date, end: date, run: Callable[[date], 
     """Run each date from start to end, then every loaded date after end, in order, under the
     warehouse's lock: each day builds on the state the day before left.
 
-    When that replaces loaded dates after `start`, those dates are one chain (tasks/rerun.py):
+    When that replaces loaded dates after `start`, those dates are one chain (tasks/warehouse/rerun.py):
     their extracts are read and validated before anything is replaced, and if any date of the
     chain fails, every one of them is put back as it was."""
     with holding_warehouse(settings, what) as engine:

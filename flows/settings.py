@@ -13,7 +13,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from tasks.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CONFIG_DIR = PROJECT_ROOT / "config"
 
@@ -104,7 +103,7 @@ def warehouse_option(url: str | None) -> Iterator[None]:
     if url is None:
         yield
         return
-    from tasks.warehouse import parse_url
+    from tasks.warehouse.connection import parse_url
 
     parse_url(url, "--warehouse")
     names = ("MQL_WAREHOUSE_URL", "MQL_WAREHOUSE_URL_SECRET_BLOCK")
@@ -127,7 +126,7 @@ def read_secret_block(name: str) -> str:
     try:
         value = Secret.load(name).get()
     except Exception as exc:  # no such block, or the Prefect API unreachable: one line either way
-        from tasks.warehouse import first_line
+        from tasks.warehouse.connection import first_line
 
         raise ConfigError(f"MQL_WAREHOUSE_URL_SECRET_BLOCK: cannot read the Secret block {name!r}: "
                           f"{first_line(exc)}") from None

@@ -98,7 +98,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Five days of generated extracts (300 lead rows a day) shared by the flow tests; read-only."""
-    from tasks.generate import generate_extracts
+    from synthetic.generate import generate_extracts
 
     out = tmp_path_factory.mktemp("extracts")
     generate_extracts(out, FIRST_DAY, days=5, leads_per_day=300, seed=11)

@@ -1,4 +1,4 @@
-"""Alembic environment of the warehouse: tasks/migrations.py hands over an open connection in a
+"""Alembic environment of the warehouse: tasks/warehouse/migrations.py hands over an open connection in a
 transaction it owns (the whole upgrade commits or rolls back as one), so nothing here connects."""
 
 from alembic import context

@@ -2,7 +2,7 @@
 -- database; on PostgreSQL a session advisory lock together with this row's lease, renewed by the
 -- holder while it runs, so that a run whose database session died cannot be joined by another
 -- while it still works. Every write transaction of a run checks that the row still carries its
--- token (tasks/run_safety.py), so a run that lost the lock can never commit.
+-- token (tasks/warehouse/locks.py), so a run that lost the lock can never commit.
 CREATE TABLE IF NOT EXISTS warehouse_lock (
     name        TEXT PRIMARY KEY,
     holder      TEXT NOT NULL,

@@ -1,4 +1,4 @@
--- Match keys of every golden lead (tasks/matching.py, key_hashes: a 64-bit hash of the key type
+-- Match keys of every golden lead (tasks/identity/matching.py, key_hashes: a 64-bit hash of the key type
 -- and its normalised values, so no email or phone is stored here in clear), indexed so a day's
 -- records are matched against the whole lead base without scanning it. Without a rowid, a
 -- look-up reads the key's leads and run dates from one index.

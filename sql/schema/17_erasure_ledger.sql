@@ -4,7 +4,7 @@
 CREATE TABLE IF NOT EXISTS erasure_ledger (
     erasure_id      TEXT NOT NULL,
     kind            TEXT NOT NULL,          -- email | phone | source_record
-    tombstone       BIGINT NOT NULL,        -- keyed 64-bit hash of the value (tasks/erasure.py)
+    tombstone       BIGINT NOT NULL,        -- keyed 64-bit hash of the value (tasks/privacy/erasure.py)
     key_fingerprint TEXT NOT NULL,          -- the hash key it was made under (hash_keys)
     erased_by       TEXT NOT NULL,
     erased_at       TIMESTAMP WITH TIME ZONE NOT NULL,

@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 
 from flows.nightly import nightly
 from flows.settings import PROJECT_ROOT
-from tasks.contract import EXTRACT_FILES, file_column
-from tasks.dedupe import Known, assign_leads, golden_records, load_dedupe_config
+from tasks.intake.contract import EXTRACT_FILES, file_column
+from tasks.identity.dedupe import Known, assign_leads, golden_records, load_dedupe_config
 from tasks.errors import MqlError
-from tasks.extract import read_extract
-from tasks.fraud import load_fraud_rules
-from tasks.screen import flag_bots, screen_leads, screen_rows
-from tasks.validate import validate_extract
+from tasks.intake.extract import read_extract
+from tasks.screening.fraud import load_fraud_rules
+from tasks.screening.screen import flag_bots, screen_leads, screen_rows
+from tasks.intake.validate import validate_extract
 from tests.conftest import FIRST_DAY
 
 INTERNAL_NAMES = ("lead_id", "row_number", "bot_reason", "reasons", "custom_attributes", "_created_at_utc",
@@ -56,7 +56,7 @@ class Base:
 
 @pytest.fixture(scope="module")
 def base() -> Base:
-    from tasks.generate import generate_extracts
+    from synthetic.generate import generate_extracts
 
     out = Path(tempfile.mkdtemp(prefix="mql-fuzz-base-"))
     generate_extracts(out, FIRST_DAY, days=1, leads_per_day=12, seed=4)

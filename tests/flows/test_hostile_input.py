@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flows.nightly import nightly
 from flows.settings import PROJECT_ROOT as ROOT
 from tasks.errors import ExtractError
-from tasks.warehouse import open_warehouse
+from tasks.warehouse.connection import open_warehouse
 from tests.conftest import FIRST_DAY, read_sql
 
 pytestmark = pytest.mark.usefixtures("prefect_api")

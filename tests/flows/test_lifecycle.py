@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.nightly import backfill
-from tasks.explain import explain
-from tasks.warehouse import open_warehouse
+from tasks.reporting.explain import explain
+from tasks.warehouse.connection import open_warehouse
 from tests.conftest import FIRST_DAY
 
 pytestmark = pytest.mark.usefixtures("prefect_api")

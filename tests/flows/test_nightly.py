@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.nightly import backfill, nightly
 from tasks.errors import ExtractError
-from tasks.evaluate import duplicate_quality, junk_quality
+from tasks.reporting.evaluate import duplicate_quality, junk_quality
 from tests.conftest import FIRST_DAY, read_sql
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -130,16 +130,16 @@ def test_broken_extract_fails_and_changes_nothing(loaded, generated, tmp_path):
 
 def test_failure_while_writing_rolls_back_everything(loaded, generated, monkeypatch):
     url, schema, _ = loaded
-    import tasks.state
+    import tasks.warehouse.state
 
-    real_insert = tasks.state.bulk_insert
+    real_insert = tasks.warehouse.state.bulk_insert
 
     def failing_insert(conn, table, frame):
         if table == "mql_events":
             raise RuntimeError("disk full")
         return real_insert(conn, table, frame)
 
-    monkeypatch.setattr(tasks.state, "bulk_insert", failing_insert)
+    monkeypatch.setattr(tasks.warehouse.state, "bulk_insert", failing_insert)
     before = snapshot(url, schema)
     with pytest.raises(RuntimeError, match="disk full"):
         nightly(run_date=FIRST_DAY + timedelta(days=3), extracts_dir=str(generated), warehouse_url=url)

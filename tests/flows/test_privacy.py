@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.normalize import email_key, phone_e164
-from tasks.warehouse import bulk_insert, open_warehouse
+from tasks.screening.normalize import email_key, phone_e164
+from tasks.warehouse.connection import bulk_insert, open_warehouse
 from tests.conftest import FIRST_DAY, read_sql
 
 pytestmark = pytest.mark.usefixtures("prefect_api")

@@ -17,7 +17,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.nightly import backfill, nightly
 from tasks.errors import BackfillError
-from tasks.monitoring import AnomalyError
+from tasks.reporting.monitoring import AnomalyError
 from tests.conftest import FIRST_DAY, read_sql
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -75,9 +75,9 @@ def test_a_dry_run_validates_every_date_and_writes_nothing(three_days, tmp_path)
 def test_a_transient_warehouse_error_is_retried(three_days, tmp_path, monkeypatch):
     import sqlite3
 
-    import tasks.state
+    import tasks.warehouse.state
 
-    real, calls = tasks.state.Lookup.known, []
+    real, calls = tasks.warehouse.state.Lookup.known, []
 
     def flaky(*args, **kwargs):
         calls.append(1)
@@ -85,7 +85,7 @@ def test_a_transient_warehouse_error_is_retried(three_days, tmp_path, monkeypatc
             raise sa.exc.OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tasks.state.Lookup, "known", flaky)
+    monkeypatch.setattr(tasks.warehouse.state.Lookup, "known", flaky)
     monkeypatch.setenv("MQL_WAREHOUSE_RETRY_DELAY_SECONDS", "0")
     url = f"sqlite:///{tmp_path / 'w.db'}"
     summary = nightly(run_date=FIRST_DAY, extracts_dir=str(three_days), warehouse_url=url)

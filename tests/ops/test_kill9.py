@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from flows.nightly import backfill
-from tasks.run_safety import warehouse_lock
-from tasks.warehouse import open_warehouse
+from tasks.warehouse.locks import warehouse_lock
+from tasks.warehouse.connection import open_warehouse
 from tests.conftest import FIRST_DAY, read_sql
 from tests.flows.test_nightly import snapshot
 from tests.ops.test_rerun_chain import prefect_env, saved_tables

@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from flows.nightly import nightly
-from tasks.run_safety import WarehouseBusyError, _pg_key, lock_identity, warehouse_lock
-from tasks.warehouse import open_warehouse
+from tasks.warehouse.locks import WarehouseBusyError, _pg_key, lock_identity, warehouse_lock
+from tasks.warehouse.connection import open_warehouse
 from tests.conftest import FIRST_DAY, read_sql
 
 pytestmark = pytest.mark.postgres
@@ -28,8 +28,8 @@ pytestmark = pytest.mark.postgres
 HOLDER = textwrap.dedent("""
     import sys
     import sqlalchemy as sa
-    from tasks.run_safety import check_lock, warehouse_lock
-    from tasks.warehouse import open_warehouse
+    from tasks.warehouse.locks import check_lock, warehouse_lock
+    from tasks.warehouse.connection import open_warehouse
 
     url, schema, lease = sys.argv[1], sys.argv[2], float(sys.argv[3])
     engine = open_warehouse(url, schema)

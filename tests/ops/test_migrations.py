@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks import migrations
+from tasks.warehouse import migrations
 from tasks.errors import WarehouseError
-from tasks.warehouse import open_warehouse, statements
+from tasks.warehouse.connection import open_warehouse, statements
 from tests.conftest import read_sql
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tasks.errors import ConfigError
-from tasks.monitoring import (MonitoringConfig, check_anomalies, day_metrics, funnel_steps, load_monitoring_config,
+from tasks.reporting.monitoring import (MonitoringConfig, check_anomalies, day_metrics, funnel_steps, load_monitoring_config,
                               render_report, reject_reasons, stage_flow, summary_markdown)
 
 DAY = date(2026, 3, 20)

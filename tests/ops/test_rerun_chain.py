@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.nightly import backfill, nightly
 from tasks.errors import ExtractError
-from tasks.run_safety import warehouse_lock
-from tasks.warehouse import open_warehouse
+from tasks.warehouse.locks import warehouse_lock
+from tasks.warehouse.connection import open_warehouse
 from tests.conftest import FIRST_DAY, read_sql
 from tests.flows.test_nightly import assert_same, snapshot
 
@@ -31,17 +31,17 @@ DAY2, DAY3 = FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=2)
 DYING_RUN = textwrap.dedent("""
     import os, sys
     from datetime import date
-    import tasks.state
+    import tasks.warehouse.state
 
     url, extracts, run_date, dies_on = sys.argv[1:5]
-    write_day = tasks.state.write_day
+    write_day = tasks.warehouse.state.write_day
 
     def dying(conn, day, result):
         if day == date.fromisoformat(dies_on):
             os._exit(9)
         return write_day(conn, day, result)
 
-    tasks.state.write_day = dying
+    tasks.warehouse.state.write_day = dying
     from flows.nightly import nightly
     nightly(run_date=date.fromisoformat(run_date), extracts_dir=extracts, warehouse_url=url)
 """)
@@ -107,16 +107,16 @@ def test_a_later_date_that_fails_puts_every_date_of_the_chain_back(three_days, m
     leads = extracts / str(FIRST_DAY) / "leads.csv"
     frame = pd.read_csv(leads, dtype=str, keep_default_na=False)
     frame.iloc[:-30].to_csv(leads, index=False)  # a corrected day 1: the chain really changes rows
-    import tasks.state
+    import tasks.warehouse.state
 
-    write_day = tasks.state.write_day
+    write_day = tasks.warehouse.state.write_day
 
     def failing(conn, day, result):
         if day == DAY3:
             raise RuntimeError("disk full")
         return write_day(conn, day, result)
 
-    monkeypatch.setattr(tasks.state, "write_day", failing)
+    monkeypatch.setattr(tasks.warehouse.state, "write_day", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         nightly(run_date=FIRST_DAY, extracts_dir=str(extracts), warehouse_url=url)
     assert_same(before, snapshot(url, schema))

@@ -13,13 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from tasks.errors import ExtractError, WarehouseError
-from tasks.run_safety import WarehouseBusyError, is_transient, warehouse_lock
-from tasks.warehouse import open_warehouse
+from tasks.warehouse.locks import WarehouseBusyError, is_transient, warehouse_lock
+from tasks.warehouse.connection import open_warehouse
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from tasks.run_safety import warehouse_lock
-    from tasks.warehouse import open_warehouse
+    from tasks.warehouse.locks import warehouse_lock
+    from tasks.warehouse.connection import open_warehouse
     engine = open_warehouse(sys.argv[1], sys.argv[2])
     with warehouse_lock(engine, "flow run other-run, run date 2026-03-04", wait_seconds=0):
         print("held", flush=True)

@@ -1,4 +1,4 @@
-"""The funnel views (sql/schema/9x_*.sql) give the same, exact numbers on SQLite and PostgreSQL."""
+"""The funnel views (sql/views/9x_*.sql) give the same, exact numbers on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tasks.warehouse import bulk_insert, open_warehouse
+from tasks.warehouse.connection import bulk_insert, open_warehouse
 
 T = pd.Timestamp
 

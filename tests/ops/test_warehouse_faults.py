@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.errors import WarehouseError
-from tasks.warehouse import bulk_insert, open_warehouse
+from tasks.warehouse.connection import bulk_insert, open_warehouse
 
 
 def test_status_lists_failed_runs_beside_succeeded_ones(warehouse, monkeypatch):
@@ -125,7 +125,7 @@ def test_a_sqlite_warehouse_locked_by_another_process_is_one_line(tmp_path, monk
     url = f"sqlite:///{path}"
     open_warehouse(url).dispose()
     before = file_bytes(path)
-    monkeypatch.setattr("tasks.warehouse.SQLITE_BUSY_SECONDS", 0.5)
+    monkeypatch.setattr("tasks.warehouse.connection.SQLITE_BUSY_SECONDS", 0.5)
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sqlite3, sys, time\n"
          f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"

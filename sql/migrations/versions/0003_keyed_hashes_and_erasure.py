@@ -1,7 +1,7 @@
 """Keyed match keys and erasure: the hash_keys and erasure_ledger tables.
 
 A warehouse from before this revision holds match keys hashed without a secret key: runs refuse
-it in one line until `mql rekey` re-hashes them under MQL_MATCH_KEY_SECRET (tasks/hash_keys.py).
+it in one line until `mql rekey` re-hashes them under MQL_MATCH_KEY_SECRET (tasks/privacy/hash_keys.py).
 
 Revision ID: 0003
 Revises: 0002

@@ -1,0 +1,1 @@
+"""Synthetic extracts with planted problems and their ground truth: benchmarks and the demo, never the nightly run."""

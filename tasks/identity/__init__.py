@@ -1,0 +1,1 @@
+"""Identity resolution: match fields and keys, blocking, comparisons, clustering, assignment, survivorship."""

@@ -1,0 +1,633 @@
+"""Record linkage: candidate pairs through blocking keys, pair scores as summed evidence weights
+(Fellegi-Sunter style: log2 likelihood ratios per compared field, set in a YAML file), and
+clusters grown from the strongest links down, guarded against chaining different people.
+
+The functions here know nothing of leads: tasks.identity.dedupe applies them to lead records and the
+FEBRL benchmark to person records, each with its own configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.process import cpdist
+
+from tasks.scoring.model import Strict
+from tasks.screening.normalize import name_key, same_first_name
+
+SIMILARITY: dict[str, Callable[[str, str], float]] = {
+    "jaro_winkler": JaroWinkler.normalized_similarity,
+    "levenshtein": Levenshtein.normalized_similarity,
+}
+MAX_COMPARED = 254  # longest value compared (an email address's limit); callers drop longer ones
+
+
+class Level(Strict):
+    """Evidence when the similarity of two values is at least `min`."""
+
+    min: float = Field(ge=0, le=1)
+    weight: float
+
+
+class Part(Strict):
+    """Evidence from one value: `agree` when equal, else the best level the string similarity
+    reaches, else `typo` when one edit (a letter changed, added, dropped or two swapped) makes
+    them equal (short names, where similarity says little: "Li" and "Le"), else `disagree`;
+    `missing` when either side has no value."""
+
+    scorer: Literal["jaro_winkler", "levenshtein"] = "jaro_winkler"
+    agree: float
+    levels: list[Level] = []
+    typo: float | None = None
+    disagree: float
+    missing: float = 0.0
+
+    @model_validator(mode="after")
+    def _best_first(self) -> Part:
+        object.__setattr__(self, "levels", sorted(self.levels, key=lambda level: -level.min))
+        return self
+
+
+class Comparison(Part):
+    """One piece of evidence about a pair: how alike the values of `columns` are.
+
+    methods: `exact` (equal or not), `similarity` (levels of string similarity), `person_name`
+    (columns first and last: the first name as this part says, with nicknames and initials,
+    the last name as `last` says; first and last swapped count with `swapped` added).
+    """
+
+    name: str
+    method: Literal["exact", "similarity", "person_name"]
+    columns: list[str] = Field(min_length=1, max_length=2)
+    nickname: float = 0.0
+    initial: float = 0.0
+    swapped: float = 0.0
+    last: Part | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Comparison:
+        if (self.method == "person_name") != (len(self.columns) == 2) or \
+                (self.method == "person_name") != (self.last is not None):
+            raise ValueError("person_name compares two columns (first, last) and needs `last`; "
+                             "the other methods compare one column")
+        return self
+
+
+class LinkageConfig(Strict):
+    """How records are blocked, compared and linked."""
+
+    threshold: float                       # a pair whose summed weight reaches this is a link
+    # Two records never share a cluster when a named comparison (or "score", the sum) falls
+    # below its floor here: "Jane Smith" and "John Smith" stay apart even if "J. Smith" links both.
+    veto: dict[str, float] = {}
+    max_block: int = Field(200, ge=2)      # key values shared by more records are not used to block
+    max_cluster: int = Field(25, ge=2)     # a cluster never grows beyond this many records
+    blocking: dict[str, list[list[str]]]   # key type -> column combinations giving its values
+    comparisons: list[Comparison] = Field(min_length=1)
+    # Diminutives the nickname list (package `nicknames`, English names) lacks: name -> nicknames.
+    nicknames: dict[str, list[str]] = {}
+
+    @property
+    def nickname_pairs(self) -> frozenset[tuple[str, str]]:
+        pairs = set()
+        for name, nicknames in self.nicknames.items():
+            forms = {name_key(form) or "" for form in (name, *nicknames)}
+            pairs |= {(a, b) for a in forms for b in forms if a != b}  # "kathi" ~ "kati" too
+        return frozenset(pairs)
+
+    @model_validator(mode="after")
+    def _veto_names(self) -> LinkageConfig:
+        names = {c.name for c in self.comparisons} | {"score"}
+        unknown = [name for name in self.veto if name not in names]
+        if unknown:
+            raise ValueError(f"veto names {unknown[0]!r}, which is not a comparison (nor 'score')")
+        return self
+
+    def columns(self) -> list[str]:
+        wanted = [c for combos in self.blocking.values() for combo in combos for c in combo]
+        wanted += [c for comparison in self.comparisons for c in comparison.columns]
+        return list(dict.fromkeys(wanted))
+
+
+# --- blocking ------------------------------------------------------------------------------------
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads the bits of each step
+
+
+@dataclass(frozen=True, repr=False)
+class HashKey:
+    """The secret key of the keyed 64-bit hashes: SipHash-2-4 (pandas' `hash_array`, in C, each
+    distinct value once), a keyed pseudo-random function, so that without the key nobody can tell
+    which email a stored key belongs to by hashing guesses. `derive` makes one from a secret."""
+
+    sip: str     # 16 characters, as pandas takes the key (16 bytes once UTF-8 encoded)
+    raw: bytes   # the 16 bytes it was made from (fingerprint, wrapping)
+
+    def __post_init__(self) -> None:
+        if len(self.sip.encode("utf-8")) != 16:
+            raise ValueError("a hash key is 16 bytes")  # never echo the key
+
+    def __repr__(self) -> str:
+        return f"HashKey(fingerprint={self.fingerprint})"
+
+    @classmethod
+    def from_raw(cls, raw: bytes) -> HashKey:
+        """SipHash's key from 16 random or derived bytes: 7 bits of each (a 112-bit key, as pandas
+        reads the key as UTF-8 text)."""
+        return cls(sip="".join(chr(b & 0x7F) for b in raw), raw=bytes(raw))
+
+    @classmethod
+    def derive(cls, secret: str) -> HashKey:
+        """The key of a secret (any text; random and long, see the README)."""
+        return cls.from_raw(hashlib.blake2b(secret.encode("utf-8"), digest_size=16, person=b"mql-match-keys").digest())
+
+    @property
+    def fingerprint(self) -> str:
+        """Names the key without revealing it: a keyed hash of a fixed text."""
+        return hashlib.blake2b(b"fingerprint", key=self.raw, digest_size=8).hexdigest()
+
+
+# pandas' own fixed key: for linkage that stores nothing (the FEBRL benchmark) and for warehouses
+# made before keys were keyed (`mql rekey` replaces their keys).
+UNKEYED = HashKey(sip="0123456789123456", raw=b"0123456789123456")
+
+
+def text_hashes(values: pd.Series | np.ndarray, key: HashKey = UNKEYED) -> np.ndarray:
+    """64-bit keyed hashes of text values, spaces left out ("North Wind" and "Northwind" block
+    together; the comparisons still see the spaces): SipHash under `key`, each distinct value
+    once; 0 where a value is missing. Stable across processes and releases (a test pins
+    values), so stored keys stay valid under the same key."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    compact = np.array([str(value).replace(" ", "") for value in distinct], dtype=object)
+    hashes = np.append(pd.util.hash_array(compact, categorize=False, hash_key=key.sip), np.uint64(0))
+    return hashes[codes]  # a missing value's code, -1, takes the 0 appended
+
+
+def _mix(hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        mixed = (hashes ^ values) * _MIX
+    return mixed ^ (mixed >> np.uint64(31))
+
+
+def _combine(key_type: str, hashed: list[np.ndarray], key: HashKey) -> np.ndarray:
+    combined = np.full(len(hashed[0]), text_hashes(np.array([key_type], dtype=object), key)[0], dtype=np.uint64)
+    for values in hashed:
+        combined = _mix(combined, values)
+    return combined.view(np.int64)
+
+
+def key_hashes(key_type: str, *columns: pd.Series | np.ndarray, key: HashKey = UNKEYED) -> np.ndarray:
+    """The blocking key of `key_type` made of `columns` (one value each per record) as signed 64-bit
+    integers, under `key`: what lead_match_keys stores and is searched by. A key is only a way to
+    find candidates; the comparisons decide, so a hash collision costs one needless comparison."""
+    return _combine(key_type, [text_hashes(column, key) for column in columns], key)
+
+
+def pair_codes(x: np.ndarray | pd.Series, y: np.ndarray | pd.Series) -> np.ndarray:
+    """One int64 per row of two columns, equal exactly where both values are: each column's
+    codes (pandas.factorize; fewer than 2**31 distinct values) side by side."""
+    return pd.factorize(np.asarray(x))[0].astype(np.int64) << 32 | pd.factorize(np.asarray(y))[0].astype(np.int64)
+
+
+def block_sizes(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Per row, how many rows share its value."""
+    code = pd.factorize(np.asarray(values))[0]
+    return np.bincount(code)[code] if len(code) else np.empty(0, dtype=np.int64)
+
+
+def run_offsets(counts: np.ndarray) -> np.ndarray:
+    """0 .. count-1 for each of `counts`, end to end: positions within runs of those lengths."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def block_keys(frame: pd.DataFrame, config: LinkageConfig, key: HashKey = UNKEYED) -> pd.DataFrame:
+    """Blocking keys of each record: key_type (categorical), key_hash (see `key_hashes`, under
+    `key`) and node (the frame's positional index), where every column of a combination has a value.
+    Alternatives of one key type share its values, so "last|company" meets "first|company"
+    of a record whose names were swapped."""
+    types = list(config.blocking)
+    hashed = {column: text_hashes(frame[column], key) for column in dict.fromkeys(
+        c for combos in config.blocking.values() for combo in combos for c in combo)}
+    present = {column: frame[column].notna().to_numpy() for column in hashed}
+    hashes, type_codes, nodes = [], [], []
+    for code, (key_type, combos) in enumerate(config.blocking.items()):
+        for combo in combos:
+            rows = np.flatnonzero(np.logical_and.reduce([present[column] for column in combo]))
+            hashes.append(_combine(key_type, [hashed[column][rows] for column in combo], key))
+            type_codes.append(np.full(len(rows), code, dtype=np.int8))
+            nodes.append(rows)
+    keys = pd.DataFrame({
+        "key_type": pd.Categorical.from_codes(np.concatenate(type_codes or [np.empty(0, np.int8)]), types),
+        "key_hash": np.concatenate(hashes or [np.empty(0, np.int64)]),
+        "node": np.concatenate(nodes or [np.empty(0, np.int64)]).astype(np.int64),
+    })
+    return keys[~pd.Series(pair_codes(keys["key_hash"], keys["node"])).duplicated().to_numpy()].reset_index(drop=True)
+
+
+def pairs_within(keys: pd.DataFrame, max_block: int) -> pd.DataFrame:
+    """Node pairs (left < right) sharing a key, with the key types they share; blocks of more
+    than `max_block` records (a shared switchboard, a placeholder value) are left out."""
+    code = pd.factorize(keys["key_hash"])[0]
+    sizes = block_sizes(code)
+    usable = np.flatnonzero((sizes > 1) & (sizes <= max_block))
+    # Each block's records in a run; each record pairs with those after it in its run.
+    usable = usable[np.argsort(code[usable], kind="stable")]
+    code, nodes = code[usable], keys["node"].to_numpy(dtype=np.int64)[usable]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.empty(0, dtype=np.int64)
+    size = np.diff(np.r_[starts, len(code)])
+    rank = run_offsets(size)  # place of each record in its block
+    after = np.repeat(size, size) - rank - 1  # records after each one in its block
+    first = np.repeat(np.arange(len(code)), after)
+    second = first + 1 + run_offsets(after)
+    left, right = nodes[first], nodes[second]
+    return collect_pairs(pd.DataFrame({"left": np.minimum(left, right), "right": np.maximum(left, right),
+                                       "key_type": pd.Categorical(keys["key_type"]).take(usable[first])}))
+
+
+def collect_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair (left, right), in (left, right) order, with the ";"-joined key types it
+    was found through (node numbers below 2**31)."""
+    if pairs.empty:
+        return pd.DataFrame({"left": pd.Series(dtype="int64"), "right": pd.Series(dtype="int64"),
+                             "keys": pd.Series(dtype=object)})
+    kinds = pd.Categorical(pairs["key_type"])  # as block_keys gives it already: no work
+    bits = np.left_shift(np.int64(1), kinds.codes.astype(np.int64))
+    pair = pairs["left"].to_numpy(dtype=np.int64) << 32 | pairs["right"].to_numpy(dtype=np.int64)
+    order = np.argsort(pair, kind="stable")
+    pair = pair[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    masks = np.bitwise_or.reduceat(bits[order], starts)
+    distinct, which = np.unique(masks, return_inverse=True)
+    names = np.array([";".join(sorted(t for i, t in enumerate(kinds.categories) if m >> i & 1))
+                      for m in distinct.tolist()], dtype=object)
+    return pd.DataFrame({"left": pair[starts] >> 32, "right": pair[starts] & 0xFFFFFFFF,
+                         "keys": pd.Series(names[which.ravel()], dtype=object)})  # one object per name
+
+
+# --- comparison ----------------------------------------------------------------------------------
+
+
+def _level(similarity: float, comparison: Part, a: str, b: str) -> float:
+    for level in comparison.levels:  # best first (sorted on load)
+        if similarity >= level.min:
+            return level.weight
+    if comparison.typo is not None and OSA.distance(a, b, score_cutoff=1) <= 1:
+        return comparison.typo
+    return comparison.disagree
+
+
+def _compare_values(a: str, b: str, comparison: Part) -> float:
+    if a == b:
+        return comparison.agree
+    if not comparison.levels and comparison.typo is None:
+        return comparison.disagree
+    return _level(SIMILARITY[comparison.scorer](a, b), comparison, a, b)
+
+
+def _compare_first(a: str, b: str, comparison: Comparison, nicknames: frozenset[tuple[str, str]]) -> float:
+    if a == b:
+        return comparison.agree
+    if same_first_name(a, b) or (a, b) in nicknames:
+        return comparison.nickname
+    if len(a) == 1 or len(b) == 1:
+        return comparison.initial if a[0] == b[0] else comparison.disagree
+    return _level(SIMILARITY[comparison.scorer](a, b), comparison, a, b)
+
+
+def _compare_names(first_a: str | None, last_a: str | None, first_b: str | None, last_b: str | None,
+                   first: Comparison, last: Part, nicknames: frozenset[tuple[str, str]]) -> tuple[float, float]:
+    """(first-name evidence, last-name evidence); swapped names count as the swap weight."""
+    def straight(fa, la, fb, lb) -> tuple[float, float]:
+        f = first.missing if fa is None or fb is None else _compare_first(fa, fb, first, nicknames)
+        l_ = last.missing if la is None or lb is None else _compare_values(la, lb, last)
+        return f, l_
+
+    direct = straight(first_a, last_a, first_b, last_b)
+    if None in (first_a, last_a, first_b, last_b) or (first_a == first_b and last_a == last_b):
+        return direct
+    swapped = straight(first_a, last_a, last_b, first_b)
+    if sum(swapped) + first.swapped > sum(direct):
+        return swapped[0] + first.swapped, swapped[1]
+    return direct
+
+
+@dataclass(frozen=True)
+class Coded:
+    """Records' compared values as integer codes (`Scorer.code`): per comparison, one code array
+    per compared column (-1 where missing) into that comparison's array of distinct values, so
+    equal values have equal codes and each distinct pair of values is compared once."""
+
+    codes: list[list[np.ndarray]]
+    values: list[np.ndarray]
+
+    def take(self, rows: np.ndarray) -> Coded:
+        return Coded([[c[rows] for c in columns] for columns in self.codes], self.values)
+
+
+class Scorer:
+    """Scores pairs of records under one configuration, each distinct pair of values once.
+    Values are compared as they are: callers keep them short (see MAX_COMPARED)."""
+
+    def __init__(self, config: LinkageConfig) -> None:
+        self.config = config
+        self.columns = config.columns()
+        where = {c: i for i, c in enumerate(self.columns)}
+        self.plan = [(c, [where[col] for col in c.columns]) for c in config.comparisons]
+        self.caches: list[dict[tuple, float]] = [{} for _ in config.comparisons]
+        self._nicknames_seen: dict[tuple[str, str], bool] = {}
+        self.nicknames = config.nickname_pairs
+        names = [c.name for c in config.comparisons]
+        self.vetoes = [(None, floor, []) if name == "score" else (names.index(name), floor, self.plan[names.index(name)][1])
+                       for name, floor in config.veto.items()]
+        # Where `code` keeps each of `columns`: (comparison, position among its columns); None: not compared.
+        self._column_at = [next(((c, comparison.columns.index(column)) for c, comparison in
+                                 enumerate(config.comparisons) if column in comparison.columns), None)
+                           for column in self.columns]
+        # What a veto reads: every comparison when the summed score has a floor, else the vetoing ones.
+        self.veto_comparisons = None if any(position is None for position, _, _ in self.vetoes) else \
+            frozenset(position for position, _, _ in self.vetoes)
+
+    def code(self, frame: pd.DataFrame, rows: np.ndarray | None = None) -> Coded:
+        """The compared columns of a frame as codes (empty text counts as missing); with `rows`,
+        only those records are coded (the others read as missing: for records never compared)."""
+        rows = np.arange(len(frame)) if rows is None else rows
+        codes, values = [], []
+        for comparison in self.config.comparisons:
+            stacked = np.concatenate([frame[column].to_numpy(dtype=object)[rows] for column in comparison.columns])
+            found, distinct = pd.factorize(stacked)  # missing values: -1
+            distinct = np.asarray(distinct, dtype=object)
+            empty = np.flatnonzero(distinct == "")
+            if len(empty):
+                found[found == empty[0]] = -1
+            per_column = []
+            for part in np.split(found.astype(np.int32), len(comparison.columns)):
+                full = np.full(len(frame), -1, dtype=np.int32)
+                full[rows] = part
+                per_column.append(full)
+            codes.append(per_column)
+            values.append(distinct)
+        return Coded(codes, values)
+
+    def score_columns(self, a: Coded, b: Coded, index: pd.Index | None = None) -> pd.DataFrame:
+        """Evidence of aligned pairs of coded records (`a`, `b`: takes of one `code`), comparison
+        by comparison; with `score` and `vetoed`."""
+        out = {}
+        for number, (comparison, _) in enumerate(self.plan):
+            ca, cb, values = a.codes[number], b.codes[number], a.values[number]
+            if comparison.method == "person_name":
+                (fa, la), (fb, lb) = ca, cb
+                weights = (self._values(fa, fb, values, comparison, first=True)
+                           + self._values(la, lb, values, comparison.last))
+                # Swapped names: where all four are there and they are not simply equal.
+                rows = np.flatnonzero((fa >= 0) & (la >= 0) & (fb >= 0) & (lb >= 0) & ((fa != fb) | (la != lb)))
+                if len(rows):
+                    swapped = (self._values(fa[rows], lb[rows], values, comparison, first=True)
+                               + self._values(la[rows], fb[rows], values, comparison.last) + comparison.swapped)
+                    better = swapped > weights[rows]
+                    weights[rows[better]] = swapped[better]
+            else:
+                weights = self._values(ca[0], cb[0], values, comparison)
+            out[comparison.name] = weights
+        evidence = pd.DataFrame(out, index=index)
+        evidence["score"] = evidence.sum(axis=1)
+        vetoed = np.zeros(len(evidence), dtype=bool)
+        for position, floor, _ in self.vetoes:
+            if position is None:
+                vetoed |= evidence["score"].to_numpy() < floor
+                continue
+            present_a = np.logical_or.reduce([c >= 0 for c in a.codes[position]])
+            present_b = np.logical_or.reduce([c >= 0 for c in b.codes[position]])
+            vetoed |= (evidence.iloc[:, position].to_numpy() < floor) & present_a & present_b
+        evidence["vetoed"] = vetoed
+        return evidence
+
+    def _values(self, x: np.ndarray, y: np.ndarray, values: np.ndarray, part: Part, first: bool = False
+                ) -> np.ndarray:
+        """`_compare_values` (or `_compare_first`, for `first` names) over aligned codes into
+        `values`: equal codes agree; each distinct pair of unequal values is compared once."""
+        out = np.full(len(x), part.missing, dtype=float)
+        rows = np.flatnonzero((x >= 0) & (y >= 0))
+        xs, ys = x[rows], y[rows]
+        weights = np.full(len(rows), part.agree, dtype=float)
+        unequal = np.flatnonzero(xs != ys)
+        if len(unequal):
+            inverse, pair = pd.factorize(xs[unequal].astype(np.int64) * len(values) + ys[unequal])
+            left, right = values[pair // len(values)], values[pair % len(values)]
+            if first:
+                distinct = self._first(left, right, part)
+            else:
+                distinct = self._levels(left, right, part, np.full(len(pair), part.disagree))
+            weights[unequal] = distinct[inverse.ravel()]
+        out[rows] = weights
+        return out
+
+    def _first(self, xs: np.ndarray, ys: np.ndarray, first: Comparison) -> np.ndarray:
+        """`_compare_first` over aligned arrays of unequal first names: nickname, initial, then similarity."""
+        weights = np.full(len(xs), first.disagree)
+        nickname = np.array([self._nickname(p, q) for p, q in zip(xs, ys)], dtype=bool)
+        weights[nickname] = first.nickname
+        short = np.array([len(p) == 1 or len(q) == 1 for p, q in zip(xs, ys)], dtype=bool) & ~nickname
+        initial = np.array([p[0] == q[0] for p, q in zip(xs[short], ys[short])], dtype=bool)
+        weights[short] = np.where(initial, first.initial, first.disagree)
+        todo = ~nickname & ~short
+        weights[todo] = self._levels(xs[todo], ys[todo], first, weights[todo])
+        return weights
+
+    def _nickname(self, a: str, b: str) -> bool:
+        key = (a, b)
+        found = self._nicknames_seen.get(key)
+        if found is None:
+            found = self._nicknames_seen[key] = same_first_name(a, b) or key in self.nicknames
+        return found
+
+    @staticmethod
+    def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray) -> np.ndarray:
+        """Weights of unequal values: the best similarity level reached, else `typo` for one edit,
+        else what `weights` holds (equal values keep `agree`)."""
+        weights = weights.copy()
+        equal = x == y
+        weights[equal] = part.agree
+        rows = np.flatnonzero(~equal)
+        if not len(rows) or (not part.levels and part.typo is None):
+            return weights
+        similarity = cpdist(x[rows], y[rows], scorer=SIMILARITY[part.scorer], dtype=np.float64, workers=-1)
+        settled = np.zeros(len(rows), dtype=bool)
+        for level in part.levels:  # best first
+            reached = ~settled & (similarity >= level.min)
+            weights[rows[reached]] = level.weight
+            settled |= reached
+        if part.typo is not None and (~settled).any():
+            rest = rows[~settled]
+            one_edit = cpdist(x[rest], y[rest], scorer=OSA.distance, dtype=np.int64, workers=-1) <= 1
+            weights[rest[one_edit]] = part.typo
+        return weights
+
+    def record(self, coded: Coded, node: int, only: frozenset[int] | None = None) -> tuple:
+        """One coded record's values in `columns` order (None where missing), for `weights`;
+        with `only`, the values of those comparisons alone (None elsewhere)."""
+        return tuple(None if at is None or (only is not None and at[0] not in only)
+                     or (code := coded.codes[at[0]][at[1]][node]) < 0 else coded.values[at[0]][code]
+                     for at in self._column_at)
+
+    def weights(self, a: tuple, b: tuple, only: frozenset[int] | None = None) -> list[float]:
+        """Evidence per comparison of two `record`s; with `only`, of those comparisons alone (0 elsewhere)."""
+        out = []
+        for number, ((comparison, where), cache) in enumerate(zip(self.plan, self.caches)):
+            if only is not None and number not in only:
+                out.append(0.0)
+                continue
+            if comparison.method == "person_name":
+                key = (a[where[0]], a[where[1]], b[where[0]], b[where[1]])
+                if key not in cache:
+                    cache[key] = sum(_compare_names(*key, comparison, comparison.last, self.nicknames))
+                out.append(cache[key])
+                continue
+            x, y = a[where[0]], b[where[0]]
+            if x is None or y is None:
+                out.append(comparison.missing)
+                continue
+            key = (x, y) if x <= y else (y, x)
+            if key not in cache:
+                cache[key] = _compare_values(x, y, comparison)
+            out.append(cache[key])
+        return out
+
+    def vetoed(self, a: tuple, b: tuple, weights: list[float]) -> bool:
+        """A vetoing comparison below its floor where both sides have a value ("score": the sum)."""
+        for index, floor, where in self.vetoes:
+            if index is None:
+                if sum(weights) < floor:
+                    return True
+            elif weights[index] < floor and any(a[i] is not None for i in where) \
+                    and any(b[i] is not None for i in where):
+                return True
+        return False
+
+
+# --- clustering ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clusters:
+    root: np.ndarray     # per node: the smallest node of its cluster
+    links: pd.DataFrame  # the pairs that joined two clusters: left, right, score (+ pair columns)
+
+
+def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], list[int]], bool],
+            max_cluster: int, anchors: np.ndarray | None = None) -> Clusters:
+    """Connected components grown from the strongest link down. A link is refused when the two
+    clusters together would exceed `max_cluster` records, would hold two different anchors
+    (`anchors`: per node, the existing lead it belongs to, -1 for none), or
+    `conflicts(cluster_a, cluster_b)` says they hold different people; so one bad link cannot
+    chain large clusters together. Links scored +inf are given and always taken."""
+    parent = list(range(n_nodes))  # plain lists: this loop is Python, one step per link
+    members: dict[int, list[int]] = {}
+    anchor = [-1] * n_nodes if anchors is None else np.asarray(anchors, dtype=np.int64).tolist()
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    used = []
+    order = links.assign(_given=np.isinf(links["score"].to_numpy(dtype=float))).sort_values(
+        ["score", "left", "right"], ascending=[False, True, True], kind="stable")
+    for row, left, right, forced in zip(order.index.tolist(), order["left"].to_numpy().tolist(),
+                                        order["right"].to_numpy().tolist(), order["_given"].to_numpy().tolist()):
+        a, b = find(left), find(right)
+        if a == b:
+            continue
+        group_a, group_b = members.get(a, [a]), members.get(b, [b])
+        if not forced:
+            if len(group_a) + len(group_b) > max_cluster or (anchor[a] >= 0 and anchor[b] >= 0 and anchor[a] != anchor[b]):
+                continue
+            if (len(group_a) > 1 or len(group_b) > 1) and conflicts(group_a, group_b):
+                continue
+        low, high = (a, b) if a < b else (b, a)
+        parent[high] = low
+        anchor[low] = max(anchor[low], anchor[high])
+        members[low] = group_a + group_b
+        members.pop(high, None)
+        used.append(row)
+    roots = np.asarray(parent, dtype=np.int64)
+    while True:  # every node to its cluster's root (the cluster's smallest node), in whole-array steps
+        jumped = roots[roots]
+        if np.array_equal(jumped, roots):
+            break
+        roots = jumped
+    return Clusters(root=roots, links=links.loc[used])
+
+
+def score_nodes(coded: Coded, pairs: pd.DataFrame, scorer: Scorer) -> pd.DataFrame:
+    """Evidence per pair (left, right) of node positions in `coded` (`Scorer.code` of the
+    nodes), with `score` and `vetoed`."""
+    left, right = pairs["left"].to_numpy(dtype=np.int64), pairs["right"].to_numpy(dtype=np.int64)
+    return scorer.score_columns(coded.take(left), coded.take(right), pairs.index)
+
+
+def find_links(coded: Coded, pairs: pd.DataFrame, scorer: Scorer, chunk: int = 500_000, threads: int = 2
+               ) -> pd.DataFrame:
+    """The candidate pairs whose score reaches the threshold and that no veto stops, with their
+    evidence; scored `chunk` pairs at a time, so memory holds the links, not every pair's
+    evidence. Chunks are scored on `threads` threads: integer work (numpy, pandas' integer
+    hash tables) and string similarity (rapidfuzz) run with Python's lock released."""
+
+    def links(start: int) -> pd.DataFrame:
+        part = pairs.iloc[start:start + chunk]
+        scored = pd.concat([part, score_nodes(coded, part, scorer)], axis=1)
+        return scored[(scored["score"] >= scorer.config.threshold) & ~scored.pop("vetoed").to_numpy(dtype=bool)]
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        return pd.concat(list(pool.map(links, range(0, max(len(pairs), 1), chunk))))
+
+
+def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = frozenset()
+                   ) -> Callable[[list[int], list[int]], bool]:
+    """`cluster`'s guard: two clusters conflict when any record of one vetoes any record of the
+    other (see `Scorer.vetoed`) or a pair of them is kept `apart`; each pair is judged once."""
+    judged: dict[tuple[int, int], bool] = {}
+    records: dict[int, tuple] = {}
+    only = scorer.veto_comparisons  # what the vetoes read; the rest need not be compared
+
+    def record(node: int) -> tuple:
+        if node not in records:
+            records[node] = scorer.record(coded, node, only)
+        return records[node]
+
+    def conflicts(group_a: list[int], group_b: list[int]) -> bool:
+        for a in group_a:
+            for b in group_b:
+                pair = (a, b) if a < b else (b, a)
+                if pair in apart:
+                    return True
+                if pair not in judged:
+                    x, y = record(pair[0]), record(pair[1])
+                    judged[pair] = scorer.vetoed(x, y, scorer.weights(x, y, only))
+                if judged[pair]:
+                    return True
+        return False
+
+    return conflicts
+
+
+def link_records(frame: pd.DataFrame, config: LinkageConfig,
+                 keep: Callable[[pd.DataFrame], pd.Series] | None = None) -> Clusters:
+    """Cluster the records of one frame: block, score, link and grow guarded clusters.
+    `keep` may drop candidate pairs (left, right) before scoring, e.g. pairs within one file."""
+    nodes = frame[config.columns()].reset_index(drop=True)
+    pairs = pairs_within(block_keys(nodes, config), config.max_block)
+    if keep is not None:
+        pairs = pairs[keep(pairs).to_numpy()].reset_index(drop=True)
+    scorer = Scorer(config)
+    coded = scorer.code(nodes)
+    return cluster(len(nodes), find_links(coded, pairs, scorer), conflict_check(coded, scorer), config.max_cluster)

@@ -1,0 +1,389 @@
+"""Validation stage: check each extract frame against its Great Expectations suite.
+
+Suites are GX 1.x ExpectationSuite JSON files, `expectations/<suite>.json`, one per extract file.
+Each expectation's `meta.severity` says what a failure does (GX's own `severity` field, a
+Data Docs label, is not used):
+
+- ``critical``: file-level; any failure fails the run before anything is written. `mostly`
+  applies, e.g. "fail when more than half of created_at is unparseable". Critical
+  expectations run first; if one fails, the others are not run.
+- ``row``: every failing row is quarantined with the expectation's name
+  ("<column>: <expectation type>"). `mostly` is refused here, because a row that fails is
+  quarantined whatever the share of failures; pair a row expectation with a critical one that
+  uses `mostly` to also fail the run above a threshold.
+- ``warn``: recorded in the results only.
+
+An expectation whose column is absent from the file is skipped and recorded as passed (an
+absent optional column is empty for the pipeline; an absent required column is caught by the
+critical `expect_column_to_exist` checks).
+
+Before validation, `prepare_frame` adds helper columns (names start with "_") for rules GX cannot
+state on raw strings: `_<column>_utc` (required timestamps parsed as the pipeline parses them,
+NaT when missing or unparseable), `_longest_value` (characters of the row's longest value), `_has_contact` (leads: email or phone non-empty) and
+`_activity_id_repeat` (activities: the id on the second and later rows with the same
+(source_system, activity_id)) and `_readable` (False for a row the extract stage could not read
+whole; such a row is quarantined with the reader's reason, naming its line, in place of the
+expectations it fails for want of values). Suites name values known only at run time with `$PARAMETER`:
+`run_end` (first instant after the run date, UTC), `activity_types` and `outcome_statuses`
+(from tasks.intake.contract).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from tasks.intake.contract import ACTIVITY_TYPES, EXTRACT_FILES, OUTCOME_STATUSES
+from tasks.errors import ConfigError
+from tasks.intake.extract import READ_ERROR
+from tasks.screening.normalize import parse_timestamps
+
+if TYPE_CHECKING:
+    from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+
+SEVERITIES = ("critical", "row", "warn")
+RESULT_COLUMNS = ["suite", "expectation", "column", "severity", "success", "unexpected_count",
+                  "element_count", "observed"]
+# Required timestamp columns per suite; each gets a parsed `_<name>_utc` helper column.
+TIMESTAMP_COLUMNS: dict[str, tuple[str, ...]] = {
+    "leads": ("created_at",), "activities": ("occurred_at",), "outcomes": ("occurred_at",),
+}
+# COMPLETE is the only format with every failing row's index; the index query string and the
+# sample lists would only cost time on large frames.
+RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE", "return_unexpected_index_query": False, "partial_unexpected_count": 0,
+}
+_GX_LOCK = threading.Lock()  # one shared GX context; validations in threads take turns
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What validation found in one extract file."""
+
+    suite: str                  # "leads" / "activities" / "outcomes"
+    critical: list[str]         # one-line messages; non-empty => the run fails before writing anything
+    quarantined: pd.DataFrame   # index = input row index; "reasons": "; "-joined failed row expectations
+    results: pd.DataFrame       # one row per expectation, columns RESULT_COLUMNS
+    # GX's results, in suite order, for Data Docs; counts only (no row values or indexes).
+    gx_results: tuple[ExpectationValidationResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation of a suite file, with the pipeline's severity."""
+
+    position: int               # place in the suite file; results keep this order
+    severity: str
+    type: str
+    columns: tuple[str, ...]    # columns it reads; empty for table-level expectations
+    config: dict[str, Any]      # the expectation as written in the file
+
+    @property
+    def label(self) -> str:
+        """How quarantine reasons and messages name this check."""
+        return f"{', '.join(self.columns)}: {self.type}" if self.columns else self.type
+
+
+def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectations_dir: Path) -> ValidationReport:
+    """Validate one extract frame (strings, RangeIndex) against `expectations_dir/<suite>.json`."""
+    checks = load_suite(Path(expectations_dir) / f"{suite}.json", suite)
+    prepared = prepare_frame(frame, suite)
+    parameters = suite_parameters(run_date)
+    present = set(prepared.columns)
+    runnable = [c for c in checks if c.type == "expect_column_to_exist" or set(c.columns) <= present]
+    skipped = [c for c in checks if c not in runnable]
+
+    critical = [c for c in runnable if c.severity == "critical"]
+    outcomes = _run(prepared, suite, critical, parameters)
+    messages = _critical_messages(suite, critical, outcomes)
+    if messages:  # the file is unusable: row-level results would only be noise
+        results = _results(suite, critical, outcomes, [], len(frame))
+        return ValidationReport(suite, messages, _quarantine(frame, {}), results, _counts_only(outcomes))
+
+    rest = [c for c in runnable if c.severity != "critical"]
+    outcomes |= _run(prepared, suite, rest, parameters)
+    # A row expectation that raised cannot say which rows fail: the run must not go on without it.
+    messages = [_error_message(suite, c, outcomes[c.position]) for c in rest
+                if c.severity == "row" and _raised(outcomes[c.position])]
+    reasons: dict[Any, list[str]] = defaultdict(list)
+    for check in rest:
+        if check.severity == "row" and not _raised(outcomes[check.position]):
+            for index in outcomes[check.position].result.get("unexpected_index_list", []):
+                reasons[index].append(check.label)
+    if READ_ERROR in frame.columns:
+        for index, error in frame[READ_ERROR].dropna().items():
+            reasons[index] = [error]
+    results = _results(suite, runnable, outcomes, skipped, len(frame))
+    # Last: _counts_only strips the row indexes the lines above read.
+    return ValidationReport(suite, messages, _quarantine(frame, reasons), results, _counts_only(outcomes))
+
+
+# What Data Docs may show of a result: counts and shares, never the failing values themselves
+# (they are personal data) nor the index of every failing row (they are many).
+_SHOWN_RESULT_KEYS = ("element_count", "missing_count", "missing_percent", "unexpected_count",
+                      "unexpected_percent", "unexpected_percent_nonmissing", "unexpected_percent_total")
+
+
+def _counts_only(outcomes: dict[int, ExpectationValidationResult]) -> tuple[ExpectationValidationResult, ...]:
+    kept = []
+    for position in sorted(outcomes):
+        outcome = outcomes[position]
+        result = outcome.result or {}
+        shown = {k: result[k] for k in _SHOWN_RESULT_KEYS if k in result}
+        if isinstance(result.get("observed_value"), (int, float, bool)):
+            shown["observed_value"] = result["observed_value"]
+        shown["partial_unexpected_list"] = []
+        outcome.result = shown
+        kept.append(outcome)
+    return tuple(kept)
+
+
+def write_data_docs(reports: dict[str, ValidationReport], folder: Path, title: str) -> Path:
+    """Render each suite's results as a Great Expectations Data Docs page under `folder`, with an
+    index page linking them; returns the index page."""
+    from html import escape
+
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    links = []
+    with _GX_LOCK:
+        for name, report in reports.items():
+            results = list(report.gx_results)
+            passed = sum(bool(r.success) for r in results)
+            page = ExpectationSuiteValidationResult(
+                success=passed == len(results), results=results, suite_name=name,
+                statistics={"evaluated_expectations": len(results), "successful_expectations": passed,
+                            "unsuccessful_expectations": len(results) - passed,
+                            "success_percent": 100.0 * passed / len(results) if results else 100.0},
+                meta={"run_id": title, "active_batch_definition": None},
+            )
+            html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(page))
+            (folder / f"{name}.html").write_text(html, encoding="utf-8")
+            failed = len(results) - passed
+            links.append(f'<li><a href="{escape(name)}.html">{escape(name)}</a>: {passed} passed, '
+                         f"{failed} failed, {len(report.quarantined)} row(s) quarantined"
+                         + (f", critical: {escape(report.critical[0])}" if report.critical else "") + "</li>")
+    index = folder / "index.html"
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+            f"<body><h1>Validation: {escape(title)}</h1><ul>{''.join(links)}</ul></body></html>")
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def summary_markdown(reports: dict[str, ValidationReport], data_docs: Path | None) -> str:
+    """The validation summary of a run as Markdown (for a Prefect artifact)."""
+    lines = ["| file | expectations | failed | critical | quarantined rows |", "|---|---|---|---|---|"]
+    for name, report in reports.items():
+        failed = report.results[~report.results["success"]]
+        lines.append(f"| {name} | {len(report.results)} | {len(failed)} | {len(report.critical)} | "
+                     f"{len(report.quarantined)} |")
+    failures = [f"- {r.suite}: `{r.expectation}` on `{r.column}` ({r.severity}): {r.observed}"
+                for report in reports.values()
+                for r in report.results[~report.results["success"]].itertuples(index=False)]
+    return "\n".join(["# Validation", "", *lines, "", *failures,
+                      *(["", f"Data Docs: `{data_docs}`"] if data_docs else [])])
+
+
+def prepare_frame(frame: pd.DataFrame, suite: str) -> pd.DataFrame:
+    """A copy of `frame` as plain objects plus the "_" helper columns its suite checks."""
+    out = frame.astype(object)
+    for column in TIMESTAMP_COLUMNS.get(suite, ()):
+        if column in out.columns:
+            # The parser the later stages use, so "valid" here means "usable" there.
+            out[f"_{column}_utc"] = parse_timestamps(out[column])
+    # The longest value of each row, in characters: a pasted document or a 50 MB field is
+    # quarantined whole rather than carried into every later stage.
+    own = [name for name in frame.columns if not str(name).startswith("_")]
+    lengths = [frame[name].map(lambda v: len(v) if isinstance(v, str) else 0) for name in own]
+    out["_longest_value"] = pd.concat(lengths, axis=1).max(axis=1).astype("int64") if own else 0
+    out["_readable"] = frame[READ_ERROR].isna() if READ_ERROR in frame.columns else True
+    if suite == "leads":
+        out["_has_contact"] = _non_empty(out, "email") | _non_empty(out, "phone")
+    if suite == "activities" and {"source_system", "activity_id"} <= set(out.columns):
+        key = out[["source_system", "activity_id"]]
+        repeat = key.notna().all(axis=1) & key.duplicated(keep="first")
+        out["_activity_id_repeat"] = out["activity_id"].where(repeat, None)
+    return out
+
+
+def suite_parameters(run_date: date) -> dict[str, Any]:
+    """Values for the suites' `$PARAMETER` references."""
+    run_end = datetime.combine(run_date + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    return {"run_end": pd.Timestamp(run_end), "activity_types": list(ACTIVITY_TYPES),
+            "outcome_statuses": list(OUTCOME_STATUSES)}
+
+
+def load_suite(path: Path, suite: str) -> list[Check]:
+    """Read and check a suite file; every problem raises ConfigError naming the file and expectation."""
+    if suite not in EXTRACT_FILES:
+        raise ConfigError(f"unknown extract file {suite!r}: expected one of {', '.join(EXTRACT_FILES)}")
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read expectation suite: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(document, dict) or document.get("name") != suite:
+        raise ConfigError(f"{path}: the suite's \"name\" must be {suite!r}")
+    if not isinstance(document.get("expectations"), list):
+        raise ConfigError(f"{path}: \"expectations\" must be a list")
+    return [_check(path, i, raw) for i, raw in enumerate(document["expectations"])]
+
+
+def _check(path: Path, position: int, raw: Any) -> Check:
+    where = f"{path}: expectation {position + 1}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be an object with type, kwargs and meta")
+    where += f" ({raw.get('type')})"
+    severity = (raw.get("meta") or {}).get("severity")
+    if severity not in SEVERITIES:
+        raise ConfigError(f"{where}: meta.severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    expectation = _gx_expectation(raw, where)
+    kwargs = raw.get("kwargs") or {}
+    if severity == "row":
+        from great_expectations.expectations.expectation import (
+            ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation,
+        )
+
+        per_row = ColumnMapExpectation | ColumnPairMapExpectation | MulticolumnMapExpectation
+        if not isinstance(expectation, per_row):
+            raise ConfigError(f"{where}: severity row needs a per-row (map) expectation")
+        if "mostly" in kwargs:
+            raise ConfigError(f"{where}: severity row quarantines every failing row, so mostly has no "
+                              "effect; add a critical expectation with mostly to fail the run above a share")
+    columns = kwargs.get("column_list") or [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    return Check(position, severity, raw["type"], tuple(str(c) for c in columns), raw)
+
+
+def _gx_expectation(raw: dict[str, Any], where: str) -> Any:
+    """The GX Expectation object for one expectation of a suite file."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    try:
+        return ExpectationConfiguration(**raw).to_domain_obj()
+    except Exception as exc:  # GX raises its own, pydantic's and TypeError for a bad entry
+        detail = " ".join(str(exc).split())[:300]
+        raise ConfigError(f"{where}: invalid expectation: {detail}") from exc
+
+
+@functools.cache
+def _batch_definition() -> BatchDefinition:
+    """A whole-dataframe batch definition in an in-memory GX context, created once per process."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        progress_bars=ProgressBarsConfig(globally=False),  # no tqdm "Calculating Metrics" in logs
+        analytics_enabled=False,
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    asset = context.data_sources.add_pandas("extract").add_dataframe_asset("frame")
+    return asset.add_batch_definition_whole_dataframe("whole frame")
+
+
+def _run(frame: pd.DataFrame, suite: str, checks: list[Check],
+         parameters: dict[str, Any]) -> dict[int, ExpectationValidationResult]:
+    """Validate `frame` against `checks` in one GX call; results keyed by check position."""
+    if not checks:
+        return {}
+    import great_expectations as gx
+
+    # GX fingerprints every column of the batch (twice per validation): give it only those checked.
+    read = [name for name in frame.columns if any(name in c.columns for c in checks)]
+    with _GX_LOCK:
+        expectations = [_gx_expectation(c.config, f"{suite}: {c.label}") for c in checks]
+        gx_suite = gx.ExpectationSuite(name=suite, expectations=expectations)
+        for check, expectation in zip(checks, gx_suite.expectations):
+            expectation.id = str(check.position)  # GX returns results out of order; the id finds them
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame[read]})
+        result = batch.validate(gx_suite, result_format=RESULT_FORMAT, expectation_parameters=parameters)
+    return {int(r.expectation_config.id): r for r in result.results}
+
+
+def _critical_messages(suite: str, checks: list[Check],
+                       outcomes: dict[int, ExpectationValidationResult]) -> list[str]:
+    missing = [c.columns[0] for c in checks
+               if c.type == "expect_column_to_exist" and not outcomes[c.position].success]
+    messages = [f"{suite}: missing required column(s): {', '.join(missing)}"] if missing else []
+    for check in checks:
+        outcome = outcomes[check.position]
+        if check.type == "expect_column_to_exist" or outcome.success:
+            continue
+        if _raised(outcome):
+            messages.append(_error_message(suite, check, outcome))
+        else:
+            mostly = check.config["kwargs"].get("mostly")
+            tolerance = f"; mostly {mostly}" if mostly is not None else ""
+            messages.append(f"{suite}: {check.label} failed ({_observed(check, outcome)}{tolerance})")
+    return messages
+
+
+def _raised(outcome: ExpectationValidationResult) -> bool:
+    return bool((outcome.exception_info or {}).get("raised_exception"))
+
+
+def _error_message(suite: str, check: Check, outcome: ExpectationValidationResult) -> str:
+    return f"{suite}: {check.label} could not be evaluated: {_observed(check, outcome)}"
+
+
+def _observed(check: Check, outcome: ExpectationValidationResult) -> str:
+    """A short summary of what the expectation saw; never row values (they may be personal data)."""
+    if _raised(outcome):
+        message = " ".join(str(outcome.exception_info.get("exception_message") or "").split())
+        return f"error: {message}"[:200]
+    result = outcome.result or {}
+    if check.type == "expect_column_to_exist":
+        return "present" if outcome.success else "absent"
+    if "unexpected_count" in result:
+        # Most map expectations skip missing values; the share is of the values checked, as in `mostly`.
+        checked = result.get("element_count", 0) - result.get("missing_count", 0)
+        share = result.get("unexpected_percent") or 0.0
+        return f"{result['unexpected_count']} of {checked} checked values unexpected ({share:.1f}%)"
+    return f"observed {result.get('observed_value')!r}"[:200]
+
+
+def _results(suite: str, checks: list[Check], outcomes: dict[int, ExpectationValidationResult],
+             skipped: list[Check], rows: int) -> pd.DataFrame:
+    records = []
+    for check in sorted([*checks, *skipped], key=lambda c: c.position):
+        outcome = outcomes.get(check.position)
+        if outcome is None:
+            records.append((suite, check.type, ", ".join(check.columns), check.severity, True, 0, rows,
+                            "skipped: column not in the file (treated as empty)"))
+            continue
+        result = outcome.result or {}
+        records.append((suite, check.type, ", ".join(check.columns) or None, check.severity,
+                        bool(outcome.success), result.get("unexpected_count"),
+                        result.get("element_count", rows), _observed(check, outcome)))
+    results = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
+    return results.astype({"success": bool, "unexpected_count": "Int64", "element_count": "Int64"})
+
+
+def _quarantine(frame: pd.DataFrame, reasons: dict[Any, list[str]]) -> pd.DataFrame:
+    """Quarantined rows in input order: index = input row index, "reasons" column."""
+    index = frame.index[frame.index.isin(list(reasons))]
+    return pd.DataFrame({"reasons": ["; ".join(reasons[i]) for i in index]}, index=index, dtype=object)
+
+
+def _non_empty(frame: pd.DataFrame, column: str) -> pd.Series:
+    """True where `column` holds non-blank text; an absent column is empty."""
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    values = frame[column]
+    return values.notna() & (values.astype(str).str.strip() != "")

@@ -1,0 +1,1 @@
+"""Monitoring and run reports, explaining a lead, evaluating quality against ground truth."""

@@ -1,0 +1,42 @@
+"""Why a lead has its score and stage on a date: its contributions, transitions and enrollments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from tasks.errors import MqlError
+from tasks.warehouse.connection import query
+
+
+@dataclass(frozen=True)
+class Explanation:
+    lead_id: str
+    score: pd.Series             # run_date, fit_score, engagement_score, total_score, grade, model_version
+    contributions: pd.DataFrame  # kind, rule, raw_points, decay_factor, decayed_value, points
+    events: pd.DataFrame
+    enrollments: pd.DataFrame
+
+
+def explain(conn: Connection, lead: str, on: date) -> Explanation:
+    """The explanation of `lead` (a lead id or `system/source_lead_id`) as of the end of `on`."""
+    system, _, source_id = lead.partition("/")
+    found = query(conn, "explain_resolve_lead", {"lead": lead, "source_system": system, "source_lead_id": source_id})
+    if found.empty:
+        raise MqlError(f"no lead {lead!r}: give a lead id or source_system/source_lead_id")
+    lead_id = str(found["lead_id"].iloc[0])
+    score = query(conn, "explain_score", {"lead_id": lead_id, "on": on})
+    if score.empty:
+        raise MqlError(f"lead {lead_id} was not scored on or before {on}")
+    row = score.iloc[0]
+    params = {"lead_id": lead_id, "run_date": row["run_date"], "on": on}
+    contributions = query(conn, "explain_contributions", params)
+    total = float(contributions["points"].sum())
+    if abs(total - float(row["total_score"])) > 1e-6:
+        raise MqlError(f"lead {lead_id}: contributions sum to {total}, the score is {row['total_score']}")
+    return Explanation(lead_id=lead_id, score=row, contributions=contributions,
+                       events=query(conn, "explain_events", params),
+                       enrollments=query(conn, "explain_enrollments", params))

@@ -1,0 +1,1 @@
+"""The scoring model, fit and engagement scores, the lifecycle, nurture enrollments."""

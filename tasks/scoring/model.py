@@ -1,0 +1,190 @@
+"""The scoring model: a versioned YAML file owned by marketing ops, validated on load."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tasks.intake.contract import ACTIVITY_TYPES
+from tasks.errors import ConfigError
+
+CAP_RULES = ("fit_cap", "engagement_cap", "total_cap")
+ConfigModel = TypeVar("ConfigModel", bound=BaseModel)
+STAGES = ("lead", "mql", "sales_accepted", "sql", "customer", "recycled", "disqualified")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FitRule(Strict):
+    """Points for a lead attribute: equals / in / range / pattern / missing."""
+
+    name: str
+    field: str
+    op: Literal["equals", "in", "range", "pattern", "missing"]
+    value: str | float | None = None
+    values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    points: float
+
+    @model_validator(mode="after")
+    def _operands(self) -> FitRule:
+        needed = {"equals": "value", "in": "values", "pattern": "pattern"}.get(self.op)
+        if needed and getattr(self, needed) is None:
+            raise ValueError(f"op {self.op!r} needs {needed!r}")
+        if self.op == "range" and self.min is None and self.max is None:
+            raise ValueError("op 'range' needs 'min' or 'max'")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {self.pattern!r} is not a regular expression: {exc}") from exc
+        return self
+
+
+class EngagementRule(Strict):
+    """Points per activity of the given types; each activity counts for the first rule it matches."""
+
+    name: str
+    activity_types: list[str]
+    asset_pattern: str | None = None
+    campaign_pattern: str | None = None
+    points: float
+    daily_cap: float | None = Field(None, gt=0, description="Most points (in absolute value) a day can add.")
+    cap: float | None = Field(None, gt=0, description="Most points (in absolute value) the rule can hold.")
+
+    @field_validator("asset_pattern", "campaign_pattern")
+    @classmethod
+    def _regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
+        return pattern
+
+    @field_validator("activity_types")
+    @classmethod
+    def _known_types(cls, types: list[str]) -> list[str]:
+        unknown = sorted(set(types) - set(ACTIVITY_TYPES))
+        if unknown:
+            raise ValueError(f"unknown activity type(s): {', '.join(unknown)}")
+        return types
+
+
+class FitSection(Strict):
+    cap: float = Field(gt=0)
+    rules: list[FitRule]
+
+
+class EngagementSection(Strict):
+    half_life_days: float = Field(gt=0, description="Days after which an activity's points count half.")
+    cap: float = Field(gt=0)
+    rules: list[EngagementRule]
+
+
+class Grade(Strict):
+    grade: str
+    min_fit: float
+
+
+class MqlRule(Strict):
+    """Entry and exit thresholds: exit below entry so that status does not flap."""
+
+    entry_min_total: float
+    entry_min_fit: float = 0
+    exit_below_total: float
+    disqualify_reasons: list[str] = []
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> MqlRule:
+        if self.exit_below_total > self.entry_min_total:
+            raise ValueError("exit_below_total must not be above entry_min_total")
+        return self
+
+
+class SegmentCondition(Strict):
+    """All given conditions must hold; `interests` needs any one of the listed topics."""
+
+    grades: list[str] | None = None
+    interests: list[str] | None = None
+    stages: list[str] | None = None
+    industries: list[str] | None = None
+    min_engagement: float | None = None
+    max_engagement: float | None = None
+
+    @field_validator("stages")
+    @classmethod
+    def _known_stages(cls, stages: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(stages or ()) - set(STAGES))
+        if unknown:
+            raise ValueError(f"unknown lifecycle stage(s): {', '.join(unknown)}")
+        return stages
+
+
+class Segment(Strict):
+    """A nurture track; when several match, the first listed wins."""
+
+    name: str
+    when: SegmentCondition
+
+
+class ScoringModel(Strict):
+    version: str
+    derive: dict[Literal["seniority", "department"], dict[str, str]]
+    fit: FitSection
+    engagement: EngagementSection
+    total_cap: float = Field(gt=0)
+    grades: list[Grade]
+    mql: MqlRule
+    interests: dict[str, str] = Field(
+        default_factory=dict, description="Topic -> pattern on the asset of an activity that shows interest in it."
+    )
+    segments: list[Segment]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScoringModel:
+        names = [r.name for r in self.fit.rules] + [r.name for r in self.engagement.rules]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"rule names must be unique, repeated: {', '.join(repeated)}")
+        reserved = sorted(set(names) & set(CAP_RULES))
+        if reserved:
+            raise ValueError(f"rule names {', '.join(reserved)} are reserved for cap adjustments")
+        for topic, pattern in self.interests.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"interests.{topic}: {pattern!r} is not a regular expression: {exc}") from exc
+        unknown = sorted({t for s in self.segments for t in (s.when.interests or ())} - set(self.interests))
+        if unknown:
+            raise ValueError(f"segments use interests that are not defined: {', '.join(unknown)}")
+        return self
+
+
+def load_yaml_config(path: Path, schema: type[ConfigModel], what: str, empty_ok: bool = False) -> ConfigModel:
+    """Read a YAML config file into `schema`; every error is one line naming the file and the field."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: {what} file not found") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: not a readable YAML file: {str(exc).splitlines()[0]}") from exc
+    try:
+        return schema.model_validate(data if data is not None or not empty_ok else {})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise ConfigError(f"{path}: {where}: {error['msg']}") from exc
+
+
+def load_model(path: Path) -> ScoringModel:
+    """Read and validate a scoring model file; errors name the file and the field."""
+    return load_yaml_config(path, ScoringModel, "scoring model")

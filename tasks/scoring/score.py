@@ -1,0 +1,180 @@
+"""Fit and engagement scoring from the scoring model, with a contribution ledger.
+
+Engagement is recomputed, not incremented: each rule's decayed value carried from the lead's
+last scoring is multiplied by the decay since then, today's points are added, caps applied.
+The carried value lives in `score_contributions`, so a night never replays old events.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from tasks.intake.contract import LEAD_COLUMNS
+from tasks.scoring.model import EngagementRule, FitRule, ScoringModel
+from tasks.screening.normalize import per_distinct
+
+# A carried engagement value smaller than this has faded out and is no longer stored.
+FADED = 0.01
+CONTRIBUTION_COLUMNS = ["lead_id", "kind", "rule", "raw_points", "decay_factor", "decayed_value", "points"]
+
+
+@dataclass(frozen=True)
+class Scores:
+    scores: pd.DataFrame         # lead_id, fit_score, engagement_score, total_score, grade
+    contributions: pd.DataFrame  # CONTRIBUTION_COLUMNS; points sum to total_score per lead
+
+
+def derive_attributes(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
+    """Seniority and department from the job title (first matching pattern wins)."""
+    titles = profiles["job_title"].fillna("").astype(str)
+    out = profiles.copy()
+    for attribute, patterns in model.derive.items():
+        compiled = [(label, re.compile(pattern, re.IGNORECASE)) for label, pattern in patterns.items()]
+
+        def first_label(title: str, compiled=compiled) -> str | None:
+            return next((label for label, rx in compiled if rx.search(title)), None) if title.strip() else None
+
+        out[attribute] = per_distinct(titles, first_label)
+    return out
+
+
+def _fit_rule_hits(values: pd.Series, rule: FitRule) -> pd.Series:
+    present = values.notna() & (values.astype(str).str.strip() != "")
+    if rule.op == "missing":
+        return ~present
+    if rule.op == "range":
+        numbers = pd.to_numeric(values, errors="coerce")
+        low = numbers >= rule.min if rule.min is not None else True
+        high = numbers <= rule.max if rule.max is not None else True
+        return numbers.notna() & low & high
+    text = values.astype(str).str.strip().str.lower()
+    if rule.op == "equals":
+        return present & (text == str(rule.value).strip().lower())
+    if rule.op == "in":
+        return present & text.isin([str(v).strip().lower() for v in rule.values or ()])
+    pattern = re.compile(rule.pattern or "", re.IGNORECASE)
+    return present & per_distinct(values.astype(str), lambda v: bool(pattern.search(v))).astype(bool)
+
+
+def _attribute(profiles: pd.DataFrame, field: str, model: ScoringModel) -> pd.Series:
+    """A model field: a contract column or a derived attribute, else the custom attribute of that
+    name (even one named like a column the pipeline adds, such as lead_id)."""
+    if field in LEAD_COLUMNS or field in model.derive:
+        return profiles[field]
+    customs = per_distinct(profiles["custom_attributes"], json.loads)
+    return customs.map(lambda c: c.get(field) if isinstance(c, dict) else None)
+
+
+def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
+    """One contribution row per lead and fit rule that applies."""
+    parts = []
+    for rule in model.fit.rules:
+        hit = _fit_rule_hits(_attribute(profiles, rule.field, model), rule)
+        ids = profiles.loc[hit.to_numpy(), "lead_id"]
+        parts.append(pd.DataFrame({"lead_id": ids, "rule": rule.name, "points": float(rule.points)}))
+    fit = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lead_id", "rule", "points"])
+    return fit.assign(kind="fit", raw_points=fit["points"], decay_factor=1.0, decayed_value=fit["points"])
+
+
+def _engagement_rule_index(activities: pd.DataFrame, rules: list[EngagementRule]) -> pd.Series:
+    """Index of the first engagement rule each activity matches (-1: none)."""
+    chosen = pd.Series(-1, index=activities.index)
+    empty = pd.Series("", index=activities.index)
+    texts = {"asset": activities.get("asset", empty).fillna("").astype(str),
+             "campaign": activities.get("campaign", empty).fillna("").astype(str)}
+    for position, rule in enumerate(rules):
+        hit = (chosen == -1) & activities["activity_type"].isin(rule.activity_types)
+        for field, pattern in (("asset", rule.asset_pattern), ("campaign", rule.campaign_pattern)):
+            if pattern:
+                rx = re.compile(pattern, re.IGNORECASE)
+                hit &= per_distinct(texts[field], lambda text, rx=rx: bool(rx.search(text))).astype(bool)
+        chosen[hit] = position
+    return chosen
+
+
+def _clip(values: pd.Series, limits: pd.Series) -> pd.Series:
+    """Clip in absolute value, keeping the sign (negative rules have caps too)."""
+    return np.sign(values) * np.minimum(values.abs(), limits.fillna(np.inf))
+
+
+def score_engagement(
+    lead_ids: pd.Series, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel
+) -> pd.DataFrame:
+    """Engagement contributions for `lead_ids` on `run_date`.
+
+    `state`: carried values (lead_id, rule, decayed_value, state_date) from each lead's last
+    scoring before `run_date`. `activities`: today's countable activities (lead_id, activity_type, asset).
+    """
+    rules = model.engagement.rules
+    by_name = {r.name: r for r in rules}
+    today = activities.assign(rule_index=_engagement_rule_index(activities, rules))
+    today = today[today["rule_index"] >= 0]
+    today = today.assign(
+        rule=today["rule_index"].map(lambda i: rules[i].name),
+        points=today["rule_index"].map(lambda i: float(rules[i].points)),
+    )
+    earned = today.groupby(["lead_id", "rule"], as_index=False)["points"].sum()
+    earned["points"] = _clip(earned["points"], earned["rule"].map(lambda r: by_name[r].daily_cap))
+
+    carried = state[state["lead_id"].isin(lead_ids) & state["rule"].isin(by_name)].copy()
+    elapsed = (pd.Timestamp(run_date) - pd.to_datetime(carried["state_date"])).dt.days
+    carried["decay_factor"] = np.power(0.5, elapsed / model.engagement.half_life_days)
+    rows = carried[["lead_id", "rule", "decayed_value", "decay_factor"]].rename(columns={"decayed_value": "carried"})
+    rows = rows.merge(earned.rename(columns={"points": "raw_points"}), on=["lead_id", "rule"], how="outer")
+    rows = rows.fillna({"carried": 0.0, "decay_factor": 1.0, "raw_points": 0.0})
+    rows["decayed_value"] = rows["carried"] * rows["decay_factor"] + rows["raw_points"]
+    rows = rows[(rows["decayed_value"].abs() >= FADED) | (rows["raw_points"] != 0)]
+    rows["points"] = _clip(rows["decayed_value"], rows["rule"].map(lambda r: by_name[r].cap))
+    return rows.assign(kind="engagement").drop(columns="carried")
+
+
+def _cap_rows(sums: pd.Series, floor: float, cap: float, rule: str) -> pd.DataFrame:
+    """Adjustment rows that bring a score sum into [floor, cap], so contributions still sum to the score."""
+    adjusted = sums.clip(lower=floor, upper=cap)
+    delta = adjusted - sums
+    delta = delta[delta.abs() > 1e-12]
+    return pd.DataFrame({"lead_id": delta.index, "kind": "cap", "rule": rule, "raw_points": 0.0,
+                         "decay_factor": 1.0, "decayed_value": 0.0, "points": delta.to_numpy()})
+
+
+def grade(fit: pd.Series, model: ScoringModel) -> pd.Series:
+    result = pd.Series("D", index=fit.index, dtype=object)
+    for step in reversed(model.grades):
+        result[fit >= step.min_fit] = step.grade
+    return result
+
+
+def score_leads(
+    profiles: pd.DataFrame, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel
+) -> Scores:
+    """Fit, engagement and total scores of every profiled lead, and the ledger they sum from."""
+    ids = profiles["lead_id"]
+    fit = score_fit(profiles, model)
+    engagement = score_engagement(ids, state, activities, run_date, model)
+    index = pd.Index(ids, name="lead_id")
+    fit_sum = fit.groupby("lead_id")["points"].sum().reindex(index, fill_value=0.0)
+    eng_sum = engagement.groupby("lead_id")["points"].sum().reindex(index, fill_value=0.0)
+    fit_cap = _cap_rows(fit_sum, 0.0, model.fit.cap, "fit_cap")
+    eng_cap = _cap_rows(eng_sum, 0.0, model.engagement.cap, "engagement_cap")
+    fit_score = fit_sum.clip(0.0, model.fit.cap)
+    eng_score = eng_sum.clip(0.0, model.engagement.cap)
+    total_cap = _cap_rows(fit_score + eng_score, 0.0, model.total_cap, "total_cap")
+    contributions = pd.concat(
+        [fit[CONTRIBUTION_COLUMNS], engagement[CONTRIBUTION_COLUMNS], fit_cap, eng_cap, total_cap],
+        ignore_index=True,
+    )
+    scores = pd.DataFrame({
+        "lead_id": ids.to_numpy(),
+        "fit_score": fit_score.to_numpy(),
+        "engagement_score": eng_score.to_numpy(),
+        "total_score": (fit_score + eng_score).clip(0.0, model.total_cap).to_numpy(),
+    })
+    scores["grade"] = grade(scores["fit_score"], model).to_numpy()
+    return Scores(scores=scores, contributions=contributions.sort_values(["lead_id", "kind", "rule"],
+                                                                         ignore_index=True))

@@ -1,0 +1,256 @@
+"""Lead state across run dates: read what the day before left, assemble the day's rows, write them.
+
+Reads are point-in-time (only rows of earlier run dates), so re-running a date sees exactly
+what the nightly run saw. The write replaces the run date and everything after it in one
+transaction.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy.engine import Connection, Engine
+
+from tasks.identity.dedupe import Assignment, Known, source_key
+from tasks.identity.matching import block_sizes
+from tasks.scoring.qualify import Lifecycle
+from tasks.scoring.score import Scores
+from tasks.warehouse.connection import bulk_insert, query, query_in, query_joined, run_script
+
+TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_at", "last_mql_at",
+                     "entered_at", "exited_at", "occurred_at")
+DATE_COLUMNS = ("run_date", "first_run_date", "last_run_date", "state_date", "entered_run_date", "exited_run_date",
+                "review_on")
+BOOL_COLUMNS = ("email_consent", "do_not_contact")
+LEAD_TABLE_COLUMNS = (
+    "lead_id", "email", "email_key", "first_name", "last_name", "phone", "phone_e164", "company",
+    "job_title", "seniority", "department", "industry", "employee_count", "annual_revenue", "country",
+    "region", "city", "lead_source", "campaign", "utm_source", "utm_medium", "utm_campaign",
+    "email_consent", "do_not_contact", "custom_attributes", "provenance", "created_at", "updated_at", "fit_score",
+    "engagement_score", "total_score", "grade", "lifecycle_stage", "stage_changed_at", "first_mql_at",
+    "last_mql_at", "model_version", "interests", "review_on", "first_run_date", "last_run_date",
+)
+
+
+@dataclass(frozen=True)
+class LeadState:
+    """What the warehouse knew about some leads at the end of the day before a run date."""
+
+    profiles: pd.DataFrame     # `leads` columns
+    engagement: pd.DataFrame   # lead_id, rule, decayed_value, state_date
+    enrollments: pd.DataFrame  # open enrollments: lead_id, segment, entered_run_date, entered_at
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """Every row a run date writes, by table."""
+
+    leads: pd.DataFrame
+    lead_history: pd.DataFrame
+    lead_identities: pd.DataFrame
+    lead_match_keys: pd.DataFrame
+    lead_merges: pd.DataFrame
+    lead_scores: pd.DataFrame
+    score_contributions: pd.DataFrame
+    mql_events: pd.DataFrame
+    nurture_enrollments: pd.DataFrame
+    activities: pd.DataFrame
+    sales_outcomes: pd.DataFrame
+    rejected_leads: pd.DataFrame
+    quarantined_rows: pd.DataFrame
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Warehouse values as the stages expect them, whichever database they came from
+    (SQLite returns timestamps and dates as text and booleans as integers)."""
+    out = frame.copy()
+    for name in out.columns:
+        if name in TIMESTAMP_COLUMNS:
+            out[name] = pd.to_datetime(out[name], utc=True, format="ISO8601")
+        elif name in DATE_COLUMNS:
+            out[name] = out[name].map(lambda d: None if pd.isna(d) else str(d)[:10]).astype(object)
+        elif name in BOOL_COLUMNS:
+            out[name] = out[name].astype(bool)
+    return out
+
+
+class Lookup:
+    """What the warehouse knew before `run_date` of a day's records: started with the source
+    records the day's rows, activities and outcomes name (`source_ids`), whose look-ups begin at
+    once, while the caller works out the day's match keys; finished by `known`.
+
+    The look-ups run side by side on `connections` connections, the large ones in slices: the
+    database does most of the work, with Python's lock released (an in-memory SQLite database,
+    one per connection, is read on the caller's thread)."""
+
+    def __init__(self, engine: Engine, source_ids: pd.DataFrame, run_date: date, connections: int = 2) -> None:
+        self.engine, self.params = engine, {"run_date": run_date}
+        in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+        self.workers = 1 if in_memory else max(1, connections)
+        self.pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        ids = source_ids[["source_system", "source_lead_id"]].astype(str).drop_duplicates()
+        self.sources, self.splits = self._submit("lookup_identities", ids), self._submit("lookup_splits", ids)
+
+    def __enter__(self) -> Lookup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, name: str, values: pd.DataFrame) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return query_joined(conn, name, values, self.params)
+
+    def _submit(self, name: str, values: pd.DataFrame) -> Future[pd.DataFrame]:
+        if self.pool is None:
+            done: Future[pd.DataFrame] = Future()
+            done.set_result(self._run(name, values))
+            return done
+        return self.pool.submit(self._run, name, values)
+
+    def _sliced(self, name: str, values: pd.DataFrame) -> pd.DataFrame:
+        size = max(1, -(-len(values) // self.workers))
+        parts = [self._submit(name, values.iloc[start:start + size]) for start in range(0, max(len(values), 1), size)]
+        return pd.concat([part.result() for part in parts], ignore_index=True)
+
+    def known(self, day_keys: pd.DataFrame, max_block: int) -> Known:
+        """The leads holding the day's match keys (`dedupe.row_keys`) and the day's records, and
+        splits; with each record of those leads and its match fields, for leads found by a key
+        no more than `max_block` leads hold (others do not block)."""
+        # Sorted: the index is read page by page.
+        hashes = pd.DataFrame({"key_hash": np.sort(pd.unique(day_keys["key_hash"].to_numpy(dtype=np.int64)))})
+        keys = self._sliced("lookup_match_keys", hashes).astype({"key_hash": "int64"})
+        sources = self.sources.result()
+        usable = keys[block_sizes(keys["key_hash"]) <= max_block]
+        leads = pd.unique(np.concatenate([usable["lead_id"].to_numpy(dtype=object),
+                                          sources["lead_id"].to_numpy(dtype=object)]))
+        # In order, as above. Arrow sorts text in Python's order, several times quicker.
+        leads = pd.DataFrame({"lead_id": leads[pc.array_sort_indices(pa.array(leads, type=pa.string())).to_numpy()]})
+        candidates = self._sliced("lookup_candidates", leads.astype(str))
+        splits = self.splits.result()
+        return Known(
+            keys=keys,
+            sources=pd.DataFrame({"source_key": source_key(sources["source_system"], sources["source_lead_id"]),
+                                  "lead_id": sources["lead_id"]}),
+            candidates=candidates,
+            splits=pd.DataFrame({
+                "source_key": source_key(splits["source_system"], splits["source_lead_id"]),
+                "other_key": source_key(splits["other_source_system"], splits["other_source_lead_id"]),
+                "lead_id": splits["lead_id"], "other_lead_id": splits["other_lead_id"],
+            }),
+        )
+
+
+def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date) -> LeadState:
+    params = {"run_date": run_date}
+    profiles = typed(query_in(conn, "lead_state", lead_ids, params))
+    return LeadState(
+        profiles=profiles.drop(columns=["run_date"], errors="ignore"),
+        engagement=typed(query_in(conn, "engagement_state", lead_ids, params)),
+        enrollments=typed(query_in(conn, "open_enrollments", lead_ids, params)),
+    )
+
+
+def due_for_review(conn: Connection, run_date: date) -> pd.Series:
+    """Leads that earlier runs scheduled for a look by `run_date` (see qualify.review_dates)."""
+    previous = query(conn, "previous_run_date", {"run_date": run_date})["run_date"].iloc[0]
+    if previous is None or pd.isna(previous):
+        return pd.Series([], dtype=object)
+    due = query(conn, "due_for_review", {"run_date": run_date, "previous_run_date": previous})
+    return due["lead_id"].astype(object)
+
+
+def loaded_dates_after(conn: Connection, run_date: date) -> list[date]:
+    """Run dates after `run_date` whose results are loaded (they must be re-run after it)."""
+    dates = query(conn, "loaded_dates_after", {"run_date": run_date})["run_date"]
+    return [date.fromisoformat(str(d)[:10]) for d in dates]
+
+
+def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int]:
+    """Replace `run_date` and every later date with the day's rows; returns rows written per table."""
+    run_script(conn, "wipe_from_date", {"run_date": run_date})
+    query_in(conn, "delete_leads", day.leads["lead_id"])
+    query_in(conn, "delete_open_enrollments", day.leads["lead_id"])
+    written = {}
+    for table in fields(day):
+        written[table.name] = bulk_insert(conn, table.name, getattr(day, table.name))
+    return written
+
+
+CARRIED_STATE = ("lifecycle_stage", "stage_changed_at", "first_mql_at", "last_mql_at", "first_run_date", "interests")
+
+
+def day_profiles(golden: pd.DataFrame, prior: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
+    """Profiles of every lead the run date touches: merged golden records for leads with new
+    rows, the carried profile for leads with only activities or outcomes; plus their lifecycle.
+    An unsubscribe (not by a bot) withdraws email consent."""
+    carried = prior.loc[~prior["lead_id"].isin(golden["lead_id"]), list(golden.columns)]
+    profiles = pd.concat([golden, carried], ignore_index=True)
+    profiles = profiles.merge(prior[["lead_id", *CARRIED_STATE]], on="lead_id", how="left")
+    unsubscribed = activities.loc[(activities["activity_type"] == "unsubscribe") & activities["bot_reason"].isna(),
+                                  "lead_id"]
+    profiles.loc[profiles["lead_id"].isin(unsubscribed), "email_consent"] = False
+    return profiles
+
+
+def end_of_day(run_date: date) -> pd.Timestamp:
+    return pd.Timestamp(run_date, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def event_times(lead_ids: pd.Series, golden: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
+                run_date: date) -> pd.Series:
+    """When each lead last acted on the run date (a new or updated row, an activity, an outcome),
+    the time its changes are stamped with; the end of the day if it did not act."""
+    times = pd.concat([
+        golden[["lead_id", "updated_at"]].rename(columns={"updated_at": "at"}),
+        activities[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
+        outcomes[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
+    ], ignore_index=True).dropna()
+    latest = times.groupby("lead_id")["at"].max()
+    return lead_ids.map(latest).fillna(end_of_day(run_date))
+
+
+def lead_rows(profiles: pd.DataFrame, scores: pd.DataFrame, lifecycle: pd.DataFrame,
+              model_version: str, run_date: date) -> pd.DataFrame:
+    """The `leads` rows of the run date's leads: profile, scores and lifecycle together."""
+    rows = profiles.drop(columns=["fit_score", "engagement_score", "total_score", "grade", "lifecycle_stage",
+                                  "stage_changed_at", "first_mql_at", "last_mql_at", "review_on"], errors="ignore")
+    rows = rows.merge(scores, on="lead_id").merge(lifecycle, on="lead_id")
+    day = run_date.isoformat()
+    rows["first_run_date"] = rows["first_run_date"].where(rows["first_run_date"].notna(), day)
+    rows["last_run_date"] = day
+    rows["model_version"] = model_version
+    rows["employee_count"] = pd.to_numeric(rows["employee_count"], errors="coerce").round().astype("Int64")
+    rows["annual_revenue"] = pd.to_numeric(rows["annual_revenue"], errors="coerce")
+    return rows[list(LEAD_TABLE_COLUMNS)].sort_values("lead_id", ignore_index=True)
+
+
+def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned: Assignment, scored: Scores,
+               lifecycle: Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
+               set_aside: pd.DataFrame, quarantined: pd.DataFrame) -> DayResult:
+    """Every row the run date writes, by table."""
+    day = run_date.isoformat()
+    return DayResult(
+        leads=leads,
+        lead_history=leads.assign(run_date=day),
+        lead_identities=assigned.identities,
+        lead_match_keys=assigned.match_keys,
+        lead_merges=assigned.merges,
+        lead_scores=scored.scores.assign(run_date=day, model_version=model_version),
+        score_contributions=scored.contributions.assign(run_date=day),
+        mql_events=lifecycle.events.assign(run_date=day),
+        nurture_enrollments=enrollments,
+        activities=activities[["source_system", "activity_id", "source_lead_id", "lead_id", "occurred_at",
+                               "activity_type", "asset", "campaign", "bot_reason"]].assign(run_date=day),
+        sales_outcomes=outcomes[["row_number", "source_system", "source_lead_id", "lead_id", "occurred_at",
+                                 "status", "reason"]].assign(run_date=day),
+        rejected_leads=set_aside,
+        quarantined_rows=quarantined,
+    )

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from tasks.errors import ConfigError, WarehouseError
+from tasks.warehouse.connection import bulk_insert, open_warehouse, query_in, query_joined, run_script, statements
+
+
+def test_open_creates_every_table_and_is_repeatable(warehouse):
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    open_warehouse(url, schema).dispose()  # a second open finds the tables and changes nothing
+    names = set(sa.inspect(engine).get_table_names(schema=schema if engine.dialect.name == "postgresql" else None))
+    assert {"leads", "lead_identities", "lead_scores", "mql_events", "nurture_enrollments", "runs", "run_counts",
+            "rejected_leads", "validation_results", "score_contributions", "lead_history"} <= names
+    engine.dispose()
+
+
+def test_bulk_insert_round_trips_types_and_hostile_text(warehouse):
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    hostile = "'); DROP TABLE leads; -- =HYPERLINK(\"http://x\") \u202e\U0001F600 " + "x" * 10_000
+    frame = pd.DataFrame({
+        "run_id": ["r1", "r1"], "run_date": ["2026-03-02", "2026-03-02"],
+        "stage": ["extract", hostile], "metric": ["leads_in", "m"], "value": [3, 2**40],
+    })
+    with engine.begin() as conn:
+        assert bulk_insert(conn, "run_counts", frame) == 2
+    with engine.connect() as conn:
+        got = query_in(conn, "evaluate_run_counts", ["r1"]).sort_values("metric", ignore_index=True)
+        assert "leads" in set(sa.inspect(conn).get_table_names(schema=schema if conn.dialect.name == "postgresql" else None))
+    assert got["stage"].tolist() == ["extract", hostile]
+    assert got["value"].tolist() == [3, 2**40]
+    engine.dispose()
+
+
+def test_bulk_insert_rolls_back_with_the_transaction(warehouse):
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    frame = pd.DataFrame({"run_id": ["r2"], "run_date": ["2026-03-02"], "stage": ["s"], "metric": ["m"], "value": [1]})
+    with pytest.raises(RuntimeError):
+        with engine.begin() as conn:
+            bulk_insert(conn, "run_counts", frame)
+            raise RuntimeError("boom")
+    with engine.connect() as conn:
+        assert query_in(conn, "evaluate_run_counts", ["r2"]).empty
+    engine.dispose()
+
+
+def test_query_in_chunks_and_empty_values(warehouse, monkeypatch):
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    monkeypatch.setattr("tasks.warehouse.connection.IN_CHUNK", 3)
+    frame = pd.DataFrame({"run_id": [f"r{i}" for i in range(10)], "run_date": "2026-03-02", "stage": "s",
+                          "metric": "m", "value": range(10)})
+    with engine.begin() as conn:
+        bulk_insert(conn, "run_counts", frame)
+    with engine.connect() as conn:
+        got = query_in(conn, "evaluate_run_counts", [f"r{i}" for i in range(0, 10, 2)] + [None, "r0"])
+        empty = query_in(conn, "evaluate_run_counts", [])
+    assert sorted(got["value"]) == [0, 2, 4, 6, 8]
+    assert empty.empty and "value" in empty.columns
+    engine.dispose()
+
+
+def test_unreachable_and_malformed_urls_give_one_line_errors(tmp_path):
+    with pytest.raises(WarehouseError, match="cannot reach warehouse postgresql\\+psycopg://nobody:\\*\\*\\*@127.0.0.1:1/x"):
+        open_warehouse("postgresql+psycopg://nobody:secret@127.0.0.1:1/x")
+    with pytest.raises(ConfigError, match="not a SQLAlchemy URL"):
+        open_warehouse("not a url")
+    with pytest.raises(ConfigError, match=r"^warehouse URL: not a SQLAlchemy URL \(its port is not a number\)$"):
+        open_warehouse("postgresql+psycopg://nobody:secret@127.0.0.1:5432x/db")
+    with pytest.raises(WarehouseError, match='^cannot reach warehouse .*127.0.0.1:99999/x: connection is bad: '
+                                             'invalid port number: "99999"$'):
+        open_warehouse("postgresql+psycopg://nobody:secret@127.0.0.1:99999/x")
+    with pytest.raises(WarehouseError, match="does not exist"):
+        open_warehouse(f"sqlite:///{tmp_path}/missing/folder/w.db")
+
+
+def test_statements_drop_comments_and_split():
+    assert statements("-- a; b\nSELECT 1; -- c\nSELECT 2;\n") == ["SELECT 1", "SELECT 2"]
+
+
+def test_joined_lookups_take_64_bit_keys_and_hostile_text(warehouse):
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    hostile = "quote ' \" \\ tab\t nl\n \u202e\U0001F600 " + "x" * 10_000
+    keys = pd.DataFrame({"key_hash": [-2**63, 2**63 - 1, 0, 42], "lead_id": ["L1", "L2", "L3", hostile],
+                         "run_date": ["2026-03-01", "2026-03-01", "2026-03-01", "2026-03-02"]})
+    identities = pd.DataFrame({"source_system": ["crm", "crm"], "source_lead_id": [hostile, "7"],
+                               "lead_id": ["L1", "L2"], "run_date": "2026-03-01", "match_rule": "new"})
+    with engine.begin() as conn:
+        bulk_insert(conn, "lead_match_keys", keys)
+        bulk_insert(conn, "lead_identities", identities)
+    day = {"run_date": date(2026, 3, 2)}
+    with engine.connect() as conn:
+        hashes = pd.DataFrame({"key_hash": np.array([2**63 - 1, -2**63, 7, 42], dtype=np.int64)})
+        found = query_joined(conn, "lookup_match_keys", hashes, day)
+        sources = pd.DataFrame({"source_system": ["crm", "crm", "web"], "source_lead_id": [hostile, "8", "7"]})
+        known = query_joined(conn, "lookup_identities", sources, day)
+        candidates = query_joined(conn, "lookup_candidates", pd.DataFrame({"lead_id": ["L2", "nobody"]}), day)
+    # the key of a later run date is not known yet; 7 is nobody's key
+    assert sorted(zip(found["key_hash"].astype("int64"), found["lead_id"])) == [(-2**63, "L1"), (2**63 - 1, "L2")]
+    assert known[["source_lead_id", "lead_id"]].values.tolist() == [[hostile, "L1"]]
+    assert candidates["source_lead_id"].tolist() == ["7"] and candidates["first_key"].isna().all()
+    engine.dispose()
+
+
+def test_a_warehouse_with_text_match_keys_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "old.db"
+    with sa.create_engine(f"sqlite:///{path}").begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE lead_match_keys (key_type TEXT, key_value TEXT, lead_id TEXT, "
+                             "run_date DATE, PRIMARY KEY (key_type, key_value, lead_id))")
+    with pytest.raises(WarehouseError, match="older version: lead_match_keys holds text keys") as error:
+        open_warehouse(f"sqlite:///{path}")
+    assert "\n" not in str(error.value)
+
+
+def _lead_row(lead_id: str, run_date: str) -> dict:
+    """A leads/lead_history row with every required column."""
+    return {"lead_id": lead_id, "email": f"{lead_id}@example.com", "email_consent": True, "do_not_contact": False,
+            "custom_attributes": "{}", "provenance": "{}", "created_at": "2026-03-01T09:00:00+00:00",
+            "updated_at": f"{run_date}T09:00:00+00:00", "fit_score": 1.0, "engagement_score": 2.0,
+            "total_score": 3.0, "grade": "C", "lifecycle_stage": "lead", "stage_changed_at": "2026-03-01T09:00:00+00:00",
+            "model_version": "m", "interests": "[]", "first_run_date": "2026-03-01", "last_run_date": run_date}
+
+
+@pytest.mark.parametrize("table", ["leads", "lead_history"])
+def test_rewinding_dates_leaves_a_column_a_user_added_alone(warehouse, table):
+    # Restoring leads from lead_history named no target columns: a user's column broke it on SQLite.
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    history = pd.DataFrame([_lead_row("L1", "2026-03-01"), _lead_row("L1", "2026-03-02"),
+                            _lead_row("L2", "2026-03-01")]).assign(run_date=["2026-03-01", "2026-03-02", "2026-03-01"])
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN owner_note TEXT")
+        bulk_insert(conn, "lead_history", history)
+        bulk_insert(conn, "leads", pd.DataFrame([_lead_row("L1", "2026-03-02"), _lead_row("L2", "2026-03-01")]))
+        conn.exec_driver_sql(f"UPDATE {table} SET owner_note = 'mine'")
+        run_script(conn, "wipe_from_date", {"run_date": date(2026, 3, 2)})
+    with engine.connect() as conn:
+        leads = conn.exec_driver_sql("SELECT lead_id, last_run_date, updated_at FROM leads ORDER BY lead_id").all()
+        notes = conn.exec_driver_sql(f"SELECT owner_note FROM {table} ORDER BY lead_id").scalars().all()
+    engine.dispose()
+    assert [(r[0], str(r[1])[:10]) for r in leads] == [("L1", "2026-03-01"), ("L2", "2026-03-01")]
+    assert str(leads[0][2])[:10] == "2026-03-01"  # L1 back to its row of the day before
+    # The user's values stay on the rows the rewind keeps (L1's leads row is rebuilt from history).
+    assert notes == (["mine", "mine"] if table == "lead_history" else [None, "mine"])
+
+
+def test_a_mixed_case_schema_name_works(postgres_url):
+    schema = "MqlTest_" + uuid.uuid4().hex[:6]
+    try:
+        engine = open_warehouse(postgres_url, schema)
+        frame = pd.DataFrame({"run_id": ["r1"], "run_date": ["2026-03-02"], "stage": ["s"], "metric": ["m"],
+                              "value": [7]})
+        with engine.begin() as conn:
+            bulk_insert(conn, "run_counts", frame)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT current_schema()").scalar() == schema
+            assert query_in(conn, "evaluate_run_counts", ["r1"])["value"].tolist() == [7]
+        engine.dispose()
+        open_warehouse(postgres_url, schema).dispose()  # found again, at its revision
+        with sa.create_engine(postgres_url).connect() as conn:
+            tables = conn.execute(sa.text("SELECT count(*) FROM information_schema.tables WHERE table_schema = :s"),
+                                  {"s": schema}).scalar()
+            folded = conn.execute(sa.text("SELECT count(*) FROM information_schema.schemata "
+                                          "WHERE schema_name = lower(:s)"), {"s": schema}).scalar()
+        assert tables > 20 and folded == 0
+    finally:
+        with sa.create_engine(postgres_url).begin() as conn:
+            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
