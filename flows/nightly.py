@@ -1,4 +1,4 @@
-"""The nightly MQL flow and the backfill flow: wiring of the stages in `tasks/`.
+"""The nightly MQL flow and the backfill flow: wiring of the stages in flows/stages.py.
 
 One run date: extract -> validate -> screen (quarantine, normalise, discard junk) -> match
 against the warehouse -> deduplicate -> score -> qualify -> enroll -> write back, the write in
@@ -14,33 +14,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from sqlalchemy.engine import Engine
 
 from flows.artifacts import monitor_stage, publish_dry_run, report_progress, start_progress
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
-from tasks.identity import dedupe
-from tasks.scoring import nurture, qualify, score
-from tasks.screening import review, screen
-from tasks.warehouse import rerun, state
-from tasks.privacy.erasure import Ledger, load_ledger
-from tasks.privacy.hash_keys import HashKeys, configured_key, warehouse_keys
-from tasks.warehouse.conservation import check_conservation, stage_counts
+from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, extract_stage, load_state_stage,
+                          match_stage, qualify_stage, score_stage, screen_stage, survive_stage, validate_stage,
+                          warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
-from tasks.intake.extract import Extract, read_extract
-from tasks.screening.fraud import FraudRules, load_fraud_rules
-from tasks.scoring.model import ScoringModel, load_model
+from tasks.identity import dedupe
 from tasks.reporting.monitoring import AnomalyError, load_monitoring_config
+from tasks.scoring.model import ScoringModel, load_model
+from tasks.screening.fraud import FraudRules, load_fraud_rules
+from tasks.warehouse import rerun, state
+from tasks.warehouse.connection import execute, first_line, open_warehouse, parse_url
 from tasks.warehouse.locks import check_lock, describe_holder, holds_lock, retry_if_transient, warehouse_lock
-from tasks.intake.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
-from tasks.warehouse.connection import bulk_insert, execute, first_line, open_warehouse, parse_url
-
-STAGE = {"cache_policy": NO_CACHE, "retries": 0}
 
 
 @dataclass
@@ -51,132 +42,6 @@ class RunSummary:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     error: str | None = None
     report_path: str | None = None
-
-
-@task(name="extract", **STAGE)
-def extract_stage(engine: Engine, extracts_dir: Path, run_date: date) -> Extract:
-    extract = read_extract(extracts_dir, run_date)
-    with engine.connect() as conn:
-        released = review.pending_releases(conn, run_date, extract.leads)
-    return review.with_released_rows(extract, released)
-
-
-@task(name="validate", **STAGE)
-def validate_stage(extract: Extract, run_date: date, expectations_dir: Path, engine: Engine | None = None,
-                   run_id: str | None = None, data_docs_dir: Path | None = None) -> dict[str, ValidationReport]:
-    reports = {
-        name: validate_extract(frame, name, run_date, expectations_dir)
-        for name, frame in extract.frames.items() if frame is not None
-    }
-    if engine is not None and run_id and data_docs_dir is not None:
-        # Before a critical failure raises, so the failed run's Data Docs show why.
-        _publish_validation(engine, run_id, run_date, reports, Path(data_docs_dir))
-    critical = [message for report in reports.values() for message in report.critical]
-    if critical:
-        raise ExtractError(f"{run_date}: critical validation failure: {critical[0]}"
-                           + (f" (and {len(critical) - 1} more)" if len(critical) > 1 else ""))
-    return reports
-
-
-def _publish_validation(engine: Engine, run_id: str, run_date: date, reports: dict[str, ValidationReport],
-                        data_docs_dir: Path) -> None:
-    """Data Docs site of the run (path in runs.data_docs_path) and a summary artifact."""
-    from prefect.artifacts import create_markdown_artifact
-
-    index = write_data_docs(reports, data_docs_dir / run_date.isoformat() / run_id, f"{run_date} run {run_id}")
-    with engine.begin() as conn:
-        execute(conn, "set_data_docs_path", {"run_id": run_id, "data_docs_path": str(index.resolve())})
-    create_markdown_artifact(key="validation", markdown=summary_markdown(reports, index.resolve()),
-                             description=f"Great Expectations results of run date {run_date}")
-
-
-def warehouse_hashing(engine: Engine, settings: Settings) -> tuple[HashKeys, Ledger]:
-    """The warehouse's hash keys, checked against the configured secret, and its erasure ledger."""
-    secret = settings.match_key_secret.get_secret_value() if settings.match_key_secret is not None else None
-    key = configured_key(settings.warehouse_url, secret)
-    with engine.begin() as conn:
-        keys = warehouse_keys(conn, key)
-        return keys, load_ledger(conn, keys)
-
-
-@task(name="screen", **STAGE)
-def screen_stage(engine: Engine, extract: Extract, reports: dict[str, ValidationReport], rules: FraudRules,
-                 run_date: date, ledger: Ledger):
-    with engine.connect() as conn:
-        leads = screen.screen_leads(extract.leads, reports["leads"], rules, run_date,
-                                    known=lambda rows: review.mark_known(conn, rows, run_date, ledger.keys.current),
-                                    ledger=ledger)
-    activities, quarantined_activities = screen.screen_rows(
-        extract.frames["activities"], reports.get("activities"), "activities", run_date, ledger)
-    outcomes, quarantined_outcomes = screen.screen_rows(
-        extract.frames["outcomes"], reports.get("outcomes"), "outcomes", run_date, ledger)
-    quarantined = pd.concat([quarantined_activities, quarantined_outcomes], ignore_index=True)
-    return leads, screen.flag_bots(activities, rules), outcomes, quarantined
-
-
-@task(name="match", **STAGE)
-def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
-                run_date: date, config: dedupe.DedupeConfig, keys: HashKeys
-                ) -> tuple[pd.DataFrame, pd.DataFrame, dedupe.Known]:
-    """The day's match fields and keys, and what the warehouse knows of those keys and records."""
-    sources = pd.concat([f[["source_system", "source_lead_id"]] for f in (survivors, activities, outcomes)],
-                        ignore_index=True).dropna().drop_duplicates()
-    with state.Lookup(engine, sources, run_date, config.workers) as lookup:  # the records' look-ups start now
-        fields = dedupe.match_fields(survivors, config)
-        day_keys = dedupe.row_keys(survivors, config, fields, key=keys.current)
-        return fields, day_keys, lookup.known(day_keys, config.linkage.max_block)
-
-
-@task(name="dedupe", **STAGE)
-def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFrame, known: dedupe.Known,
-                 run_date: date, config: dedupe.DedupeConfig) -> dedupe.Assignment:
-    return dedupe.assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
-
-
-@task(name="load_state", **STAGE)
-def load_state_stage(engine: Engine, lead_ids: pd.Series, run_date: date) -> state.LeadState:
-    with engine.connect() as conn:
-        due = state.due_for_review(conn, run_date)
-        return state.load_lead_state(conn, pd.concat([lead_ids, due]).drop_duplicates(), run_date)
-
-
-@task(name="score", **STAGE)
-def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.DataFrame, run_date: date,
-                model: ScoringModel) -> tuple[pd.DataFrame, score.Scores]:
-    derived = score.derive_attributes(profiles, model)
-    derived["interests"] = nurture.interests(derived, activities, model)
-    countable = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
-    return derived, score.score_leads(derived, prior.engagement, countable, run_date, model)
-
-
-@task(name="qualify", **STAGE)
-def qualify_stage(leads: pd.DataFrame, scored: score.Scores, outcomes: pd.DataFrame, run_date: date,
-                  model: ScoringModel) -> qualify.Lifecycle:
-    lifecycle = qualify.qualify(leads, scored.scores, outcomes[outcomes["lead_id"].notna()], model)
-    engagement = scored.contributions[scored.contributions["kind"] == "engagement"]
-    after = lifecycle.leads.merge(scored.scores[["lead_id", "fit_score"]], on="lead_id")
-    lifecycle.leads["review_on"] = qualify.review_dates(after, engagement, run_date, model).to_numpy()
-    return lifecycle
-
-
-@task(name="enroll", **STAGE)
-def enroll_stage(leads: pd.DataFrame, open_enrollments: pd.DataFrame, run_date: date,
-                 model: ScoringModel) -> pd.DataFrame:
-    return nurture.enroll(leads, open_enrollments, run_date.isoformat(), model)
-
-
-@task(name="write", **STAGE)
-def write_stage(engine: Engine, run_id: str, run_date: date, day: state.DayResult,
-                counts: dict[str, dict[str, int]], reports: dict[str, ValidationReport]) -> None:
-    with engine.begin() as conn:
-        check_lock(conn)
-        state.write_day(conn, run_date, day)
-        _write_audit(conn, run_id, run_date, counts, reports)
-        execute(conn, "finish_run", {"run_id": run_id, "status": "succeeded", "ended_at": _now(), "error": None})
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def code_version() -> str:
@@ -191,34 +56,19 @@ def code_version() -> str:
     return version("mql-pipeline") + (f"+{commit}" if commit else "")
 
 
-def _write_audit(conn, run_id: str, run_date: date, counts: dict[str, dict[str, int]],
-                 reports: dict[str, ValidationReport]) -> None:
-    rows = [(stage_name, metric, value) for stage_name, metrics in counts.items() for metric, value in metrics.items()]
-    bulk_insert(conn, "run_counts", pd.DataFrame(
-        [(run_id, run_date.isoformat(), s, m, int(v)) for s, m, v in rows],
-        columns=["run_id", "run_date", "stage", "metric", "value"]))
-    if reports:
-        results = pd.concat([r.results for r in reports.values()], ignore_index=True)
-        results = results.rename(columns={"column": "column_name"})
-        results.insert(0, "run_date", run_date.isoformat())
-        results.insert(0, "run_id", run_id)
-        results["success"] = results["success"].astype(bool)
-        bulk_insert(conn, "validation_results", results)
-
-
 def _begin_run(engine: Engine, run_date: date, parameters: dict[str, Any], model_version: str | None) -> str:
     run_id = str(uuid.uuid4())
     with engine.begin() as conn:
         execute(conn, "insert_run", {
             "run_id": run_id, "run_date": run_date, "parameters": json.dumps(parameters, default=str),
-            "started_at": _now(), "code_version": code_version(), "model_version": model_version,
+            "started_at": utc_now(), "code_version": code_version(), "model_version": model_version,
         })
     return run_id
 
 
 def _fail_run(engine: Engine, run_id: str, error: str) -> None:
     with engine.begin() as conn:
-        execute(conn, "finish_run", {"run_id": run_id, "status": "failed", "ended_at": _now(), "error": error})
+        execute(conn, "finish_run", {"run_id": run_id, "status": "failed", "ended_at": utc_now(), "error": error})
 
 
 def logical_day(zone: str) -> date:
@@ -352,7 +202,7 @@ def _within_range(settings: Settings) -> bool:
 
 def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, model: ScoringModel,
             rules: FraudRules, linking: dedupe.DedupeConfig) -> dict[str, dict[str, int]]:
-    """The stages of one run date; returns the run's counts (raises if anything would be lost)."""
+    """The stages of one run date, in order; returns the run's counts (raises if anything would be lost)."""
     # Warehouse stages retry after a transient error (a lost connection, a locked database).
     retrying = {"retries": settings.warehouse_retries, "retry_delay_seconds": settings.warehouse_retry_delay_seconds,
                 "retry_condition_fn": retry_if_transient}
@@ -362,28 +212,17 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
                              settings.data_docs_dir or settings.reports_dir / "data_docs")
     leads, activities, outcomes, quarantined = screen_stage.with_options(**retrying)(
         engine, extract, reports, rules, run_date, ledger)
-
-    fields, day_keys, known = match_stage.with_options(**retrying)(engine, leads.survivors, activities, outcomes,
-                                                                   run_date, linking, keys)
-    assigned = dedupe_stage(leads.survivors, fields, day_keys, known, run_date, linking)
-    activities = activities.assign(lead_id=dedupe.attribute(activities, known, assigned.rows))
-    outcomes = outcomes.assign(lead_id=dedupe.attribute(outcomes, known, assigned.rows))
-    touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
-    prior = load_state_stage.with_options(**retrying)(engine, pd.Series(touched, dtype=object), run_date)
-
-    golden = dedupe.golden_records(leads.survivors, assigned.rows, prior.profiles, linking.survivorship)
-    profiles = state.day_profiles(golden, prior.profiles, activities)
+    fields, day_keys, known = match_stage.with_options(**retrying)(
+        engine, leads.survivors, activities, outcomes, run_date, linking, keys)
+    assigned, activities, outcomes = dedupe_stage(leads.survivors, fields, day_keys, known, activities, outcomes,
+                                                  run_date, linking)
+    prior = load_state_stage.with_options(**retrying)(engine, assigned, activities, outcomes, run_date)
+    profiles = survive_stage(leads.survivors, assigned, prior, activities, outcomes, run_date, linking.survivorship)
     profiles, scored = score_stage(profiles, prior, activities, run_date, model)
-    profiles["event_at"] = state.event_times(profiles["lead_id"], golden, activities, outcomes, run_date)
-    lifecycle = qualify_stage(profiles, scored, outcomes, run_date, model)
-    lead_rows = state.lead_rows(profiles, scored.scores, lifecycle.leads, model.version, run_date)
-    enrollments = enroll_stage(lead_rows.merge(profiles[["lead_id", "event_at"]], on="lead_id"),
-                               prior.enrollments, run_date, model)
-    day = state.day_result(run_date, model.version, lead_rows, assigned, scored, lifecycle, enrollments,
-                           activities, outcomes, leads.set_aside, quarantined)
-    counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day)
-    counts["fraud"] |= {"released_rows_in": review.released_rows_in(extract.leads), **leads.override_counts()}
-    check_conservation(counts, run_date)
+    lifecycle, lead_rows = qualify_stage(profiles, scored, outcomes, run_date, model)
+    enrollments = enroll_stage(lead_rows, profiles, prior.enrollments, run_date, model)
+    day, counts = assemble_stage(run_date, model.version, extract, leads, lead_rows, assigned, scored, lifecycle,
+                                 enrollments, activities, outcomes, quarantined)
     write_stage.with_options(**retrying)(engine, run_id, run_date, day, counts, reports)
     get_run_logger().info("run date %s: %s", run_date, json.dumps(counts["conservation"]))
     return counts

@@ -10,7 +10,6 @@ anything is replaced (`check_extracts`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 from datetime import timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,7 +17,6 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.nightly import backfill, nightly
-from tasks.errors import ExtractError
 from tasks.warehouse.locks import warehouse_lock
 from tasks.warehouse.connection import open_warehouse
 from tests.conftest import FIRST_DAY, read_sql

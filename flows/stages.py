@@ -1,0 +1,208 @@
+"""The nightly run's stages as Prefect tasks: each calls the stage logic in `tasks/` and does the
+warehouse I/O at its edges; flows/nightly.py only calls them in order."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.engine import Engine
+
+from flows.settings import Settings
+from tasks.errors import ExtractError
+from tasks.identity import dedupe
+from tasks.intake.extract import Extract, read_extract
+from tasks.intake.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
+from tasks.privacy.erasure import Ledger, load_ledger
+from tasks.privacy.hash_keys import HashKeys, configured_key, warehouse_keys
+from tasks.scoring import nurture, qualify, score
+from tasks.scoring.model import ScoringModel
+from tasks.screening import review, screen
+from tasks.screening.fraud import FraudRules
+from tasks.screening.screen import ScreenedLeads
+from tasks.warehouse import state
+from tasks.warehouse.connection import bulk_insert, execute
+from tasks.warehouse.conservation import check_conservation, stage_counts
+from tasks.warehouse.locks import check_lock
+
+STAGE = {"cache_policy": NO_CACHE, "retries": 0}
+
+
+@task(name="extract", **STAGE)
+def extract_stage(engine: Engine, extracts_dir: Path, run_date: date) -> Extract:
+    extract = read_extract(extracts_dir, run_date)
+    with engine.connect() as conn:
+        released = review.pending_releases(conn, run_date, extract.leads)
+    return review.with_released_rows(extract, released)
+
+
+@task(name="validate", **STAGE)
+def validate_stage(extract: Extract, run_date: date, expectations_dir: Path, engine: Engine | None = None,
+                   run_id: str | None = None, data_docs_dir: Path | None = None) -> dict[str, ValidationReport]:
+    reports = {
+        name: validate_extract(frame, name, run_date, expectations_dir)
+        for name, frame in extract.frames.items() if frame is not None
+    }
+    if engine is not None and run_id and data_docs_dir is not None:
+        # Before a critical failure raises, so the failed run's Data Docs show why.
+        _publish_validation(engine, run_id, run_date, reports, Path(data_docs_dir))
+    critical = [message for report in reports.values() for message in report.critical]
+    if critical:
+        raise ExtractError(f"{run_date}: critical validation failure: {critical[0]}"
+                           + (f" (and {len(critical) - 1} more)" if len(critical) > 1 else ""))
+    return reports
+
+
+def _publish_validation(engine: Engine, run_id: str, run_date: date, reports: dict[str, ValidationReport],
+                        data_docs_dir: Path) -> None:
+    """Data Docs site of the run (path in runs.data_docs_path) and a summary artifact."""
+    from prefect.artifacts import create_markdown_artifact
+
+    index = write_data_docs(reports, data_docs_dir / run_date.isoformat() / run_id, f"{run_date} run {run_id}")
+    with engine.begin() as conn:
+        execute(conn, "set_data_docs_path", {"run_id": run_id, "data_docs_path": str(index.resolve())})
+    create_markdown_artifact(key="validation", markdown=summary_markdown(reports, index.resolve()),
+                             description=f"Great Expectations results of run date {run_date}")
+
+
+def warehouse_hashing(engine: Engine, settings: Settings) -> tuple[HashKeys, Ledger]:
+    """The warehouse's hash keys, checked against the configured secret, and its erasure ledger."""
+    secret = settings.match_key_secret.get_secret_value() if settings.match_key_secret is not None else None
+    key = configured_key(settings.warehouse_url, secret)
+    with engine.begin() as conn:
+        keys = warehouse_keys(conn, key)
+        return keys, load_ledger(conn, keys)
+
+
+@task(name="screen", **STAGE)
+def screen_stage(engine: Engine, extract: Extract, reports: dict[str, ValidationReport], rules: FraudRules,
+                 run_date: date, ledger: Ledger):
+    with engine.connect() as conn:
+        leads = screen.screen_leads(extract.leads, reports["leads"], rules, run_date,
+                                    known=lambda rows: review.mark_known(conn, rows, run_date, ledger.keys.current),
+                                    ledger=ledger)
+    activities, quarantined_activities = screen.screen_rows(
+        extract.frames["activities"], reports.get("activities"), "activities", run_date, ledger)
+    outcomes, quarantined_outcomes = screen.screen_rows(
+        extract.frames["outcomes"], reports.get("outcomes"), "outcomes", run_date, ledger)
+    quarantined = pd.concat([quarantined_activities, quarantined_outcomes], ignore_index=True)
+    return leads, screen.flag_bots(activities, rules), outcomes, quarantined
+
+
+@task(name="match", **STAGE)
+def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
+                run_date: date, config: dedupe.DedupeConfig, keys: HashKeys
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dedupe.Known]:
+    """The day's match fields and keys, and what the warehouse knows of those keys and records."""
+    sources = pd.concat([f[["source_system", "source_lead_id"]] for f in (survivors, activities, outcomes)],
+                        ignore_index=True).dropna().drop_duplicates()
+    with state.Lookup(engine, sources, run_date, config.workers) as lookup:  # the records' look-ups start now
+        fields = dedupe.match_fields(survivors, config)
+        day_keys = dedupe.row_keys(survivors, config, fields, key=keys.current)
+        return fields, day_keys, lookup.known(day_keys, config.linkage.max_block)
+
+
+@task(name="dedupe", **STAGE)
+def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFrame, known: dedupe.Known,
+                 activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date, config: dedupe.DedupeConfig
+                 ) -> tuple[dedupe.Assignment, pd.DataFrame, pd.DataFrame]:
+    """The day's rows assigned to leads; the day's activities and outcomes attributed to them."""
+    assigned = dedupe.assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
+    return (assigned, activities.assign(lead_id=dedupe.attribute(activities, known, assigned.rows)),
+            outcomes.assign(lead_id=dedupe.attribute(outcomes, known, assigned.rows)))
+
+
+@task(name="load_state", **STAGE)
+def load_state_stage(engine: Engine, assigned: dedupe.Assignment, activities: pd.DataFrame,
+                     outcomes: pd.DataFrame, run_date: date) -> state.LeadState:
+    """What the day before left of every lead the day touches, and of those due for a look."""
+    touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
+    with engine.connect() as conn:
+        due = state.due_for_review(conn, run_date)
+        return state.load_lead_state(conn, pd.concat([pd.Series(touched, dtype=object), due]).drop_duplicates(),
+                                     run_date)
+
+
+@task(name="survive", **STAGE)
+def survive_stage(survivors: pd.DataFrame, assigned: dedupe.Assignment, prior: state.LeadState,
+                  activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date,
+                  survivorship: dedupe.Survivorship) -> pd.DataFrame:
+    """Profiles of the day's leads: golden records merged from their rows, carried ones for the rest,
+    each stamped with when the lead last acted (`event_at`)."""
+    golden = dedupe.golden_records(survivors, assigned.rows, prior.profiles, survivorship)
+    profiles = state.day_profiles(golden, prior.profiles, activities)
+    profiles["event_at"] = state.event_times(profiles["lead_id"], golden, activities, outcomes, run_date)
+    return profiles
+
+
+@task(name="score", **STAGE)
+def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.DataFrame, run_date: date,
+                model: ScoringModel) -> tuple[pd.DataFrame, score.Scores]:
+    derived = score.derive_attributes(profiles, model)
+    derived["interests"] = nurture.interests(derived, activities, model)
+    countable = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
+    return derived, score.score_leads(derived, prior.engagement, countable, run_date, model)
+
+
+@task(name="qualify", **STAGE)
+def qualify_stage(profiles: pd.DataFrame, scored: score.Scores, outcomes: pd.DataFrame, run_date: date,
+                  model: ScoringModel) -> tuple[qualify.Lifecycle, pd.DataFrame]:
+    """Lifecycle changes, and the `leads` rows of the day: profile, scores and lifecycle together."""
+    lifecycle = qualify.qualify(profiles, scored.scores, outcomes[outcomes["lead_id"].notna()], model)
+    engagement = scored.contributions[scored.contributions["kind"] == "engagement"]
+    after = lifecycle.leads.merge(scored.scores[["lead_id", "fit_score"]], on="lead_id")
+    lifecycle.leads["review_on"] = qualify.review_dates(after, engagement, run_date, model).to_numpy()
+    return lifecycle, state.lead_rows(profiles, scored.scores, lifecycle.leads, model.version, run_date)
+
+
+@task(name="enroll", **STAGE)
+def enroll_stage(lead_rows: pd.DataFrame, profiles: pd.DataFrame, open_enrollments: pd.DataFrame, run_date: date,
+                 model: ScoringModel) -> pd.DataFrame:
+    leads = lead_rows.merge(profiles[["lead_id", "event_at"]], on="lead_id")
+    return nurture.enroll(leads, open_enrollments, run_date.isoformat(), model)
+
+
+@task(name="assemble", **STAGE)
+def assemble_stage(run_date: date, model_version: str, extract: Extract, leads: ScreenedLeads,
+                   lead_rows: pd.DataFrame, assigned: dedupe.Assignment, scored: score.Scores,
+                   lifecycle: qualify.Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame,
+                   outcomes: pd.DataFrame, quarantined: pd.DataFrame) -> tuple[state.DayResult, dict[str, dict[str, int]]]:
+    """Every row the day writes, by table, and the run's counts; raises if any input row would be lost."""
+    day = state.day_result(run_date, model_version, lead_rows, assigned, scored, lifecycle, enrollments,
+                           activities, outcomes, leads.set_aside, quarantined)
+    counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day)
+    counts["fraud"] |= {"released_rows_in": review.released_rows_in(extract.leads), **leads.override_counts()}
+    check_conservation(counts, run_date)
+    return day, counts
+
+
+@task(name="write", **STAGE)
+def write_stage(engine: Engine, run_id: str, run_date: date, day: state.DayResult,
+                counts: dict[str, dict[str, int]], reports: dict[str, ValidationReport]) -> None:
+    with engine.begin() as conn:
+        check_lock(conn)
+        state.write_day(conn, run_date, day)
+        _write_audit(conn, run_id, run_date, counts, reports)
+        execute(conn, "finish_run", {"run_id": run_id, "status": "succeeded", "ended_at": utc_now(), "error": None})
+
+
+def _write_audit(conn, run_id: str, run_date: date, counts: dict[str, dict[str, int]],
+                 reports: dict[str, ValidationReport]) -> None:
+    rows = [(stage_name, metric, value) for stage_name, metrics in counts.items() for metric, value in metrics.items()]
+    bulk_insert(conn, "run_counts", pd.DataFrame(
+        [(run_id, run_date.isoformat(), s, m, int(v)) for s, m, v in rows],
+        columns=["run_id", "run_date", "stage", "metric", "value"]))
+    if reports:
+        results = pd.concat([r.results for r in reports.values()], ignore_index=True)
+        results = results.rename(columns={"column": "column_name"})
+        results.insert(0, "run_date", run_date.isoformat())
+        results.insert(0, "run_id", run_id)
+        results["success"] = results["success"].astype(bool)
+        bulk_insert(conn, "validation_results", results)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
