@@ -16,8 +16,10 @@ import pandas as pd
 
 from flows.nightly import nightly
 from flows.settings import CONFIG_DIR
-from tasks.identity.dedupe import INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields, row_keys
-from tasks.identity.matching import HashKey, LinkageConfig, block_keys
+from tasks.identity.assignment import (INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields,
+                                       row_keys)
+from tasks.identity.blocking import HashKey, block_keys
+from tasks.identity.comparisons import LinkageConfig
 from tasks.scoring.model import load_yaml_config
 from tasks.warehouse.state import Lookup
 from tasks.errors import MqlError

@@ -25,7 +25,7 @@ from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, e
                           match_stage, qualify_stage, score_stage, screen_stage, survive_stage, validate_stage,
                           warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
-from tasks.identity import dedupe
+from tasks.identity import assignment
 from tasks.reporting.monitoring import AnomalyError, load_monitoring_config
 from tasks.scoring.model import ScoringModel, load_model
 from tasks.screening.fraud import FraudRules, load_fraud_rules
@@ -155,7 +155,7 @@ def nightly(
         return run_range(settings, run_date, run_date, run, f"run date {run_date}")[0]
     model = load_model(settings.model_path)
     rules = load_fraud_rules(settings.fraud_rules_path)
-    linking = dedupe.load_dedupe_config(settings.dedupe_config_path)
+    linking = assignment.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)  # a bad file fails here, not after the write
     engine = open_run_warehouse(settings)
     try:
@@ -201,7 +201,7 @@ def _within_range(settings: Settings) -> bool:
 
 
 def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, model: ScoringModel,
-            rules: FraudRules, linking: dedupe.DedupeConfig) -> dict[str, dict[str, int]]:
+            rules: FraudRules, linking: assignment.DedupeConfig) -> dict[str, dict[str, int]]:
     """The stages of one run date, in order; returns the run's counts (raises if anything would be lost)."""
     # Warehouse stages retry after a transient error (a lost connection, a locked database).
     retrying = {"retries": settings.warehouse_retries, "retry_delay_seconds": settings.warehouse_retry_delay_seconds,
@@ -293,7 +293,7 @@ def backfill_dates(settings: Settings, engine: Engine, start_date: date, end_dat
     # A bad model or rules file fails here, before any date runs.
     load_model(settings.model_path)
     load_fraud_rules(settings.fraud_rules_path)
-    dedupe.load_dedupe_config(settings.dedupe_config_path)
+    assignment.load_dedupe_config(settings.dedupe_config_path)
     load_monitoring_config(settings.monitoring_path)
     warehouse_hashing(engine, settings)  # a missing or wrong match-key secret fails here too
     with engine.connect() as conn:

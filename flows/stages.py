@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
 from tasks.errors import ExtractError
-from tasks.identity import dedupe
+from tasks.identity import assignment, survivorship
 from tasks.intake.extract import Extract, read_extract
 from tasks.intake.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
 from tasks.privacy.erasure import Ledger, load_ledger
@@ -94,29 +94,29 @@ def screen_stage(engine: Engine, extract: Extract, reports: dict[str, Validation
 
 @task(name="match", **STAGE)
 def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
-                run_date: date, config: dedupe.DedupeConfig, keys: HashKeys
-                ) -> tuple[pd.DataFrame, pd.DataFrame, dedupe.Known]:
+                run_date: date, config: assignment.DedupeConfig, keys: HashKeys
+                ) -> tuple[pd.DataFrame, pd.DataFrame, assignment.Known]:
     """The day's match fields and keys, and what the warehouse knows of those keys and records."""
     sources = pd.concat([f[["source_system", "source_lead_id"]] for f in (survivors, activities, outcomes)],
                         ignore_index=True).dropna().drop_duplicates()
     with state.Lookup(engine, sources, run_date, config.workers) as lookup:  # the records' look-ups start now
-        fields = dedupe.match_fields(survivors, config)
-        day_keys = dedupe.row_keys(survivors, config, fields, key=keys.current)
+        fields = assignment.match_fields(survivors, config)
+        day_keys = assignment.row_keys(survivors, config, fields, key=keys.current)
         return fields, day_keys, lookup.known(day_keys, config.linkage.max_block)
 
 
 @task(name="dedupe", **STAGE)
-def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFrame, known: dedupe.Known,
-                 activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date, config: dedupe.DedupeConfig
-                 ) -> tuple[dedupe.Assignment, pd.DataFrame, pd.DataFrame]:
+def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFrame, known: assignment.Known,
+                 activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date, config: assignment.DedupeConfig
+                 ) -> tuple[assignment.Assignment, pd.DataFrame, pd.DataFrame]:
     """The day's rows assigned to leads; the day's activities and outcomes attributed to them."""
-    assigned = dedupe.assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
-    return (assigned, activities.assign(lead_id=dedupe.attribute(activities, known, assigned.rows)),
-            outcomes.assign(lead_id=dedupe.attribute(outcomes, known, assigned.rows)))
+    assigned = assignment.assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
+    return (assigned, activities.assign(lead_id=assignment.attribute(activities, known, assigned.rows)),
+            outcomes.assign(lead_id=assignment.attribute(outcomes, known, assigned.rows)))
 
 
 @task(name="load_state", **STAGE)
-def load_state_stage(engine: Engine, assigned: dedupe.Assignment, activities: pd.DataFrame,
+def load_state_stage(engine: Engine, assigned: assignment.Assignment, activities: pd.DataFrame,
                      outcomes: pd.DataFrame, run_date: date) -> state.LeadState:
     """What the day before left of every lead the day touches, and of those due for a look."""
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
@@ -127,12 +127,12 @@ def load_state_stage(engine: Engine, assigned: dedupe.Assignment, activities: pd
 
 
 @task(name="survive", **STAGE)
-def survive_stage(survivors: pd.DataFrame, assigned: dedupe.Assignment, prior: state.LeadState,
+def survive_stage(survivors: pd.DataFrame, assigned: assignment.Assignment, prior: state.LeadState,
                   activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date,
-                  survivorship: dedupe.Survivorship) -> pd.DataFrame:
+                  rules: survivorship.Survivorship) -> pd.DataFrame:
     """Profiles of the day's leads: golden records merged from their rows, carried ones for the rest,
     each stamped with when the lead last acted (`event_at`)."""
-    golden = dedupe.golden_records(survivors, assigned.rows, prior.profiles, survivorship)
+    golden = survivorship.golden_records(survivors, assigned.rows, prior.profiles, rules)
     profiles = state.day_profiles(golden, prior.profiles, activities)
     profiles["event_at"] = state.event_times(profiles["lead_id"], golden, activities, outcomes, run_date)
     return profiles
@@ -167,9 +167,10 @@ def enroll_stage(lead_rows: pd.DataFrame, profiles: pd.DataFrame, open_enrollmen
 
 @task(name="assemble", **STAGE)
 def assemble_stage(run_date: date, model_version: str, extract: Extract, leads: ScreenedLeads,
-                   lead_rows: pd.DataFrame, assigned: dedupe.Assignment, scored: score.Scores,
+                   lead_rows: pd.DataFrame, assigned: assignment.Assignment, scored: score.Scores,
                    lifecycle: qualify.Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame,
-                   outcomes: pd.DataFrame, quarantined: pd.DataFrame) -> tuple[state.DayResult, dict[str, dict[str, int]]]:
+                   outcomes: pd.DataFrame, quarantined: pd.DataFrame
+                   ) -> tuple[state.DayResult, dict[str, dict[str, int]]]:
     """Every row the day writes, by table, and the run's counts; raises if any input row would be lost."""
     day = state.day_result(run_date, model_version, lead_rows, assigned, scored, lifecycle, enrollments,
                            activities, outcomes, leads.set_aside, quarantined)

@@ -265,9 +265,9 @@ def rekey(old_secret_env: Annotated[str | None, typer.Option(
     MQL_MATCH_KEY_SECRET, in one transaction under the run lock."""
     from flows.nightly import holding_warehouse, resolve_settings
     from flows.settings import secret_from_environment
-    from tasks.identity.dedupe import load_dedupe_config
+    from tasks.identity.assignment import load_dedupe_config
     from tasks.privacy.hash_keys import configured_key, key_file, rekey as rotate
-    from tasks.identity.matching import HashKey
+    from tasks.identity.blocking import HashKey
     from tasks.warehouse.locks import check_lock
 
     settings = resolve_settings(warehouse_url=warehouse)

@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS lead_identities (
     lead_id         TEXT NOT NULL,
     run_date        DATE NOT NULL,          -- the run date the identity was first seen
     match_rule      TEXT NOT NULL,          -- new | source_id | email | phone | fuzzy (see lead_merges)
-    -- What the record is matched on (tasks/identity/dedupe.py, match_fields): later records are compared
+    -- What the record is matched on (tasks/identity/assignment.py, match_fields): later records are compared
     -- with every record of a lead, not only with its latest profile.
     first_key       TEXT,
     last_key        TEXT,

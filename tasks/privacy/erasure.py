@@ -17,12 +17,12 @@ from sqlalchemy.engine import Connection
 
 from tasks.errors import MqlError
 from tasks.privacy.hash_keys import HashKeys
-from tasks.identity.matching import HashKey
+from tasks.identity.blocking import HashKey
 from tasks.screening.normalize import email_key, per_distinct, phone_e164
 from tasks.warehouse.connection import execute, query, run_script
 
 KINDS = ("email", "phone", "source_record")
-SEP = "\x1f"  # joins source system and id, as tasks.identity.dedupe does
+SEP = "\x1f"  # joins source system and id, as tasks.identity.assignment does
 
 
 def tombstones(kind: str, values: pd.Series | np.ndarray, key: HashKey) -> np.ndarray:

@@ -2,7 +2,7 @@
 keys and erasure tombstones were made under, and its rotation (`mql rekey`).
 
 Match keys (lead_match_keys) and erasure tombstones (erasure_ledger) are keyed 64-bit hashes
-(`matching.HashKey`): without the key, nobody can tell whose email a stored hash is by hashing
+(`blocking.HashKey`): without the key, nobody can tell whose email a stored hash is by hashing
 guesses. The key comes from the `MQL_MATCH_KEY_SECRET` setting; a SQLite warehouse with none
 configured gets a random secret in a file beside it, made once; any other warehouse refuses to run.
 """
@@ -21,9 +21,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tasks.identity.dedupe import MATCH_COLUMNS, DedupeConfig
+from tasks.identity.assignment import MATCH_COLUMNS, DedupeConfig
 from tasks.errors import ConfigError, WarehouseError
-from tasks.identity.matching import UNKEYED, HashKey, block_keys
+from tasks.identity.blocking import UNKEYED, HashKey, block_keys
 from tasks.warehouse.connection import bulk_insert, execute, query
 
 KEY_FILE_SUFFIX = ".match-key"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.identity.matching import LinkageConfig, link_records
+from tasks.identity.comparisons import LinkageConfig
+from tasks.identity.linkage import link_records
 
 from tasks.warehouse.connection import query_warehouse
 
@@ -44,7 +45,7 @@ FEBRL_SETS = {"dataset1": ("dataset1.csv",), "dataset2": ("dataset2.csv",), "dat
 
 
 def febrl_quality(folder: Path, config: LinkageConfig) -> dict[str, dict[str, float]]:
-    """Pairwise quality of `matching.link_records` on each FEBRL file found in `folder`
+    """Pairwise quality of `linkage.link_records` on each FEBRL file found in `folder`
     (dataset4: links across its two files). Records `rec-N-org` and `rec-N-dup-K` are one person."""
     results = {}
     for name, files in FEBRL_SETS.items():

@@ -16,7 +16,7 @@ from tasks.errors import MqlError
 from tasks.intake.contract import LEAD_COLUMNS
 from tasks.intake.extract import Extract, with_custom_columns
 from tasks.screening.fraud import RELEASED, RETURNING
-from tasks.identity.matching import HashKey, key_hashes
+from tasks.identity.blocking import HashKey, key_hashes
 from tasks.warehouse.connection import execute, query, query_in, query_joined
 
 SEP = "\x1f"  # joins (source_system, source_lead_id) into one key; never in an id

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import Connection, Engine
 
-from tasks.identity.dedupe import Assignment, Known, source_key
-from tasks.identity.matching import block_sizes
+from tasks.identity.assignment import Assignment, Known, source_key
+from tasks.identity.blocking import block_sizes
 from tasks.scoring.qualify import Lifecycle
 from tasks.scoring.score import Scores
 from tasks.warehouse.connection import bulk_insert, query, query_in, query_joined, run_script

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from flows.nightly import nightly
 from flows.settings import PROJECT_ROOT
 from tasks.intake.contract import EXTRACT_FILES, file_column
-from tasks.identity.dedupe import Known, assign_leads, golden_records, load_dedupe_config
+from tasks.identity.assignment import Known, assign_leads, load_dedupe_config
+from tasks.identity.survivorship import golden_records
 from tasks.errors import MqlError
 from tasks.intake.extract import read_extract
 from tasks.screening.fraud import load_fraud_rules

@@ -9,7 +9,7 @@ import pytest
 
 from tasks.errors import ConfigError, WarehouseError
 from tasks.privacy.hash_keys import configured_key, unwrap, warehouse_keys, wrap
-from tasks.identity.matching import HashKey
+from tasks.identity.blocking import HashKey
 from tasks.warehouse.connection import bulk_insert, open_warehouse, query
 
 

@@ -11,7 +11,7 @@ import pytest
 from tasks.errors import MqlError
 from tasks.intake.extract import Extract
 from tasks.screening.fraud import RELEASED, RETURNING
-from tasks.identity.matching import HashKey, key_hashes
+from tasks.identity.blocking import HashKey, key_hashes
 from tasks.screening.review import (
     RELEASED_ROW, mark_known, mask_email, pending_releases, release, released_rows_in, review_day,
     with_released_rows,

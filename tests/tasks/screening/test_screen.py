@@ -11,7 +11,7 @@ import pandas as pd
 from tasks.privacy.erasure import Ledger, tombstones
 from tasks.screening.fraud import RELEASED, RETURNING, FraudRules
 from tasks.privacy.hash_keys import HashKeys
-from tasks.identity.matching import HashKey
+from tasks.identity.blocking import HashKey
 from tasks.screening.screen import screen_leads, screen_rows
 from tasks.intake.validate import ValidationReport
 

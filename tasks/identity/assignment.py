@@ -3,7 +3,7 @@
 Exact keys (source record, email, phone) and fuzzy candidates (name with company or email
 domain) are found through blocking keys, within the day and against every lead in the
 warehouse through the indexed `lead_match_keys` (hashed keys); each candidate pair is scored by the
-evidence in `config/dedupe.yaml` (tasks.identity.matching), and clusters grow from the strongest link
+evidence in `config/dedupe.yaml` (tasks/identity/comparisons.py), and clusters grow from the strongest link
 down. A role mailbox or a shared switchboard number alone never links two people; a cluster
 never joins two existing leads; `lead_splits` (written by `mql unmerge`) keep records apart.
 Every link is written to `lead_merges` with its evidence.
@@ -16,17 +16,18 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from tasks.intake.contract import custom_name
+from tasks.identity.survivorship import PROFILE_COLUMNS, Survivorship
 from tasks.errors import ConfigError
 from tasks.screening.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
-from tasks.identity.matching import (MAX_COMPARED, UNKEYED, Clusters, HashKey, LinkageConfig, Scorer, block_keys, block_sizes,
-                            cluster, collect_pairs, conflict_check, find_links, pair_codes, pairs_within, run_offsets)
+from tasks.identity.blocking import (UNKEYED, HashKey, block_keys, block_sizes, collect_pairs, pair_codes,
+                                     pairs_within, run_offsets)
+from tasks.identity.clustering import Clusters, cluster
+from tasks.identity.comparisons import MAX_COMPARED, LinkageConfig, Scorer, conflict_check, find_links
 from tasks.scoring.model import Strict, load_yaml_config
 from tasks.screening.normalize import company_key, name_key, per_distinct
 
@@ -34,13 +35,6 @@ LEAD_NAMESPACE = uuid.UUID("5d6c1f0e-8a51-4c38-9a43-3f1f6f0b7c2a")
 _NAMESPACE_BYTES = LEAD_NAMESPACE.bytes
 SEP = "\x1f"  # joins source system and id into one key; cannot occur in extract text fields
 # Attributes a golden record takes by survivorship (most recent non-empty value by default).
-PROFILE_COLUMNS = (
-    "email", "email_key", "first_name", "last_name", "phone", "phone_e164", "company", "job_title",
-    "industry", "employee_count", "annual_revenue", "country", "region", "city", "lead_source",
-    "campaign", "utm_source", "utm_medium", "utm_campaign",
-)
-# What a source record is matched on (stored with it in lead_identities, see match_fields).
-NAME_COLUMNS = ("first_name", "last_name")
 MATCH_COLUMNS = ("first_key", "last_key", "company_key", "city_key", "country_key", "match_email",
                  "corporate_domain", "phone_e164")
 # What identity resolution reads of a lead row.
@@ -49,15 +43,6 @@ INPUT_COLUMNS = ("row_number", "source_system", "source_lead_id", "email_key", "
 MERGE_COLUMNS = ["run_date", "lead_id", "source_system", "source_lead_id", "matched_source_system",
                  "matched_source_lead_id", "matched_lead_id", "rule", "score", "keys", "evidence"]
 FORCED = float("inf")  # the score of a link by source record id: always taken first
-
-
-class Survivorship(Strict):
-    """Which value a golden record keeps: `most_recent` non-empty value, or the value from the
-    highest-priority `source_priority` system that has one (the most recent among equals)."""
-
-    default: Literal["most_recent", "source_priority"] = "most_recent"
-    source_priority: list[str] = []
-    columns: dict[str, Literal["most_recent", "source_priority"]] = {}
 
 
 class DedupeConfig(Strict):
@@ -167,7 +152,7 @@ def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
 
 def row_keys(rows: pd.DataFrame, config: DedupeConfig, fields: pd.DataFrame | None = None, *, key: HashKey
              ) -> pd.DataFrame:
-    """The match keys of each row: key_type, key_hash (matching.key_hashes under the warehouse's
+    """The match keys of each row: key_type, key_hash (blocking.key_hashes under the warehouse's
     `key`), row_number."""
     fields = match_fields(rows, config) if fields is None else fields
     keys = block_keys(fields, config.linkage, key)
@@ -424,71 +409,3 @@ def attribute(frame: pd.DataFrame, known: Known, assigned: pd.DataFrame) -> pd.S
     mapping.update(zip(assigned["source_key"], assigned["lead_id"]))
     keys = source_key(frame["source_system"], frame["source_lead_id"])
     return keys.map(mapping).astype(object).where(keys.map(mapping).notna(), None)
-
-
-def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.DataFrame,
-                   survivorship: Survivorship = Survivorship()) -> pd.DataFrame:
-    """One profile per lead from its existing profile and the day's rows: each attribute by its
-    survivorship rule (`provenance` records which source system each value came from); the
-    most restrictive consent wins, whatever the rules say."""
-    incoming = rows.merge(assigned[["row_number", "lead_id", "match_rule"]], on="row_number")
-    extra = [c for c in rows.columns if custom_name(c) is not None]
-    incoming = incoming.assign(
-        custom=incoming[extra].apply(lambda r: {custom_name(k): v for k, v in r.items() if isinstance(v, str)},
-                                     axis=1)
-        if extra else [{} for _ in range(len(incoming))]
-    )
-    incoming = incoming.rename(columns={"created_ts": "created_at_ts", "updated_ts": "updated_at_ts"})
-    sources = pd.DataFrame({f"_src_{c}": incoming["source_system"] for c in PROFILE_COLUMNS}, index=incoming.index)
-    incoming = pd.concat([incoming, sources], axis=1)
-    history = None
-    if len(existing):
-        history = existing.rename(columns={
-            "email_consent": "consent", "do_not_contact": "dnc",
-            "created_at": "created_at_ts", "updated_at": "updated_at_ts",
-        }).assign(custom=existing["custom_attributes"].map(json.loads))
-        history = history[[c for c in history.columns if c in (*PROFILE_COLUMNS, "lead_id", "consent", "dnc",
-                                                               "created_at_ts", "updated_at_ts", "custom")]]
-        provenance = existing.get("provenance", pd.Series("{}", index=existing.index)).fillna("{}").map(json.loads)
-        history = pd.concat([history, pd.DataFrame(
-            {f"_src_{c}": provenance.map(lambda p, c=c: p.get(c)) for c in PROFILE_COLUMNS}, index=history.index)],
-            axis=1)
-    stacked = pd.concat([history, incoming], ignore_index=True) if history is not None else incoming
-    stacked = stacked[stacked["lead_id"].isin(incoming["lead_id"])]
-    # Existing profiles sort first: anything arriving today is more recent.
-    stacked["_order"] = np.where(stacked.get("row_number").isna(), -1, stacked.get("row_number"))
-    stacked = stacked.sort_values(["lead_id", "updated_at_ts", "_order"], kind="stable")
-    for column in PROFILE_COLUMNS:  # where a value survives, so does its source
-        stacked[f"_src_{column}"] = stacked[f"_src_{column}"].where(stacked[column].notna(), None)
-    grouped = stacked.groupby("lead_id", sort=True)
-    source_columns = [f"_src_{c}" for c in PROFILE_COLUMNS]
-    golden = grouped[list(PROFILE_COLUMNS) + source_columns].last()  # GroupBy.last skips missing values
-    rank = {system: i for i, system in enumerate(survivorship.source_priority)}
-    # A name from a record linked by fuzzy evidence (a typo, a nickname, swapped names) only fills
-    # a gap: "Rebecca Fitzgerald" does not become "Becky Fitzgerlad" because such a record came last.
-    exact = ~stacked.get("match_rule", pd.Series(index=stacked.index, dtype=object)).eq("fuzzy")
-    for column in PROFILE_COLUMNS:
-        by_source = survivorship.columns.get(column, survivorship.default) == "source_priority"
-        by_name = column in NAME_COLUMNS
-        if not (by_source or by_name):
-            continue
-        source = stacked[f"_src_{column}"]
-        ranked = stacked.assign(_exact=exact if by_name else True,
-                                _rank=-source.map(rank).astype(float).fillna(len(rank)) if by_source else 0.0)
-        ranked = ranked.sort_values(["lead_id", "_exact", "_rank", "updated_at_ts", "_order"], kind="stable")
-        golden[[column, f"_src_{column}"]] = ranked.groupby("lead_id", sort=True)[[column, f"_src_{column}"]].last()
-    golden["provenance"] = [
-        json.dumps({c: v for c, v in zip(PROFILE_COLUMNS, values) if isinstance(v, str)}, sort_keys=True)
-        for values in golden[source_columns].itertuples(index=False, name=None)
-    ]
-    golden = golden.drop(columns=source_columns)
-    # The most restrictive explicit answer wins: any "no" to email, any do-not-contact.
-    golden["email_consent"] = grouped["consent"].agg(lambda v: bool(v.notna().any() and v.dropna().astype(bool).all()))
-    golden["do_not_contact"] = grouped["dnc"].agg(lambda v: bool(v.dropna().astype(bool).any()))
-    golden["created_at"] = grouped["created_at_ts"].min()
-    golden["updated_at"] = grouped["updated_at_ts"].max()
-    golden["custom_attributes"] = grouped["custom"].agg(
-        lambda dicts: json.dumps({k: v for d in dicts for k, v in d.items()}, sort_keys=True)
-    )
-    return golden.reset_index()
-

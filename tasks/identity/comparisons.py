@@ -1,14 +1,9 @@
-"""Record linkage: candidate pairs through blocking keys, pair scores as summed evidence weights
-(Fellegi-Sunter style: log2 likelihood ratios per compared field, set in a YAML file), and
-clusters grown from the strongest links down, guarded against chaining different people.
-
-The functions here know nothing of leads: tasks.identity.dedupe applies them to lead records and the
-FEBRL benchmark to person records, each with its own configuration.
-"""
+"""Comparisons: each compared field's evidence weight (Fellegi-Sunter style: log2 likelihood
+ratios per level, set in a YAML file), summed into a pair score, with vetoes; the linkage
+configuration they read."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +17,7 @@ from rapidfuzz.process import cpdist
 
 from tasks.scoring.model import Strict
 from tasks.screening.normalize import name_key, same_first_name
+
 
 SIMILARITY: dict[str, Callable[[str, str], float]] = {
     "jaro_winkler": JaroWinkler.normalized_similarity,
@@ -117,165 +113,7 @@ class LinkageConfig(Strict):
         return list(dict.fromkeys(wanted))
 
 
-# --- blocking ------------------------------------------------------------------------------------
-
-
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads the bits of each step
-
-
-@dataclass(frozen=True, repr=False)
-class HashKey:
-    """The secret key of the keyed 64-bit hashes: SipHash-2-4 (pandas' `hash_array`, in C, each
-    distinct value once), a keyed pseudo-random function, so that without the key nobody can tell
-    which email a stored key belongs to by hashing guesses. `derive` makes one from a secret."""
-
-    sip: str     # 16 characters, as pandas takes the key (16 bytes once UTF-8 encoded)
-    raw: bytes   # the 16 bytes it was made from (fingerprint, wrapping)
-
-    def __post_init__(self) -> None:
-        if len(self.sip.encode("utf-8")) != 16:
-            raise ValueError("a hash key is 16 bytes")  # never echo the key
-
-    def __repr__(self) -> str:
-        return f"HashKey(fingerprint={self.fingerprint})"
-
-    @classmethod
-    def from_raw(cls, raw: bytes) -> HashKey:
-        """SipHash's key from 16 random or derived bytes: 7 bits of each (a 112-bit key, as pandas
-        reads the key as UTF-8 text)."""
-        return cls(sip="".join(chr(b & 0x7F) for b in raw), raw=bytes(raw))
-
-    @classmethod
-    def derive(cls, secret: str) -> HashKey:
-        """The key of a secret (any text; random and long, see the README)."""
-        return cls.from_raw(hashlib.blake2b(secret.encode("utf-8"), digest_size=16, person=b"mql-match-keys").digest())
-
-    @property
-    def fingerprint(self) -> str:
-        """Names the key without revealing it: a keyed hash of a fixed text."""
-        return hashlib.blake2b(b"fingerprint", key=self.raw, digest_size=8).hexdigest()
-
-
-# pandas' own fixed key: for linkage that stores nothing (the FEBRL benchmark) and for warehouses
-# made before keys were keyed (`mql rekey` replaces their keys).
-UNKEYED = HashKey(sip="0123456789123456", raw=b"0123456789123456")
-
-
-def text_hashes(values: pd.Series | np.ndarray, key: HashKey = UNKEYED) -> np.ndarray:
-    """64-bit keyed hashes of text values, spaces left out ("North Wind" and "Northwind" block
-    together; the comparisons still see the spaces): SipHash under `key`, each distinct value
-    once; 0 where a value is missing. Stable across processes and releases (a test pins
-    values), so stored keys stay valid under the same key."""
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
-    compact = np.array([str(value).replace(" ", "") for value in distinct], dtype=object)
-    hashes = np.append(pd.util.hash_array(compact, categorize=False, hash_key=key.sip), np.uint64(0))
-    return hashes[codes]  # a missing value's code, -1, takes the 0 appended
-
-
-def _mix(hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        mixed = (hashes ^ values) * _MIX
-    return mixed ^ (mixed >> np.uint64(31))
-
-
-def _combine(key_type: str, hashed: list[np.ndarray], key: HashKey) -> np.ndarray:
-    combined = np.full(len(hashed[0]), text_hashes(np.array([key_type], dtype=object), key)[0], dtype=np.uint64)
-    for values in hashed:
-        combined = _mix(combined, values)
-    return combined.view(np.int64)
-
-
-def key_hashes(key_type: str, *columns: pd.Series | np.ndarray, key: HashKey = UNKEYED) -> np.ndarray:
-    """The blocking key of `key_type` made of `columns` (one value each per record) as signed 64-bit
-    integers, under `key`: what lead_match_keys stores and is searched by. A key is only a way to
-    find candidates; the comparisons decide, so a hash collision costs one needless comparison."""
-    return _combine(key_type, [text_hashes(column, key) for column in columns], key)
-
-
-def pair_codes(x: np.ndarray | pd.Series, y: np.ndarray | pd.Series) -> np.ndarray:
-    """One int64 per row of two columns, equal exactly where both values are: each column's
-    codes (pandas.factorize; fewer than 2**31 distinct values) side by side."""
-    return pd.factorize(np.asarray(x))[0].astype(np.int64) << 32 | pd.factorize(np.asarray(y))[0].astype(np.int64)
-
-
-def block_sizes(values: np.ndarray | pd.Series) -> np.ndarray:
-    """Per row, how many rows share its value."""
-    code = pd.factorize(np.asarray(values))[0]
-    return np.bincount(code)[code] if len(code) else np.empty(0, dtype=np.int64)
-
-
-def run_offsets(counts: np.ndarray) -> np.ndarray:
-    """0 .. count-1 for each of `counts`, end to end: positions within runs of those lengths."""
-    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-
-
-def block_keys(frame: pd.DataFrame, config: LinkageConfig, key: HashKey = UNKEYED) -> pd.DataFrame:
-    """Blocking keys of each record: key_type (categorical), key_hash (see `key_hashes`, under
-    `key`) and node (the frame's positional index), where every column of a combination has a value.
-    Alternatives of one key type share its values, so "last|company" meets "first|company"
-    of a record whose names were swapped."""
-    types = list(config.blocking)
-    hashed = {column: text_hashes(frame[column], key) for column in dict.fromkeys(
-        c for combos in config.blocking.values() for combo in combos for c in combo)}
-    present = {column: frame[column].notna().to_numpy() for column in hashed}
-    hashes, type_codes, nodes = [], [], []
-    for code, (key_type, combos) in enumerate(config.blocking.items()):
-        for combo in combos:
-            rows = np.flatnonzero(np.logical_and.reduce([present[column] for column in combo]))
-            hashes.append(_combine(key_type, [hashed[column][rows] for column in combo], key))
-            type_codes.append(np.full(len(rows), code, dtype=np.int8))
-            nodes.append(rows)
-    keys = pd.DataFrame({
-        "key_type": pd.Categorical.from_codes(np.concatenate(type_codes or [np.empty(0, np.int8)]), types),
-        "key_hash": np.concatenate(hashes or [np.empty(0, np.int64)]),
-        "node": np.concatenate(nodes or [np.empty(0, np.int64)]).astype(np.int64),
-    })
-    return keys[~pd.Series(pair_codes(keys["key_hash"], keys["node"])).duplicated().to_numpy()].reset_index(drop=True)
-
-
-def pairs_within(keys: pd.DataFrame, max_block: int) -> pd.DataFrame:
-    """Node pairs (left < right) sharing a key, with the key types they share; blocks of more
-    than `max_block` records (a shared switchboard, a placeholder value) are left out."""
-    code = pd.factorize(keys["key_hash"])[0]
-    sizes = block_sizes(code)
-    usable = np.flatnonzero((sizes > 1) & (sizes <= max_block))
-    # Each block's records in a run; each record pairs with those after it in its run.
-    usable = usable[np.argsort(code[usable], kind="stable")]
-    code, nodes = code[usable], keys["node"].to_numpy(dtype=np.int64)[usable]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.empty(0, dtype=np.int64)
-    size = np.diff(np.r_[starts, len(code)])
-    rank = run_offsets(size)  # place of each record in its block
-    after = np.repeat(size, size) - rank - 1  # records after each one in its block
-    first = np.repeat(np.arange(len(code)), after)
-    second = first + 1 + run_offsets(after)
-    left, right = nodes[first], nodes[second]
-    return collect_pairs(pd.DataFrame({"left": np.minimum(left, right), "right": np.maximum(left, right),
-                                       "key_type": pd.Categorical(keys["key_type"]).take(usable[first])}))
-
-
-def collect_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair (left, right), in (left, right) order, with the ";"-joined key types it
-    was found through (node numbers below 2**31)."""
-    if pairs.empty:
-        return pd.DataFrame({"left": pd.Series(dtype="int64"), "right": pd.Series(dtype="int64"),
-                             "keys": pd.Series(dtype=object)})
-    kinds = pd.Categorical(pairs["key_type"])  # as block_keys gives it already: no work
-    bits = np.left_shift(np.int64(1), kinds.codes.astype(np.int64))
-    pair = pairs["left"].to_numpy(dtype=np.int64) << 32 | pairs["right"].to_numpy(dtype=np.int64)
-    order = np.argsort(pair, kind="stable")
-    pair = pair[order]
-    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-    masks = np.bitwise_or.reduceat(bits[order], starts)
-    distinct, which = np.unique(masks, return_inverse=True)
-    names = np.array([";".join(sorted(t for i, t in enumerate(kinds.categories) if m >> i & 1))
-                      for m in distinct.tolist()], dtype=object)
-    return pd.DataFrame({"left": pair[starts] >> 32, "right": pair[starts] & 0xFFFFFFFF,
-                         "keys": pd.Series(names[which.ravel()], dtype=object)})  # one object per name
-
-
 # --- comparison ----------------------------------------------------------------------------------
-
-
 def _level(similarity: float, comparison: Part, a: str, b: str) -> float:
     for level in comparison.levels:  # best first (sorted on load)
         if similarity >= level.min:
@@ -513,61 +351,6 @@ class Scorer:
         return False
 
 
-# --- clustering ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Clusters:
-    root: np.ndarray     # per node: the smallest node of its cluster
-    links: pd.DataFrame  # the pairs that joined two clusters: left, right, score (+ pair columns)
-
-
-def cluster(n_nodes: int, links: pd.DataFrame, conflicts: Callable[[list[int], list[int]], bool],
-            max_cluster: int, anchors: np.ndarray | None = None) -> Clusters:
-    """Connected components grown from the strongest link down. A link is refused when the two
-    clusters together would exceed `max_cluster` records, would hold two different anchors
-    (`anchors`: per node, the existing lead it belongs to, -1 for none), or
-    `conflicts(cluster_a, cluster_b)` says they hold different people; so one bad link cannot
-    chain large clusters together. Links scored +inf are given and always taken."""
-    parent = list(range(n_nodes))  # plain lists: this loop is Python, one step per link
-    members: dict[int, list[int]] = {}
-    anchor = [-1] * n_nodes if anchors is None else np.asarray(anchors, dtype=np.int64).tolist()
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    used = []
-    order = links.assign(_given=np.isinf(links["score"].to_numpy(dtype=float))).sort_values(
-        ["score", "left", "right"], ascending=[False, True, True], kind="stable")
-    for row, left, right, forced in zip(order.index.tolist(), order["left"].to_numpy().tolist(),
-                                        order["right"].to_numpy().tolist(), order["_given"].to_numpy().tolist()):
-        a, b = find(left), find(right)
-        if a == b:
-            continue
-        group_a, group_b = members.get(a, [a]), members.get(b, [b])
-        if not forced:
-            if len(group_a) + len(group_b) > max_cluster or (anchor[a] >= 0 and anchor[b] >= 0 and anchor[a] != anchor[b]):
-                continue
-            if (len(group_a) > 1 or len(group_b) > 1) and conflicts(group_a, group_b):
-                continue
-        low, high = (a, b) if a < b else (b, a)
-        parent[high] = low
-        anchor[low] = max(anchor[low], anchor[high])
-        members[low] = group_a + group_b
-        members.pop(high, None)
-        used.append(row)
-    roots = np.asarray(parent, dtype=np.int64)
-    while True:  # every node to its cluster's root (the cluster's smallest node), in whole-array steps
-        jumped = roots[roots]
-        if np.array_equal(jumped, roots):
-            break
-        roots = jumped
-    return Clusters(root=roots, links=links.loc[used])
-
-
 def score_nodes(coded: Coded, pairs: pd.DataFrame, scorer: Scorer) -> pd.DataFrame:
     """Evidence per pair (left, right) of node positions in `coded` (`Scorer.code` of the
     nodes), with `score` and `vetoed`."""
@@ -618,16 +401,3 @@ def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = f
         return False
 
     return conflicts
-
-
-def link_records(frame: pd.DataFrame, config: LinkageConfig,
-                 keep: Callable[[pd.DataFrame], pd.Series] | None = None) -> Clusters:
-    """Cluster the records of one frame: block, score, link and grow guarded clusters.
-    `keep` may drop candidate pairs (left, right) before scoring, e.g. pairs within one file."""
-    nodes = frame[config.columns()].reset_index(drop=True)
-    pairs = pairs_within(block_keys(nodes, config), config.max_block)
-    if keep is not None:
-        pairs = pairs[keep(pairs).to_numpy()].reset_index(drop=True)
-    scorer = Scorer(config)
-    coded = scorer.code(nodes)
-    return cluster(len(nodes), find_links(coded, pairs, scorer), conflict_check(coded, scorer), config.max_cluster)

@@ -7,9 +7,10 @@ import pandas as pd
 
 from tasks.intake.contract import LEAD_COLUMNS, custom_column
 from flows.settings import CONFIG_DIR
-from tasks.identity.dedupe import (LEAD_NAMESPACE, MATCH_COLUMNS, SEP, Known, assign_leads, attribute, golden_records,
-                          load_dedupe_config, new_lead_id, new_lead_ids, row_keys)
-from tasks.identity.matching import UNKEYED, HashKey, key_hashes
+from tasks.identity.assignment import (LEAD_NAMESPACE, MATCH_COLUMNS, SEP, Known, assign_leads, attribute,
+                                       load_dedupe_config, new_lead_id, new_lead_ids, row_keys)
+from tasks.identity.survivorship import golden_records
+from tasks.identity.blocking import UNKEYED, HashKey, key_hashes
 from tasks.intake.extract import with_contract_columns
 from tasks.screening.normalize import normalise_leads
 
@@ -245,7 +246,7 @@ def test_hostile_records_never_crash_the_stage():
 
 
 def test_source_priority_survivorship_and_provenance():
-    from tasks.identity.dedupe import Survivorship
+    from tasks.identity.survivorship import Survivorship
     day = rows({"source_lead_id": "1", "source_system": "salesforce", "email": "ann@acme.com", "company": "Acme Corp",
                 "updated_at": "2026-03-02T08:00:00Z"},
                {"source_lead_id": "2", "source_system": "hubspot", "email": "ann@acme.com", "company": "ACME",
@@ -278,7 +279,7 @@ def test_vectorised_scores_equal_pair_by_pair_scores():
 
     import numpy as np
 
-    from tasks.identity.matching import Scorer, find_links
+    from tasks.identity.comparisons import Scorer, find_links
 
     first = ["rebecca", "becky", "rebeca", "r", "b", None, "fitzgerald", "li", "le", "liam", "william"]
     last = ["fitzgerald", "fitzgerlad", "li", "le", None, "rebecca", "ma", "me"]
