@@ -139,8 +139,14 @@ def nightly(
 ) -> RunSummary:
     """Score and qualify one run date's extracts into the warehouse (default: the schedule's logical
     day, the day before the run was scheduled to start), then re-run the loaded dates after it.
-    warehouse_url holds no password: give the warehouse by MQL_WAREHOUSE_URL or
-    MQL_WAREHOUSE_URL_SECRET_BLOCK."""
+
+    Args:
+        run_date: The date to score; empty: the day before the run was scheduled to start.
+        extracts_dir: Folder of the <YYYY-MM-DD>/ extract folders; empty: MQL_EXTRACTS_DIR.
+        warehouse_url: SQLAlchemy URL without a password; empty: MQL_WAREHOUSE_URL or the Secret block
+            named by MQL_WAREHOUSE_URL_SECRET_BLOCK, where credentials belong.
+        model_path: The scoring model YAML file; empty: MQL_MODEL_PATH.
+    """
     refuse_password(warehouse_url)
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     run_date = run_date or logical_day(settings.timezone)
@@ -312,7 +318,17 @@ def backfill(
 ) -> list[RunSummary]:
     """Run every date from start to end in order (and the later loaded dates); stops at the first
     failure, naming the date and why. A dry run reads and validates each date's extracts and writes
-    nothing. warehouse_url holds no password (see `nightly`)."""
+    nothing.
+
+    Args:
+        start_date: The first date to run.
+        end_date: The last date to run (the loaded dates after it are re-run too).
+        extracts_dir: Folder of the <YYYY-MM-DD>/ extract folders; empty: MQL_EXTRACTS_DIR.
+        warehouse_url: SQLAlchemy URL without a password; empty: MQL_WAREHOUSE_URL or the Secret block
+            named by MQL_WAREHOUSE_URL_SECRET_BLOCK, where credentials belong.
+        model_path: The scoring model YAML file; empty: MQL_MODEL_PATH.
+        dry_run: Only read and validate each date's extracts; write nothing.
+    """
     refuse_password(warehouse_url)
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     if dry_run:

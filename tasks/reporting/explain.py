@@ -26,6 +26,11 @@ def explain(conn: Connection, lead: str, on: date) -> Explanation:
     system, _, source_id = lead.partition("/")
     found = query(conn, "explain_resolve_lead", {"lead": lead, "source_system": system, "source_lead_id": source_id})
     if found.empty:
+        set_aside = query(conn, "explain_set_aside", {"source_system": system, "source_lead_id": source_id})
+        if not set_aside.empty:
+            raise MqlError(f"{lead} is no lead: " + "; ".join(
+                f"{r.disposition} on {str(r.run_date)[:10]} ({r.reasons})" for r in set_aside.itertuples(index=False))
+                + f" (mql review --date {str(set_aside['run_date'].iloc[-1])[:10]} lists it)")
         raise MqlError(f"no lead {lead!r}: give a lead id or source_system/source_lead_id")
     lead_id = str(found["lead_id"].iloc[0])
     score = query(conn, "explain_score", {"lead_id": lead_id, "on": on})

@@ -308,3 +308,17 @@ def check_deployment_page(server: Server, deployment: dict, run: dict, tmp_path:
         httpx.delete(base, timeout=30)
     finally:
         stop(driver)
+
+
+def test_every_flow_parameter_has_a_description_for_the_ui():
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.nightly import backfill, nightly
+
+    for flow in (nightly, backfill):
+        properties = parameter_schema(flow.fn).model_dump()["properties"]
+        assert properties, flow.name
+        missing = [name for name, schema in properties.items() if not schema.get("description")]
+        assert missing == [], (flow.name, missing)
+    assert parameter_schema(nightly.fn).model_dump()["properties"]["run_date"]["description"].startswith(
+        "The date to score")
