@@ -51,6 +51,23 @@ def read_sql(url: str, sql: str, schema: str | None = None, **params) -> pd.Data
         engine.dispose()
 
 
+def read_table(url: str, table: str, schema: str | None = None) -> pd.DataFrame:
+    """Every row of one table (in `schema` on PostgreSQL); the table is reflected, so its name is
+    quoted by SQLAlchemy and never pasted into SQL text."""
+    postgres = url.startswith("postgresql")
+    engine = sa.create_engine(url, connect_args={"options": "-c search_path=" + schema} if schema and postgres else {})
+    try:
+        with engine.connect() as conn:
+            where = schema if postgres else None
+            # Untyped columns: values come back as the driver gives them, as plain SQL would.
+            columns = [sa.column(c["name"]) for c in sa.inspect(conn).get_columns(table, schema=where)]
+            result = conn.execute(sa.select(sa.table(table, *columns, schema=where)))
+            # Plain tuples: pandas takes a row with a column named "keys" (lead_merges) for a dict.
+            return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The PostgreSQL server for warehouse tests: must answer in CI, may be absent elsewhere."""

@@ -32,7 +32,7 @@ from tasks.intake.extract import read_extract
 from tasks.screening.fraud import load_fraud_rules
 from tasks.screening.screen import flag_bots, screen_leads, screen_rows
 from tasks.intake.validate import validate_extract
-from tests.conftest import FIRST_DAY
+from tests.conftest import FIRST_DAY, read_table
 
 INTERNAL_NAMES = ("lead_id", "row_number", "bot_reason", "reasons", "custom_attributes", "_created_at_utc",
                   "_longest_value", "_has_contact", "_released_row", "_read_error", "_raw_line", "email_key",
@@ -265,7 +265,7 @@ def dump(url: str) -> dict[str, pd.DataFrame]:
         engine.dispose()
     out = {}
     for table in tables:
-        frame = query(url, f'SELECT * FROM "{table}"').astype(str)
+        frame = read_table(url, table).astype(str)
         out[table] = frame.sort_values(list(frame.columns), ignore_index=True)
     return out
 

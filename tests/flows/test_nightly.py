@@ -15,7 +15,7 @@ from flows.cli import app
 from flows.nightly import backfill, nightly
 from tasks.errors import ExtractError
 from tasks.reporting.evaluate import duplicate_quality, junk_quality
-from tests.conftest import FIRST_DAY, read_sql
+from tests.conftest import FIRST_DAY, read_sql, read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 LAST_DAY = FIRST_DAY + timedelta(days=4)
@@ -33,7 +33,7 @@ def snapshot(url: str, schema: str, tables=RESULT_TABLES) -> dict[str, pd.DataFr
     """Every row of the given tables, in a stable order, values as text."""
     out = {}
     for table in tables:
-        frame = read(url, schema, "SELECT * FROM " + table)
+        frame = read_table(url, table, schema)
         frame = frame.astype(str).sort_values(list(frame.columns), ignore_index=True)
         out[table] = frame
     return out

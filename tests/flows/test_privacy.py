@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tasks.screening.normalize import email_key, phone_e164
 from tasks.warehouse.connection import bulk_insert, open_warehouse
-from tests.conftest import FIRST_DAY, read_sql
+from tests.conftest import FIRST_DAY, read_sql, read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 DAYS = 3
@@ -38,7 +38,7 @@ def dump(url: str, schema: str) -> str:
     assert {"leads", "erasure_ledger", "rejected_leads", "quarantined_rows"} <= set(tables)
     values = []
     for table in tables:
-        frame = read_sql(url, f'SELECT * FROM "{table}"', schema)
+        frame = read_table(url, table, schema)
         for column in frame.columns:
             values += [str(v).lower() for v in frame[column] if v is not None]
     return "\n".join(values)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -21,7 +20,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.nightly import backfill, nightly
 from tasks.errors import ConfigError, ExtractError
-from tests.conftest import FIRST_DAY
+from tests.conftest import FIRST_DAY, read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -80,15 +79,21 @@ def _prefect_database() -> list[Path]:
 
 def _prefect_tables_holding(text: str, database: Path) -> list[str]:
     """Every table.column of the Prefect database whose values contain `text`."""
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    engine = sa.create_engine(f"sqlite:///file:{database}?mode=ro&uri=true")
+    found = []
     try:
-        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return [f"{table}.{column}" for table in tables
-                for column in [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
-                if conn.execute(f'SELECT count(*) FROM "{table}" WHERE instr(CAST("{column}" AS TEXT), ?) > 0',
-                                (text,)).fetchone()[0]]
+        with engine.connect() as conn:
+            for name in sa.inspect(conn).get_table_names():
+                columns = [sa.column(c["name"]) for c in sa.inspect(conn).get_columns(name)]
+                table = sa.table(name, *columns)
+                for column in columns:
+                    holding = sa.select(sa.func.count()).select_from(table).where(
+                        sa.func.instr(sa.cast(column, sa.Text), sa.bindparam("text")) > 0)
+                    if conn.execute(holding, {"text": text}).scalar():
+                        found.append(f"{table.name}.{column.name}")
     finally:
-        conn.close()
+        engine.dispose()
+    return found
 
 
 def surfaces_holding(text: str, canary: dict[str, Any], outputs: dict[str, str], file_bytes: bool = True
@@ -122,8 +127,8 @@ def surfaces_holding(text: str, canary: dict[str, Any], outputs: dict[str, str],
             tables = sa.inspect(conn).get_table_names(schema=canary["schema"])
             assert "runs" in tables and "leads" in tables, tables
             for table in tables:
-                rows = conn.execute(sa.text(f'SELECT * FROM "{table}"')).fetchall()
-                if any(text in str(value) for row in rows for value in row):
+                rows = read_table(canary["plain_url"], table, canary["schema"])
+                if any(text in str(value) for column in rows.columns for value in rows[column]):
                     found.append(f"warehouse table {table}")
     finally:
         engine.dispose()

@@ -18,7 +18,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from flows.nightly import backfill, nightly
 from tasks.errors import BackfillError
 from tasks.reporting.monitoring import AnomalyError
-from tests.conftest import FIRST_DAY, read_sql
+from tests.conftest import FIRST_DAY, read_sql, read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 DAY2, DAY3 = FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=2)
@@ -65,7 +65,7 @@ def test_a_dry_run_validates_every_date_and_writes_nothing(three_days, tmp_path)
     assert [s.status for s in summaries] == ["dry-run ok"] * 3
     assert summaries[0].counts["extract"]["leads_in"] == len(pd.read_csv(three_days / str(FIRST_DAY) / "leads.csv"))
     for table in ("runs", "leads", "run_counts", "rejected_leads"):
-        assert read(url, f"SELECT count(*) AS n FROM {table}")["n"][0] == 0, table
+        assert read_table(url, table).empty, table
     (table,) = artifacts("mql-backfill-dry-run")
     rows = json.loads(table.data)
     assert [(r["run date"], r["result"]) for r in rows] == [(str(d), "dry-run ok") for d in (FIRST_DAY, DAY2, DAY3)]
@@ -113,4 +113,5 @@ def test_each_run_gets_a_report_and_anomalies_warn_or_fail(three_days, tmp_path,
     with pytest.raises(AnomalyError, match=rf"{DAY2}: mql_rate .* is outside its baseline .*MQL_FAIL_ON_ANOMALY"):
         nightly(run_date=DAY2, extracts_dir=str(three_days), warehouse_url=url)
     # The results are written; the Prefect run is what fails (so alerts fire).
-    assert read(url, f"SELECT status FROM runs WHERE run_date = '{DAY2}' AND status = 'succeeded'").shape[0] == 1
+    assert read_sql(url, "SELECT status FROM runs WHERE run_date = :day AND status = 'succeeded'",
+                    day=str(DAY2)).shape[0] == 1

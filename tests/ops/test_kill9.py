@@ -38,10 +38,10 @@ def kill_while_running(url: str, schema: str, args: list[str], dates: list[str],
     target, delay = rng.choice(dates), rng.uniform(0.0, 4.0)
     process = subprocess.Popen([str(Path(sys.executable).parent / "mql"), *args, "--warehouse", url],
                                env=prefect_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    started = f"SELECT count(*) AS n FROM runs WHERE run_date = '{target}' AND status = 'running'"
+    started = "SELECT count(*) AS n FROM runs WHERE run_date = :run_date AND status = 'running'"
     deadline = time.monotonic() + 300
     while process.poll() is None and time.monotonic() < deadline:
-        if read_sql(url, started, schema)["n"][0]:
+        if read_sql(url, started, schema, run_date=target)["n"][0]:
             break
         time.sleep(0.1)
     time.sleep(delay)

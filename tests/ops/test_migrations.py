@@ -245,7 +245,8 @@ def test_columns_a_user_added_do_no_harm_to_runs_and_reruns(in_schema, generated
     engine = engine_in(url, schema)
     with engine.begin() as conn:
         for table in USER_COLUMNS:
-            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN owner_note TEXT")
+            conn.exec_driver_sql("ALTER TABLE " + conn.dialect.identifier_preparer.quote(table)
+                                 + " ADD COLUMN owner_note TEXT")
     engine.dispose()
     last = FIRST_DAY + pd.Timedelta(days=2)
     backfill(start_date=FIRST_DAY, end_date=last, extracts_dir=str(generated), warehouse_url=url)

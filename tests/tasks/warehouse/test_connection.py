@@ -139,14 +139,15 @@ def test_rewinding_dates_leaves_a_column_a_user_added_alone(warehouse, table):
     history = pd.DataFrame([_lead_row("L1", "2026-03-01"), _lead_row("L1", "2026-03-02"),
                             _lead_row("L2", "2026-03-01")]).assign(run_date=["2026-03-01", "2026-03-02", "2026-03-01"])
     with engine.begin() as conn:
-        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN owner_note TEXT")
+        quoted = conn.dialect.identifier_preparer.quote(table)
+        conn.exec_driver_sql("ALTER TABLE " + quoted + " ADD COLUMN owner_note TEXT")
         bulk_insert(conn, "lead_history", history)
         bulk_insert(conn, "leads", pd.DataFrame([_lead_row("L1", "2026-03-02"), _lead_row("L2", "2026-03-01")]))
-        conn.exec_driver_sql(f"UPDATE {table} SET owner_note = 'mine'")
+        conn.exec_driver_sql("UPDATE " + quoted + " SET owner_note = 'mine'")
         run_script(conn, "wipe_from_date", {"run_date": date(2026, 3, 2)})
     with engine.connect() as conn:
         leads = conn.exec_driver_sql("SELECT lead_id, last_run_date, updated_at FROM leads ORDER BY lead_id").all()
-        notes = conn.exec_driver_sql(f"SELECT owner_note FROM {table} ORDER BY lead_id").scalars().all()
+        notes = conn.exec_driver_sql("SELECT owner_note FROM " + quoted + " ORDER BY lead_id").scalars().all()
     engine.dispose()
     assert [(r[0], str(r[1])[:10]) for r in leads] == [("L1", "2026-03-01"), ("L2", "2026-03-01")]
     assert str(leads[0][2])[:10] == "2026-03-01"  # L1 back to its row of the day before
