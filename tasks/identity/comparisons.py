@@ -83,7 +83,9 @@ class LinkageConfig(Strict):
     threshold: float                       # a pair whose summed weight reaches this is a link
     # Two records never share a cluster when a named comparison (or "score", the sum) falls
     # below its floor here: "Jane Smith" and "John Smith" stay apart even if "J. Smith" links both.
-    veto: dict[str, float] = {}
+    # A person_name comparison may instead veto `unrelated` names (see `names_clash`): only clear
+    # evidence of two people, never a blank, an initial, a typo or swapped names.
+    veto: dict[str, float | Literal["unrelated"]] = {}
     max_block: int = Field(200, ge=2)      # key values shared by more records are not used to block
     max_cluster: int = Field(25, ge=2)     # a cluster never grows beyond this many records
     blocking: dict[str, list[list[str]]]   # key type -> column combinations giving its values
@@ -105,6 +107,10 @@ class LinkageConfig(Strict):
         unknown = [name for name in self.veto if name not in names]
         if unknown:
             raise ValueError(f"veto names {unknown[0]!r}, which is not a comparison (nor 'score')")
+        methods = {c.name: c.method for c in self.comparisons}
+        wrong = [name for name, floor in self.veto.items() if floor == "unrelated" and methods.get(name) != "person_name"]
+        if wrong:
+            raise ValueError(f"veto: {wrong[0]!r} is not a person_name comparison, so it cannot veto 'unrelated'")
         return self
 
     def columns(self) -> list[str]:
@@ -150,12 +156,35 @@ def _compare_names(first_a: str | None, last_a: str | None, first_b: str | None,
         return f, l_
 
     direct = straight(first_a, last_a, first_b, last_b)
-    if None in (first_a, last_a, first_b, last_b) or (first_a == first_b and last_a == last_b):
+    if (first_a == first_b and last_a == last_b) or not _cross(first_a, last_a, first_b, last_b):
         return direct
     swapped = straight(first_a, last_a, last_b, first_b)
     if sum(swapped) + first.swapped > sum(direct):
         return swapped[0] + first.swapped, swapped[1]
     return direct
+
+
+def _cross(first_a: str | None, last_a: str | None, first_b: str | None, last_b: str | None) -> bool:
+    """Whether first and last names swapped would compare anything: a name of each record in the
+    other's other place ("Smith" with no last name against "John Smith")."""
+    return (first_a is not None and last_b is not None) or (last_a is not None and first_b is not None)
+
+
+def names_clash(first_a: str | None, last_a: str | None, first_b: str | None, last_b: str | None,
+                first: Comparison, nicknames: frozenset[tuple[str, str]]) -> bool:
+    """Clear evidence of two people: a name present on both sides disagrees outright (no better
+    than `disagree`: not equal, a nickname, an initial, similar or one typo away), and so it does
+    with first and last names swapped, where the swap compares anything. A blank, an initial, a
+    typo or swapped names are no such evidence."""
+    last = first.last
+
+    def clash(fa, la, fb, lb) -> bool:
+        return ((fa is not None and fb is not None and _compare_first(fa, fb, first, nicknames) <= first.disagree)
+                or (la is not None and lb is not None and _compare_values(la, lb, last) <= last.disagree))
+
+    if not clash(first_a, last_a, first_b, last_b):
+        return False
+    return not _cross(first_a, last_a, first_b, last_b) or clash(first_a, last_a, last_b, first_b)
 
 
 @dataclass(frozen=True)
@@ -218,20 +247,28 @@ class Scorer:
     def score_columns(self, a: Coded, b: Coded, index: pd.Index | None = None) -> pd.DataFrame:
         """Evidence of aligned pairs of coded records (`a`, `b`: takes of one `code`), comparison
         by comparison; with `score` and `vetoed`."""
-        out = {}
+        out, clashes = {}, {}
         for number, (comparison, _) in enumerate(self.plan):
             ca, cb, values = a.codes[number], b.codes[number], a.values[number]
             if comparison.method == "person_name":
                 (fa, la), (fb, lb) = ca, cb
-                weights = (self._values(fa, fb, values, comparison, first=True)
-                           + self._values(la, lb, values, comparison.last))
-                # Swapped names: where all four are there and they are not simply equal.
-                rows = np.flatnonzero((fa >= 0) & (la >= 0) & (fb >= 0) & (lb >= 0) & ((fa != fb) | (la != lb)))
+                first, last = (self._values(fa, fb, values, comparison, first=True),
+                               self._values(la, lb, values, comparison.last))
+                weights = first + last
+                clash = (((fa >= 0) & (fb >= 0) & (first <= comparison.disagree))
+                         | ((la >= 0) & (lb >= 0) & (last <= comparison.last.disagree)))
+                # Swapped names: where the swap compares anything and the names are not simply equal.
+                cross = ((fa >= 0) & (lb >= 0)) | ((la >= 0) & (fb >= 0))
+                rows = np.flatnonzero(cross & ((fa != fb) | (la != lb)))
                 if len(rows):
-                    swapped = (self._values(fa[rows], lb[rows], values, comparison, first=True)
-                               + self._values(la[rows], fb[rows], values, comparison.last) + comparison.swapped)
+                    first, last = (self._values(fa[rows], lb[rows], values, comparison, first=True),
+                                   self._values(la[rows], fb[rows], values, comparison.last))
+                    swapped = first + last + comparison.swapped
                     better = swapped > weights[rows]
                     weights[rows[better]] = swapped[better]
+                    clash[rows] &= (((fa[rows] >= 0) & (lb[rows] >= 0) & (first <= comparison.disagree))
+                                    | ((la[rows] >= 0) & (fb[rows] >= 0) & (last <= comparison.last.disagree)))
+                clashes[number] = clash
             else:
                 weights = self._values(ca[0], cb[0], values, comparison)
             out[comparison.name] = weights
@@ -241,6 +278,9 @@ class Scorer:
         for position, floor, _ in self.vetoes:
             if position is None:
                 vetoed |= evidence["score"].to_numpy() < floor
+                continue
+            if floor == "unrelated":
+                vetoed |= clashes[position]
                 continue
             present_a = np.logical_or.reduce([c >= 0 for c in a.codes[position]])
             present_b = np.logical_or.reduce([c >= 0 for c in b.codes[position]])
@@ -344,6 +384,9 @@ class Scorer:
         for index, floor, where in self.vetoes:
             if index is None:
                 if sum(weights) < floor:
+                    return True
+            elif floor == "unrelated":
+                if names_clash(a[where[0]], a[where[1]], b[where[0]], b[where[1]], self.plan[index][0], self.nicknames):
                     return True
             elif weights[index] < floor and any(a[i] is not None for i in where) \
                     and any(b[i] is not None for i in where):

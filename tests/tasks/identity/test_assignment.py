@@ -345,3 +345,77 @@ def test_new_lead_ids_are_uuid5_of_the_founding_record():
     assert new_lead_ids(keys).tolist() == [str(uuid.uuid5(LEAD_NAMESPACE, key)) for key in keys]
     assert new_lead_id(keys[0]) == str(uuid.uuid5(LEAD_NAMESPACE, keys[0]))
     assert len(new_lead_ids([])) == 0
+
+
+# --- strong identifiers against weak name disagreement (issue 18, item 3) ---------------------------
+
+def test_an_identical_email_or_phone_is_not_split_by_a_blank_swapped_initial_or_typo_name():
+    rebecca = {"first_name": "Rebecca", "last_name": "Fitzgerald"}
+    weak = [
+        {"first_name": "Rebecca", "last_name": None},              # surname left blank
+        {"first_name": None, "last_name": "Fitzgerald"},           # first name left blank
+        {"first_name": "Fitzgerald", "last_name": "Rebecca"},      # swapped
+        {"first_name": "Fitzgerald", "last_name": None},           # swapped, and a blank
+        {"first_name": "R", "last_name": None},                    # an initial only
+        {"first_name": "R.", "last_name": "Fitzgerald"},           # an initial
+        {"first_name": "Rebceca", "last_name": "Fitzgerald"},      # one typo
+        {"first_name": "Rebecca", "last_name": "Fitzgerlad"},      # one typo in the surname
+        {"first_name": "Rebecca Fitzgerald", "last_name": None},   # the whole name in one field
+    ]
+    for name in weak:
+        # No company, city or domain to help: the address or the number alone links them.
+        by_email = linked({**rebecca, "email": "becca.f@gmail.com"}, {**name, "email": "Becca.F@gmail.com"})
+        by_phone = linked({**rebecca, "phone": "+44 7911 123456"}, {**name, "phone": "07911 123456", "country": "GB"})
+        assert by_email[0] == by_email[1] and by_phone[0] == by_phone[1], name
+
+
+def test_a_blank_name_does_not_keep_a_record_out_of_a_lead_through_its_other_records():
+    # The day's record shares an address with one record of the lead and meets a second
+    # record of it ("Becky") through the cluster guard: a blank or swapped name is no veto there.
+    day = [{"first_name": "Rebecca", "last_name": "Fitzgerald", "email": "rebecca@oakpoint.com",
+            "company": "Oak Point Advisors"},
+           {"first_name": "Becky", "last_name": "Fitzgerald", "email": "becky77@gmail.com",
+            "company": "Oak Point Advisors"},
+           {"first_name": "Fitzgerald", "last_name": None, "email": "rebecca@oakpoint.com"}]
+    ids = linked(*day)
+    assert ids[0] == ids[1] == ids[2]
+
+
+def test_clearly_unrelated_names_still_keep_people_apart_whatever_they_share():
+    office = {"company": "Oak Point Advisors", "city": "Austin", "country": "US"}
+    # A switchboard: one record without a surname, its first name unrelated to the other's names.
+    switchboard = [{**office, "first_name": "Tom", "last_name": "Baker", "phone": "+1 512 555 0100"},
+                   {**office, "first_name": "Ana", "last_name": None, "phone": "(512) 555-0100"}]
+    # A family mailbox: one surname, two first names.
+    family = [{"first_name": "John", "last_name": "Miller", "email": "millers@gmail.com"},
+              {"first_name": "Sarah", "last_name": "Miller", "email": "millers@gmail.com"}]
+    # Namesakes by first name at one number.
+    namesakes = [{**office, "first_name": "John", "last_name": "Smith", "phone": "+1 512 555 0100"},
+                 {**office, "first_name": "John", "last_name": "Brown", "phone": "+1 512 555 0100"}]
+    for pair in (switchboard, family, namesakes):
+        ids = linked(*pair)
+        assert ids[0] != ids[1], pair
+
+
+def test_name_veto_reads_clear_evidence_only():
+    from tasks.identity.comparisons import Scorer, names_clash
+
+    name = next(c for c in CONFIG.linkage.comparisons if c.name == "name")
+    nick = CONFIG.linkage.nickname_pairs
+    assert CONFIG.linkage.veto == {"name": "unrelated"}
+    clear = [("john", "smith", "jane", "smith"), ("tom", "baker", "ana", None), ("jane", None, "john", None),
+             ("john", "smith", "john", "brown"), ("j", "smith", "m", "smith")]
+    weak = [("rebecca", None, "rebecca", "fitzgerald"), ("fitzgerald", None, "rebecca", "fitzgerald"),
+            ("r", None, "rebecca", "fitzgerald"), ("rebceca", "fitzgerald", "rebecca", "fitzgerald"),
+            ("fitzgerald", "rebecca", "rebecca", "fitzgerald"), ("jane", None, None, "smith"),
+            ("becky", "fitzgerald", "rebecca", "fitzgerald"), (None, None, "ann", "lee")]
+    assert [names_clash(*names, name, nick) for names in clear] == [True] * len(clear)
+    assert [names_clash(*names, name, nick) for names in weak] == [False] * len(weak)
+    # A swap with a blank counts as a swap: the surname agrees (+4), the swap costs 1, the blank 0.
+    scorer = Scorer(CONFIG.linkage)
+    record = dict.fromkeys(scorer.columns)
+    a = tuple({**record, "first_key": "fitzgerald"}.values())
+    b = tuple({**record, "first_key": "rebecca", "last_key": "fitzgerald"}.values())
+    position = [c.name for c in CONFIG.linkage.comparisons].index("name")
+    assert scorer.weights(a, b)[position] == name.agree + name.swapped == 3.0
+    assert not scorer.vetoed(a, b, scorer.weights(a, b))
