@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -13,6 +14,8 @@ from tasks.intake.contract import ACTIVITY_TYPES
 from tasks.errors import ConfigError
 
 CAP_RULES = ("fit_cap", "engagement_cap", "total_cap")
+BASE_RULE = "base"  # the contribution row of the fit section's base score
+DERIVED = ("seniority", "department")
 ConfigModel = TypeVar("ConfigModel", bound=BaseModel)
 STAGES = ("lead", "mql", "sales_accepted", "sql", "customer", "recycled", "disqualified")
 
@@ -21,26 +24,50 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Bin(Strict):
+    """One bin of a numeric attribute: `min` <= value < `max` (an open end when not given)."""
+
+    min: float | None = None
+    max: float | None = None
+    points: float
+
+
 class FitRule(Strict):
-    """Points for a lead attribute: equals / in / range / pattern / missing."""
+    """Points for a lead attribute: equals / in / not_in / range / bins / pattern / missing.
+
+    `in` and `not_in` need a present value (one not missing and not a placeholder), so a
+    `not_in` list of the known categories catches the unseen ones; `bins` gives the points of
+    the bin a numeric value falls in (values in no bin, or missing, get none)."""
 
     name: str
     field: str
-    op: Literal["equals", "in", "range", "pattern", "missing"]
+    op: Literal["equals", "in", "not_in", "range", "bins", "pattern", "missing"]
     value: str | float | None = None
     values: list[str] | None = None
     min: float | None = None
     max: float | None = None
+    bins: list[Bin] | None = None
     pattern: str | None = None
-    points: float
+    points: float = 0
 
     @model_validator(mode="after")
     def _operands(self) -> FitRule:
-        needed = {"equals": "value", "in": "values", "pattern": "pattern"}.get(self.op)
+        needed = {"equals": "value", "in": "values", "not_in": "values", "pattern": "pattern",
+                  "bins": "bins"}.get(self.op)
         if needed and getattr(self, needed) is None:
             raise ValueError(f"op {self.op!r} needs {needed!r}")
         if self.op == "range" and self.min is None and self.max is None:
             raise ValueError("op 'range' needs 'min' or 'max'")
+        if self.op == "bins":
+            edges = [(b.min if b.min is not None else -math.inf, b.max if b.max is not None else math.inf)
+                     for b in self.bins or ()]
+            if not edges:
+                raise ValueError("op 'bins' needs at least one bin")
+            for (low, high), (next_low, _) in zip(edges, edges[1:] + [(math.inf, math.inf)]):
+                if not low < high:
+                    raise ValueError(f"bin [{low:g}, {high:g}) is empty: min must be below max")
+                if next_low < high:
+                    raise ValueError(f"bins must be in increasing order without overlap (at {high:g})")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -80,6 +107,7 @@ class EngagementRule(Strict):
 
 
 class FitSection(Strict):
+    base: float = Field(0, description="Points every lead's fit starts from (a fitted model's intercept).")
     cap: float = Field(gt=0)
     rules: list[FitRule]
 
@@ -138,7 +166,11 @@ class Segment(Strict):
 
 class ScoringModel(Strict):
     version: str
-    derive: dict[Literal["seniority", "department"], dict[str, str]]
+    derive: dict[Literal["seniority", "department"], dict[str, str]] = Field(
+        default_factory=dict, description="Attribute -> label -> pattern on the job title; any subset, or none.")
+    missing_values: list[str] = Field(
+        default_factory=list, description="Placeholders (e.g. Select, N/A, -, unknown) that fit rules read as missing; "
+                                          "compared without case and surrounding spaces.")
     fit: FitSection
     engagement: EngagementSection
     total_cap: float = Field(gt=0)
@@ -155,9 +187,18 @@ class ScoringModel(Strict):
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"rule names must be unique, repeated: {', '.join(repeated)}")
-        reserved = sorted(set(names) & set(CAP_RULES))
+        reserved = sorted(set(names) & {*CAP_RULES, BASE_RULE})
         if reserved:
-            raise ValueError(f"rule names {', '.join(reserved)} are reserved for cap adjustments")
+            raise ValueError(f"rule names {', '.join(reserved)} are reserved for the base score and cap adjustments")
+        for attribute, patterns in self.derive.items():
+            if not patterns:
+                raise ValueError(f"derive.{attribute}: no labels; leave the attribute out instead")
+            for label, pattern in patterns.items():
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"derive.{attribute}.{label}: {pattern!r} is not a regular expression: {exc}"
+                                     ) from exc
         for topic, pattern in self.interests.items():
             try:
                 re.compile(pattern)

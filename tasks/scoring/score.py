@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.intake.contract import LEAD_COLUMNS
-from tasks.scoring.model import EngagementRule, FitRule, ScoringModel
+from tasks.scoring.model import BASE_RULE, DERIVED, EngagementRule, FitRule, ScoringModel
 from tasks.screening.normalize import per_distinct
 
 # A carried engagement value smaller than this has faded out and is no longer stored.
@@ -31,9 +31,13 @@ class Scores:
 
 
 def derive_attributes(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
-    """Seniority and department from the job title (first matching pattern wins)."""
+    """Seniority and department from the job title (first matching pattern wins); an attribute
+    the model does not derive is empty."""
     titles = profiles["job_title"].fillna("").astype(str)
     out = profiles.copy()
+    for attribute in DERIVED:
+        if attribute not in model.derive:
+            out[attribute] = None
     for attribute, patterns in model.derive.items():
         compiled = [(label, re.compile(pattern, re.IGNORECASE)) for label, pattern in patterns.items()]
 
@@ -44,20 +48,45 @@ def derive_attributes(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFra
     return out
 
 
-def _fit_rule_hits(values: pd.Series, rule: FitRule) -> pd.Series:
-    present = values.notna() & (values.astype(str).str.strip() != "")
+def category_text(values: pd.Series) -> pd.Series:
+    """Values as fit rules compare them: text without case or surrounding spaces."""
+    return values.astype(str).str.strip().str.lower()
+
+
+def present_values(values: pd.Series, missing_values: list[str] | tuple[str, ...] = ()) -> pd.Series:
+    """Whether each value is given: not null, not blank, not one of the model's placeholders."""
+    text = category_text(values)
+    return values.notna() & (text != "") & ~text.isin([m.strip().lower() for m in missing_values])
+
+
+def _fit_rule_points(values: pd.Series, rule: FitRule, missing_values: list[str]) -> pd.Series:
+    """Points the rule gives each value (NaN: the rule does not apply)."""
+    present = present_values(values, missing_values)
+    if rule.op == "bins":
+        numbers = pd.to_numeric(values.where(present), errors="coerce").to_numpy(dtype=float)
+        points = np.full(len(values), np.nan)
+        for b in rule.bins or ():
+            low = -np.inf if b.min is None else b.min
+            high = np.inf if b.max is None else b.max
+            points[(numbers >= low) & (numbers < high)] = b.points
+        return pd.Series(points, index=values.index)
+    return pd.Series(np.where(_fit_rule_hits(values, rule, present), float(rule.points), np.nan), index=values.index)
+
+
+def _fit_rule_hits(values: pd.Series, rule: FitRule, present: pd.Series) -> pd.Series:
     if rule.op == "missing":
         return ~present
     if rule.op == "range":
-        numbers = pd.to_numeric(values, errors="coerce")
+        numbers = pd.to_numeric(values.where(present), errors="coerce")
         low = numbers >= rule.min if rule.min is not None else True
         high = numbers <= rule.max if rule.max is not None else True
         return numbers.notna() & low & high
-    text = values.astype(str).str.strip().str.lower()
+    text = category_text(values)
     if rule.op == "equals":
         return present & (text == str(rule.value).strip().lower())
-    if rule.op == "in":
-        return present & text.isin([str(v).strip().lower() for v in rule.values or ()])
+    if rule.op in ("in", "not_in"):
+        listed = text.isin([str(v).strip().lower() for v in rule.values or ()])
+        return present & (listed if rule.op == "in" else ~listed)
     pattern = re.compile(rule.pattern or "", re.IGNORECASE)
     return present & per_distinct(values.astype(str), lambda v: bool(pattern.search(v))).astype(bool)
 
@@ -72,17 +101,19 @@ def _attribute(profiles: pd.DataFrame, field: str, model: ScoringModel) -> pd.Se
 
 
 def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
-    """One contribution row per lead and fit rule that applies."""
+    """One contribution row per lead and fit rule that applies (and the base score, when not 0)."""
     parts = []
+    if model.fit.base:
+        parts.append(pd.DataFrame({"lead_id": profiles["lead_id"], "rule": BASE_RULE, "points": float(model.fit.base)}))
     for rule in model.fit.rules:
-        hit = _fit_rule_hits(_attribute(profiles, rule.field, model), rule)
-        ids = profiles.loc[hit.to_numpy(), "lead_id"]
-        parts.append(pd.DataFrame({"lead_id": ids, "rule": rule.name, "points": float(rule.points)}))
+        points = _fit_rule_points(_attribute(profiles, rule.field, model), rule, model.missing_values).to_numpy()
+        hit = ~np.isnan(points)
+        parts.append(pd.DataFrame({"lead_id": profiles.loc[hit, "lead_id"], "rule": rule.name, "points": points[hit]}))
     fit = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lead_id", "rule", "points"])
     return fit.assign(kind="fit", raw_points=fit["points"], decay_factor=1.0, decayed_value=fit["points"])
 
 
-def _engagement_rule_index(activities: pd.DataFrame, rules: list[EngagementRule]) -> pd.Series:
+def engagement_rule_index(activities: pd.DataFrame, rules: list[EngagementRule]) -> pd.Series:
     """Index of the first engagement rule each activity matches (-1: none)."""
     chosen = pd.Series(-1, index=activities.index)
     empty = pd.Series("", index=activities.index)
@@ -113,7 +144,7 @@ def score_engagement(
     """
     rules = model.engagement.rules
     by_name = {r.name: r for r in rules}
-    today = activities.assign(rule_index=_engagement_rule_index(activities, rules))
+    today = activities.assign(rule_index=engagement_rule_index(activities, rules))
     today = today[today["rule_index"] >= 0]
     today = today.assign(
         rule=today["rule_index"].map(lambda i: rules[i].name),
@@ -150,25 +181,19 @@ def grade(fit: pd.Series, model: ScoringModel) -> pd.Series:
     return result
 
 
-def score_leads(
-    profiles: pd.DataFrame, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel
-) -> Scores:
-    """Fit, engagement and total scores of every profiled lead, and the ledger they sum from."""
-    ids = profiles["lead_id"]
-    fit = score_fit(profiles, model)
-    engagement = score_engagement(ids, state, activities, run_date, model)
+def combine_scores(ids: pd.Series, fit: pd.DataFrame, engagement: pd.DataFrame, model: ScoringModel,
+                   caps: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Fit, engagement and total score and grade of each lead from its contribution points (lead_id,
+    points), with the model's caps; `caps`, when given, receives the cap adjustment rows."""
     index = pd.Index(ids, name="lead_id")
     fit_sum = fit.groupby("lead_id")["points"].sum().reindex(index, fill_value=0.0)
     eng_sum = engagement.groupby("lead_id")["points"].sum().reindex(index, fill_value=0.0)
-    fit_cap = _cap_rows(fit_sum, 0.0, model.fit.cap, "fit_cap")
-    eng_cap = _cap_rows(eng_sum, 0.0, model.engagement.cap, "engagement_cap")
     fit_score = fit_sum.clip(0.0, model.fit.cap)
     eng_score = eng_sum.clip(0.0, model.engagement.cap)
-    total_cap = _cap_rows(fit_score + eng_score, 0.0, model.total_cap, "total_cap")
-    contributions = pd.concat(
-        [fit[CONTRIBUTION_COLUMNS], engagement[CONTRIBUTION_COLUMNS], fit_cap, eng_cap, total_cap],
-        ignore_index=True,
-    )
+    if caps is not None:
+        caps.extend([_cap_rows(fit_sum, 0.0, model.fit.cap, "fit_cap"),
+                     _cap_rows(eng_sum, 0.0, model.engagement.cap, "engagement_cap"),
+                     _cap_rows(fit_score + eng_score, 0.0, model.total_cap, "total_cap")])
     scores = pd.DataFrame({
         "lead_id": ids.to_numpy(),
         "fit_score": fit_score.to_numpy(),
@@ -176,5 +201,19 @@ def score_leads(
         "total_score": (fit_score + eng_score).clip(0.0, model.total_cap).to_numpy(),
     })
     scores["grade"] = grade(scores["fit_score"], model).to_numpy()
+    return scores
+
+
+def score_leads(
+    profiles: pd.DataFrame, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel
+) -> Scores:
+    """Fit, engagement and total scores of every profiled lead, and the ledger they sum from."""
+    ids = profiles["lead_id"]
+    fit = score_fit(profiles, model)
+    engagement = score_engagement(ids, state, activities, run_date, model)
+    caps: list[pd.DataFrame] = []
+    scores = combine_scores(ids, fit, engagement, model, caps)
+    contributions = pd.concat([fit[CONTRIBUTION_COLUMNS], engagement[CONTRIBUTION_COLUMNS], *caps],
+                              ignore_index=True)
     return Scores(scores=scores, contributions=contributions.sort_values(["lead_id", "kind", "rule"],
                                                                          ignore_index=True))
