@@ -126,7 +126,8 @@ def plan(sizes: Sizes, febrl: Path | None, postgres_url: str | None) -> list[Ben
     s = sizes
     planned = [Benchmark(f"dedupe seed {seed}",
                          lambda seed=seed: bench.dedupe_benchmark(s.dedupe_days, s.dedupe_leads_per_day, seed,
-                                                                  febrl if seed == s.dedupe_seeds[0] else None),
+                                                                  febrl if seed == s.dedupe_seeds[0] else None,
+                                                                  learn=s is not QUICK),
                          _dedupe_rows)
                for seed in s.dedupe_seeds]
     planned += [

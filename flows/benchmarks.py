@@ -23,7 +23,8 @@ from tasks.identity.comparisons import LinkageConfig
 from tasks.scoring.model import load_yaml_config
 from tasks.warehouse.state import Lookup
 from tasks.errors import MqlError
-from tasks.reporting.evaluate import bench_fraud, demo_quality, febrl_quality, pairwise_quality, score_quality
+from tasks.reporting.evaluate import (HISTORICAL_FILE, bench_fraud, demo_quality, febrl_quality, historical_quality,
+                                     pairwise_quality, score_quality)
 from synthetic.generate import generate_extracts
 from tasks.warehouse.connection import bulk_insert, open_warehouse, query_warehouse
 
@@ -32,9 +33,17 @@ FIRST_DAY = date(2026, 3, 2)
 FEBRL_CONFIG_PATH = CONFIG_DIR / "bench" / "febrl.yaml"
 
 
+HISTORICAL_CONFIG_PATH = CONFIG_DIR / "bench" / "historical_figures.yaml"
+
+
 def febrl_config() -> LinkageConfig:
     """The linkage settings `mql bench dedupe --febrl` uses on the FEBRL files."""
     return load_yaml_config(FEBRL_CONFIG_PATH, LinkageConfig, "FEBRL linkage configuration")
+
+
+def historical_config() -> LinkageConfig:
+    """The comparable columns of the historical figures file (`mql bench dedupe --historical`)."""
+    return load_yaml_config(HISTORICAL_CONFIG_PATH, LinkageConfig, "historical figures linkage configuration")
 
 
 def _prepare(folder: Path | None, days: int, leads_per_day: int, seed: int, hard: bool = False) -> tuple[Path, str]:
@@ -271,8 +280,9 @@ def dedupe_scale(incoming: int, existing: int, url: str, schema: str, seed: int,
 # What each `mql bench` command prints: its figures, with the command that reproduces them.
 
 def dedupe_benchmark(days: int, leads_per_day: int, seed: int, febrl: Path | None,
-                     folder: Path | None = None) -> dict[str, Any]:
-    """`mql bench dedupe`: the hard generated set through the nightly flow, and FEBRL when given."""
+                     folder: Path | None = None, historical: Path | None = None, learn: bool = True) -> dict[str, Any]:
+    """`mql bench dedupe`: the hard generated set through the nightly flow, and FEBRL and the
+    historical figures when given (each with the configuration's weights and with learned ones)."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
         where = folder or Path(scratch)
@@ -280,14 +290,98 @@ def dedupe_benchmark(days: int, leads_per_day: int, seed: int, febrl: Path | Non
         shutil.rmtree(where / "extracts", ignore_errors=True)
         figures, _ = dedupe_quality(days, leads_per_day, seed, hard=True, folder=where)
     result: dict[str, Any] = {"benchmark": "dedupe", "command": f"mql bench dedupe --days {days} --leads-per-day "
-                              f"{leads_per_day} --seed {seed}" + (f" --febrl {febrl}" if febrl else ""),
+                              f"{leads_per_day} --seed {seed}" + (f" --febrl {febrl}" if febrl else "")
+                              + (f" --historical {historical}" if historical else ""),
                               "hard_generated": figures}
     if febrl is not None:
         if not febrl.is_dir():
             raise MqlError(f"--febrl {febrl}: not a folder")
         result["febrl"] = febrl_quality(febrl, febrl_config())
+        if learn:
+            result["febrl_learned"] = febrl_quality(febrl, febrl_config(), learn=True)
+    if historical is not None:
+        if not (historical / HISTORICAL_FILE).is_file():
+            raise MqlError(f"--historical {historical}: no {HISTORICAL_FILE} there")
+        result["historical_figures"] = {"configured": historical_quality(historical, historical_config(), False),
+                                        "learned": historical_quality(historical, historical_config(), True)}
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def labelled_dedupe_benchmark(labels: Path, extracts: Path | None, warehouse: str | None,
+                              folder: Path | None = None) -> dict[str, Any]:
+    """`mql bench dedupe --labels FILE`: identity resolution against a team's own labels, on a
+    warehouse it loaded (`warehouse`) or on its extracts (each dated folder, in order) run through
+    the nightly flow into a temporary SQLite warehouse."""
+    from flows.nightly import resolve_settings
+    from flows.settings import warehouse_option
+    from tasks.reporting.evaluate import labelled_quality, read_labels
+
+    started = time.perf_counter()
+    kind, frame = read_labels(labels)
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        if warehouse is None:
+            extracts = extracts or labels.parent
+            days = sorted(p.name for p in extracts.iterdir() if p.is_dir() and _is_date(p.name)) \
+                if extracts.is_dir() else []
+            if not days:
+                raise MqlError(f"--extracts {extracts}: no dated folders (YYYY-MM-DD) of extracts to run")
+            where.mkdir(parents=True, exist_ok=True)
+            (where / "warehouse.db").unlink(missing_ok=True)
+            os.environ.setdefault("MQL_REPORTS_DIR", str(where / "reports"))  # not the working folder
+            url = f"sqlite:///{(where / 'warehouse.db').resolve()}"
+            for day in days:
+                nightly(run_date=date.fromisoformat(day), extracts_dir=str(extracts), warehouse_url=url)
+        else:
+            url = warehouse
+        with warehouse_option(url):
+            schema = resolve_settings().warehouse_schema
+        identities, = query_warehouse(url, schema, "evaluate_identities")
+    command = f"mql bench dedupe --labels {labels}" + (f" --extracts {extracts}" if warehouse is None else
+                                                       " --warehouse URL")
+    return {"benchmark": "dedupe-labels", "command": command, **labelled_quality(kind, frame, identities),
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _is_date(name: str) -> bool:
+    try:
+        date.fromisoformat(name)
+    except ValueError:
+        return False
+    return True
+
+
+def reference_names() -> tuple[list[str], list[tuple[str, str]]]:
+    """Real names this project did not invent (the `nicknames` package's English names) and the
+    generator's names of every culture: (names, first and last name pairs of the generator)."""
+    from nicknames import name_triplets
+
+    from synthetic.reference import NAMES, NICKNAMES, SHORT_NAMES
+
+    names = {name.title() for triplet in name_triplets() for name in (triplet.name1, triplet.name2)}
+    people = [(first, last) for firsts, lasts in NAMES.values() for first, last in zip(firsts, lasts)]
+    people += list(SHORT_NAMES)
+    names |= {name for firsts, lasts in NAMES.values() for name in (*firsts, *lasts)}
+    names |= {name for pair in SHORT_NAMES for name in pair} | {n for k, v in NICKNAMES.items() for n in (k, *v)}
+    return sorted(names), people
+
+
+def names_benchmark() -> dict[str, Any]:
+    """`mql bench names`: the junk rules on real people. How often gibberish_name calls a real name
+    with one typo gibberish, and how many leads a malformed address alone gets rejected."""
+    from flows.settings import Settings
+    from tasks.reporting.evaluate import gibberish_false_positives, malformed_email_rejections
+    from tasks.screening.fraud import load_fraud_rules
+
+    started = time.perf_counter()
+    rules = load_fraud_rules(Settings().fraud_rules_path)
+    names, people = reference_names()
+    return {"benchmark": "names", "command": "mql bench names",
+            "gibberish_name": {**gibberish_false_positives(names, rules.rules.gibberish_name),
+                               "target_false_positive_rate_below": 0.001},
+            "malformed_email": malformed_email_rejections(people, rules),
+            "seconds": round(time.perf_counter() - started, 1)}
 
 
 def dedupe_scale_benchmark(incoming: int, existing: int, warehouse: str | None, seed: int,

@@ -30,7 +30,7 @@ What is planted, as shares of each day's lead rows:
 - junk (6.7%). junk_kind: disposable_domain, bot_user_agent, gibberish_name, test_entry,
   honeypot_filled, fast_form (1-2 s), and ip_burst: bursts of 12-20 leads from one address
   within minutes, about 1.2-2% of a day of at least 400 leads (none on smaller days).
-- malformed (1.5%). malformed_kind: bad_created_at, no_contact (no email, no phone),
+- malformed (1.5%). malformed_kind: bad_created_at, no_contact (no email, phone, company or city),
   bad_employee_count ("lots", negative), missing_source_lead_id. Malformed and junk rows are
   never duplicates; nothing repeats them.
 - hard legitimate cases, junk_kind "clean": hard_case short_name ("Li Na"; 1.5% of new
@@ -57,7 +57,8 @@ hard=True writes a benchmark for fuzzy identity resolution instead of the duplic
   their person, so only name, company, email domain and city can find them. dup_kind:
   hard_name_typo (one keyboard slip in the first or last name), hard_nickname (Robert -> Bob),
   hard_transposed (first and last name swapped), hard_missing_fields (no email, no phone: these
-  and the rows below left with neither are quarantined by validation's contact rule),
+  and the rows below left with neither are kept by validation for their name with company and
+  city, and found by name and company only),
   hard_email_typo (the work address with one slip in its local part, same name and company),
   hard_company_variant (same name, company written differently: legal suffix dropped, added or
   spelt otherwise, "ACME" case, spacing; the only kind that may keep the phone, in another
@@ -1097,9 +1098,13 @@ def _plant_malformations(rng: np.random.Generator, leads: pd.DataFrame) -> None:
     kind = leads["malformed_kind"].to_numpy()
     rows = np.flatnonzero(kind == "bad_created_at")
     leads.loc[rows, "created_at"] = _pick(rng, BAD_CREATED_AT, len(rows))
+    # Nothing that says who the person is: a name alone is no identity (a name with a company
+    # or city is, and validation keeps it).
     rows = np.flatnonzero(kind == "no_contact")
     leads.loc[rows, "email"] = ""
     leads.loc[rows, "has_phone"] = False
+    leads.loc[rows, "company"] = ""
+    leads.loc[rows, "city"] = ""
     rows = np.flatnonzero(kind == "bad_employee_count")
     leads.loc[rows, "employee_count"] = _pick(rng, BAD_EMPLOYEE_COUNTS, len(rows))
     # missing_source_lead_id is left out when ids are assigned.

@@ -16,14 +16,32 @@ def bench_dedupe(days: Annotated[int, typer.Option(min=1, help="Generated days."
                  leads_per_day: Annotated[int, typer.Option(min=1, help="Lead rows per day.")] = 1000,
                  seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
                  febrl: Annotated[Path | None, typer.Option(help="Folder of the FEBRL files (dataset1-4).")] = None,
+                 historical: Annotated[Path | None, typer.Option(
+                     help="Folder of the historical figures file (Splink's tutorial data).")] = None,
                  folder: Annotated[Path | None, typer.Option(help="Keep extracts and warehouse here "
-                                                            "(default: a temporary folder).")] = None) -> None:
+                                                            "(default: a temporary folder).")] = None,
+                 labels: Annotated[Path | None, typer.Option(
+                     help="Your own labels (CSV or Parquet): source_system, source_lead_id, cluster; or labelled "
+                          "pairs: source_system, source_lead_id, other_source_system, other_source_lead_id, match.")]
+                 = None,
+                 extracts: Annotated[Path | None, typer.Option(
+                     help="With --labels: the extracts to run (dated folders; default: the labels file's folder).")]
+                 = None,
+                 warehouse: Annotated[str | None, typer.Option(
+                     "--warehouse", help="With --labels: a warehouse already loaded, read instead of running extracts.")]
+                 = None) -> None:
     """Identity resolution quality as JSON: pairwise precision, recall and F1 on the generator's
-    hard duplicate set run through the nightly flow, and on the FEBRL files when given."""
+    hard duplicate set run through the nightly flow, and on the FEBRL files when given; with
+    --labels, pairwise and cluster precision, recall and F1 against your own labels instead."""
+    _quiet_prefect()
+    if labels is not None:
+        from flows.benchmarks import labelled_dedupe_benchmark
+
+        _print_json(labelled_dedupe_benchmark(labels, extracts, warehouse, folder))
+        return
     from flows.benchmarks import dedupe_benchmark
 
-    _quiet_prefect()
-    _print_json(dedupe_benchmark(days, leads_per_day, seed, febrl, folder))
+    _print_json(dedupe_benchmark(days, leads_per_day, seed, febrl, folder, historical))
 
 
 @bench.command("dedupe-scale")
@@ -54,6 +72,16 @@ def bench_fraud(days: Annotated[int, typer.Option(min=1, help="Generated days.")
 
     _quiet_prefect()
     _print_json(fraud_detection_benchmark(days, leads_per_day, seed, folder))
+
+
+@bench.command("names")
+@user_errors
+def bench_names() -> None:
+    """The junk rules on real people, as JSON: gibberish_name's false-positive rate on real names
+    with every single typo, and the leads rejected only for a malformed email address."""
+    from flows.benchmarks import names_benchmark
+
+    _print_json(names_benchmark())
 
 
 @bench.command("report")

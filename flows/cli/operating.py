@@ -6,6 +6,7 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
@@ -111,6 +112,75 @@ def unmerge(source_system: Annotated[str, typer.Option(help="Source system of th
         print_summaries(run_dates(merged_on, merged_on, extracts, warehouse, model, show_progress=False))
     else:
         console.print(f"re-run from {done['merged_on']} to apply it: mql run --date {done['merged_on']}")
+
+
+identity = typer.Typer(help="Identity resolution: learn its weights from your own data.", no_args_is_help=True)
+app.add_typer(identity, name="identity")
+
+
+@identity.command("train")
+@user_errors
+def identity_train(out: Annotated[Path, typer.Option(help="The model file to write (YAML).")],
+                   warehouse: WarehouseOption = None,
+                   records: Annotated[Path | None, typer.Option(
+                       help="Learn from this file of person records (CSV or Parquet) instead of the lead base.")] = None,
+                   linkage: Annotated[Path | None, typer.Option(
+                       help="With --records: the linkage configuration (blocking, comparisons) for its columns.")]
+                   = None,
+                   sample: Annotated[int, typer.Option(min=100, help="Records learned from, at most (drawn at random).")]
+                   = 500_000,
+                   seed: Annotated[int, typer.Option(help="Seed of the random pairs and the sample.")] = 1) -> None:
+    """Learn linkage weights without labels (Fellegi-Sunter: u from random pairs, m by expectation
+    maximisation over candidate pairs) and write them as a model file; set `linkage_model` in
+    config/dedupe.yaml to that file and nightly runs use it. Prints what was learned, as JSON."""
+    import json
+
+    from tasks.identity.assignment import linkage_nodes, load_dedupe_config
+    from tasks.identity.comparisons import LinkageConfig
+    from tasks.identity.training import model_of, train, write_model
+    from tasks.scoring.model import load_yaml_config
+
+    if records is not None:
+        if linkage is None:
+            raise MqlError("--records needs --linkage: the configuration saying which columns to compare")
+        config = load_yaml_config(linkage, LinkageConfig, "linkage configuration")
+        frame = _person_records(records, config.columns())
+        source = f"{records.name} ({len(frame)} records)"
+    else:
+        settings = warehouse_settings(warehouse)
+        config = load_dedupe_config(settings.dedupe_config_path).linkage
+        from tasks.warehouse.connection import query_warehouse
+
+        (frame,) = query_warehouse(settings.warehouse_url, settings.warehouse_schema, "identity_training_records")
+        if frame.empty:
+            raise MqlError("the lead base is empty: nothing to learn from (run some dates first)")
+        frame = linkage_nodes(frame.astype(object).where(frame.notna(), None))
+        source = f"lead base ({len(frame)} records)"
+    if len(frame) > sample:
+        frame = frame.sample(sample, random_state=seed).reset_index(drop=True)
+    trained = train(frame, config, seed=seed)
+    model = model_of(trained, source)
+    write_model(out, model)
+    print(json.dumps({"model": str(out), "version": model.version, "threshold": model.linkage.threshold,
+                      **model.trained_on}, indent=2))
+
+
+def _person_records(path: Path, columns: list[str]) -> Any:
+    """A file of person records with the compared columns as trimmed lower-case text (None: empty)."""
+    try:
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str,
+                                                                                       keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise MqlError(f"--records {path}: cannot read it ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MqlError(f"--records {path}: no column {missing[0]!r}, which the linkage configuration compares")
+    out = pd.DataFrame(index=frame.index)
+    for column in columns:
+        text = frame[column].astype(object).where(frame[column].notna(), "").astype(str).str.strip().str.lower()
+        out[column] = text.where(text != "", None)
+    return out
 
 
 @app.command()

@@ -53,10 +53,18 @@ class DedupeConfig(Strict):
     version: str = Field("dedupe", min_length=1)
     # Database connections and scoring threads the stage runs side by side (the machine's cores).
     workers: int = Field(2, ge=1)
+    # A model file of `mql identity train` (relative to this file): its linkage, learned from the
+    # lead base, replaces `linkage` above.
+    linkage_model: str | None = None
 
 
 def load_dedupe_config(path: Path) -> DedupeConfig:
+    from tasks.identity.training import load_linkage_model
+
     config = load_yaml_config(path, DedupeConfig, "dedupe configuration")
+    if config.linkage_model:
+        model = load_linkage_model(Path(path).parent / config.linkage_model)
+        config = config.model_copy(update={"linkage": model.linkage, "version": f"{config.version}+{model.version}"})
     unknown = [c for c in config.survivorship.columns if c not in PROFILE_COLUMNS]
     if unknown:
         raise ConfigError(f"{path}: survivorship.columns: {unknown[0]!r} is not a lead profile column")
@@ -150,6 +158,14 @@ def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
     }, index=frame.index)
 
 
+def linkage_nodes(fields: pd.DataFrame) -> pd.DataFrame:
+    """Records' match fields as the comparisons read them: with `work_email`, the address where
+    its domain is a company's (a work address is one per person at a company: two different ones
+    there are two people)."""
+    fields["work_email"] = fields["match_email"].where(fields["corporate_domain"].notna(), None)
+    return fields
+
+
 def row_keys(rows: pd.DataFrame, config: DedupeConfig, fields: pd.DataFrame | None = None, *, key: HashKey
              ) -> pd.DataFrame:
     """The match keys of each row: key_type, key_hash (blocking.key_hashes under the warehouse's
@@ -179,10 +195,8 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     src = source_key(rows["source_system"], rows["source_lead_id"])
     hits = known.keys[~pd.Series(pair_codes(known.keys["key_hash"], known.keys["lead_id"])).duplicated().to_numpy()]
     records = _candidate_records(known.candidates, pd.concat([hits["lead_id"], known.sources["lead_id"]]))
-    nodes = pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True)
+    nodes = linkage_nodes(pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True))
     records = records[["lead_id", "source_system", "source_lead_id"]]  # what is read of them from here on
-    # A work address is one per person at a company: two different ones there are two people.
-    nodes["work_email"] = nodes["match_email"].where(nodes["corporate_domain"].notna(), None)
     # Records come in lead order (_candidate_records): a lead's records are one run of nodes.
     record_lead = records["lead_id"].to_numpy(dtype=object)
     starts = np.flatnonzero(np.r_[True, record_lead[1:] != record_lead[:-1]]) if len(records) else np.empty(0, int)

@@ -19,7 +19,7 @@ critical `expect_column_to_exist` checks).
 
 Before validation, `prepare_frame` adds helper columns (names start with "_") for rules GX cannot
 state on raw strings: `_<column>_utc` (required timestamps parsed as the pipeline parses them,
-NaT when missing or unparseable), `_longest_value` (characters of the row's longest value), `_has_contact` (leads: email or phone non-empty) and
+NaT when missing or unparseable), `_longest_value` (characters of the row's longest value), `_has_identity` (leads: something that tells who the person is, see `has_identity`) and
 `_activity_id_repeat` (activities: the id on the second and later rows with the same
 (source_system, activity_id)) and `_readable` (False for a row the extract stage could not read
 whole; such a row is quarantined with the reader's reason, naming its line, in place of the
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tasks.intake.contract import ACTIVITY_TYPES, EXTRACT_FILES, OUTCOME_STATUSES
+from tasks.intake.contract import ACTIVITY_TYPES, EXTRACT_FILES, OUTCOME_STATUSES, custom_column
 from tasks.errors import ConfigError
 from tasks.intake.extract import READ_ERROR
 from tasks.screening.normalize import parse_timestamps
@@ -211,7 +211,7 @@ def prepare_frame(frame: pd.DataFrame, suite: str) -> pd.DataFrame:
     out["_longest_value"] = pd.concat(lengths, axis=1).max(axis=1).astype("int64") if own else 0
     out["_readable"] = frame[READ_ERROR].isna() if READ_ERROR in frame.columns else True
     if suite == "leads":
-        out["_has_contact"] = _non_empty(out, "email") | _non_empty(out, "phone")
+        out["_has_identity"] = has_identity(out)
     if suite == "activities" and {"source_system", "activity_id"} <= set(out.columns):
         key = out[["source_system", "activity_id"]]
         repeat = key.notna().all(axis=1) & key.duplicated(keep="first")
@@ -379,6 +379,20 @@ def _quarantine(frame: pd.DataFrame, reasons: dict[Any, list[str]]) -> pd.DataFr
     """Quarantined rows in input order: index = input row index, "reasons" column."""
     index = frame.index[frame.index.isin(list(reasons))]
     return pd.DataFrame({"reasons": ["; ".join(reasons[i]) for i in index]}, index=index, dtype=object)
+
+
+# Besides an email or a phone, a name identifies a person together with one of these (a date
+# of birth only where the file has one, as its own column or a custom attribute).
+IDENTITY_WITH_NAME = ("company", "city", "date_of_birth", custom_column("date_of_birth"))
+
+
+def has_identity(frame: pd.DataFrame) -> pd.Series:
+    """Lead rows that carry an identity: an email address or a phone number (as typed: a malformed
+    address still names someone), or a first or last name with a company, city or date of birth.
+    Such a lead is kept even when it cannot be emailed."""
+    named = _non_empty(frame, "first_name") | _non_empty(frame, "last_name")
+    placed = pd.concat([_non_empty(frame, column) for column in IDENTITY_WITH_NAME], axis=1).any(axis=1)
+    return _non_empty(frame, "email") | _non_empty(frame, "phone") | (named & placed)
 
 
 def _non_empty(frame: pd.DataFrame, column: str) -> pd.Series:

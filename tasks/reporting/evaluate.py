@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.identity.comparisons import LinkageConfig
+from tasks.identity.training import train
+from tasks.screening.fraud import FraudRules, GibberishNameRule, gibberish_check, judge_leads
 from tasks.identity.linkage import link_records
 
 from tasks.warehouse.connection import query_warehouse
@@ -40,13 +42,91 @@ def pairwise_quality(entity: pd.Series, cluster: pd.Series, side: pd.Series | No
             "true_pairs": true, "found_pairs": found, "correct_pairs": correct}
 
 
+def cluster_quality(entity: pd.Series, cluster: pd.Series) -> dict[str, float]:
+    """Cluster-level precision, recall and F1: a found cluster counts when it holds exactly the
+    records of one true entity (precision: of the clusters found; recall: of the true entities)."""
+    frame = pd.DataFrame({"entity": entity.to_numpy(), "cluster": cluster.to_numpy()})
+    both = frame.groupby(["entity", "cluster"]).size()
+    per_entity, per_cluster = frame.groupby("entity").size(), frame.groupby("cluster").size()
+    exact = int(((both.to_numpy() == per_entity.reindex(both.index.get_level_values(0)).to_numpy())
+                 & (both.to_numpy() == per_cluster.reindex(both.index.get_level_values(1)).to_numpy())).sum())
+    precision = exact / len(per_cluster) if len(per_cluster) else 1.0
+    recall = exact / len(per_entity) if len(per_entity) else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "true_clusters": len(per_entity), "found_clusters": len(per_cluster), "exact_clusters": exact}
+
+
+KEYS = ["source_system", "source_lead_id"]
+OTHER_KEYS = ["other_source_system", "other_source_lead_id"]
+LABEL_FORMATS = {"clusters": [*KEYS, "cluster"], "pairs": [*KEYS, *OTHER_KEYS, "match"]}
+
+
+def read_labels(path: Path) -> tuple[str, pd.DataFrame]:
+    """A team's own identity labels, CSV or Parquet: ("clusters", rows of source_system,
+    source_lead_id, cluster) or ("pairs", rows of two records and `match`, true or false)."""
+    from tasks.errors import MqlError
+
+    try:
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise MqlError(f"--labels {path}: cannot read it ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    kind = next((kind for kind, columns in LABEL_FORMATS.items() if set(columns) <= set(frame.columns)), None)
+    if kind is None:
+        raise MqlError(f"--labels {path}: needs the columns {', '.join(LABEL_FORMATS['clusters'])} (a cluster per "
+                       f"record) or {', '.join(LABEL_FORMATS['pairs'])} (labelled pairs)")
+    frame = frame[LABEL_FORMATS[kind]].astype(str).apply(lambda column: column.str.strip())
+    empty = (frame == "").any(axis=1)
+    if empty.any():
+        raise MqlError(f"--labels {path}: row {int(empty.to_numpy().argmax()) + 2} has an empty value")
+    if kind == "pairs":
+        match = frame["match"].str.lower()
+        bad = ~match.isin(["true", "false", "1", "0", "yes", "no"])
+        if bad.any():
+            raise MqlError(f"--labels {path}: row {int(bad.to_numpy().argmax()) + 2}: match is "
+                           f"{frame['match'][bad].iloc[0][:40]!r}, not true or false")
+        frame["match"] = _flag(match)
+    return kind, frame
+
+
+def labelled_quality(kind: str, labels: pd.DataFrame, identities: pd.DataFrame) -> dict[str, object]:
+    """Pairwise (and, for clusters, cluster-level) precision, recall and F1 of the leads the
+    warehouse gave the labelled records (`identities`: source_system, source_lead_id, lead_id).
+    A labelled record that is in no lead (rejected, quarantined, never loaded) is a lead of its own."""
+    lead = identities.drop_duplicates(KEYS).set_index(KEYS)["lead_id"]
+    if kind == "clusters":
+        found = pd.Series(lead.reindex(pd.MultiIndex.from_frame(labels[KEYS])).to_numpy(), index=labels.index)
+        missing = found.isna()
+        found = found.where(~missing, "unloaded:" + pd.Series(range(len(found)), index=labels.index).astype(str))
+        return {"labels": "clusters", "records": len(labels), "records_not_in_a_lead": int(missing.sum()),
+                "pairwise": pairwise_quality(labels["cluster"], found),
+                "cluster": cluster_quality(labels["cluster"], found)}
+    left = lead.reindex(pd.MultiIndex.from_frame(labels[KEYS])).to_numpy()
+    right = lead.reindex(pd.MultiIndex.from_frame(labels[OTHER_KEYS].set_axis(KEYS, axis=1))).to_numpy()
+    together = pd.notna(left) & pd.notna(right) & (left == right)
+    match = labels["match"].to_numpy(dtype=bool)
+    tp, fp, fn = int((together & match).sum()), int((together & ~match).sum()), int((~together & match).sum())
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    unloaded = set(labels.loc[pd.isna(left), KEYS].itertuples(index=False, name=None)) | set(
+        labels.loc[pd.isna(right), OTHER_KEYS].itertuples(index=False, name=None))
+    return {"labels": "pairs", "pairs": len(labels), "matches": int(match.sum()),
+            "records_not_in_a_lead": len(unloaded),
+            "pairwise": {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+                         "true_positives": tp, "false_positives": fp, "false_negatives": fn}}
+
+
 FEBRL_SETS = {"dataset1": ("dataset1.csv",), "dataset2": ("dataset2.csv",), "dataset3": ("dataset3.csv",),
               "dataset4": ("dataset4a.csv", "dataset4b.csv")}
 
 
-def febrl_quality(folder: Path, config: LinkageConfig) -> dict[str, dict[str, float]]:
+def febrl_quality(folder: Path, config: LinkageConfig, learn: bool = False) -> dict[str, dict[str, float]]:
     """Pairwise quality of `linkage.link_records` on each FEBRL file found in `folder`
-    (dataset4: links across its two files). Records `rec-N-org` and `rec-N-dup-K` are one person."""
+    (dataset4: links across its two files). Records `rec-N-org` and `rec-N-dup-K` are one person.
+    With `learn`, the weights are first learned from each file's records (no labels)."""
     results = {}
     for name, files in FEBRL_SETS.items():
         if not all((folder / f).is_file() for f in files):
@@ -59,15 +139,40 @@ def febrl_quality(folder: Path, config: LinkageConfig) -> dict[str, dict[str, fl
         records = pd.concat(frames, ignore_index=True)
         for column in records.columns.drop(["rec_id", "_side"]):
             records[column] = records[column].str.strip().str.lower().replace("", None)
-        sides = records["_side"].to_numpy()
-        keep = (lambda pairs: pd.Series(sides[pairs["left"]] != sides[pairs["right"]])) if len(files) == 2 else None
-        started = time.perf_counter()
-        clusters = link_records(records, config, keep)
-        seconds = time.perf_counter() - started
         entity = records["rec_id"].str.extract(r"rec-(\d+)-")[0]
-        quality = pairwise_quality(entity, pd.Series(clusters.root), records["_side"] if len(files) == 2 else None)
-        results[name] = {"records": len(records), **quality, "seconds": round(seconds, 2)}
+        results[name] = linkage_quality(records, entity, config, learn, records["_side"] if len(files) == 2 else None)
     return results
+
+
+def linkage_quality(records: pd.DataFrame, entity: pd.Series, config: LinkageConfig, learn: bool,
+                    side: pd.Series | None = None) -> dict[str, float]:
+    """Pairwise quality of linking `records` against their true `entity`, with `config`'s weights
+    or (`learn`) weights learned from the records first; with `side`, only pairs across two files."""
+    sides = None if side is None else side.to_numpy()
+    keep = None if sides is None else (lambda pairs: pd.Series(sides[pairs["left"]] != sides[pairs["right"]]))
+    started = time.perf_counter()
+    trained = train(records, config, keep=keep) if learn else None
+    learned = time.perf_counter()
+    clusters = link_records(records, trained.config if trained else config, keep)
+    seconds = time.perf_counter() - learned
+    quality = pairwise_quality(entity, pd.Series(clusters.root), side)
+    figures: dict[str, float] = {"records": len(records), **quality, "seconds": round(seconds, 2)}
+    if trained is not None:
+        figures |= {"train_seconds": round(learned - started, 2), "threshold": trained.config.threshold,
+                    "match_share": round(trained.match_share, 8)}
+    return figures
+
+
+HISTORICAL_FILE = "historical_figures_with_errors_50k.parquet"
+
+
+def historical_quality(folder: Path, config: LinkageConfig, learn: bool) -> dict[str, float]:
+    """Pairwise quality of the clusters on the historical figures file (Splink's tutorial data:
+    names, dates of birth, places; `cluster` is the true person)."""
+    records = pd.read_parquet(folder / HISTORICAL_FILE)
+    for column in config.columns():
+        records[column] = records[column].astype(object).where(records[column].notna(), None)
+    return linkage_quality(records, records["cluster"], config, learn)
 
 
 def duplicate_quality(truth: pd.DataFrame, identities: pd.DataFrame) -> dict[str, float]:
@@ -163,7 +268,79 @@ def bench_fraud(extracts: Path, warehouse_url: str, schema: str = "mql") -> dict
     fraud = counts.groupby("metric")["value"].sum()
     figures["bot_activities_flagged"] = int(fraud.get("activities_bot", 0))
     figures["overridden"] = {k: int(v) for k, v in fraud.items() if k.startswith(("passed:", "overridden:"))}
+    figures["flagged"] = {k: int(v) for k, v in fraud.items() if k.startswith("flagged:")}
+    only = rejected.loc[rejected["disposition"] == "rejected", "reasons"] == "invalid_email"
+    figures["rejected_only_for_malformed_email"] = int(only.sum())
     return figures
+
+
+# Keys beside each letter on a QWERTY keyboard: where a finger slips to.
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+KEY_NEIGHBOURS = {
+    letter: "".join(other for r, keys in enumerate(_KEY_ROWS) for c, other in enumerate(keys)
+                    if other != letter and abs(r - row) <= 1 and abs(c - column) <= 1)
+    for row, keys in enumerate(_KEY_ROWS) for column, letter in enumerate(keys)
+}
+TYPO_KINDS = ("tripled_letter", "transposition", "deletion", "substitution")
+
+
+def name_typos(name: str) -> dict[str, set[str]]:
+    """Every single slip of the keyboard in a name, by kind: a letter typed three times ("Anna" ->
+    "Annna", "Jon" -> "Jjjon"), two neighbouring letters swapped, a letter dropped (names of three
+    letters or more), a letter replaced by a key beside it. The name itself is left out."""
+    typos: dict[str, set[str]] = {kind: set() for kind in TYPO_KINDS}
+    folded = name.lower()
+    for i, letter in enumerate(name):
+        if not letter.isalpha():
+            continue
+        run = 2 if folded[i + 1:i + 2] == folded[i] else 1  # "nn" of "Anna" -> "nnn", "Aa" of "Aaron" -> "Aaa"
+        if (i == 0 or folded[i - 1] != folded[i]) and folded[i + run:i + run + 1] != folded[i]:
+            typos["tripled_letter"].add(name[:i] + letter + folded[i] * 2 + name[i + run:])
+        if i + 1 < len(name) and name[i + 1].isalpha() and name[i + 1] != letter:
+            typos["transposition"].add(name[:i] + name[i + 1] + letter + name[i + 2:])
+        if len(name) >= 3:
+            typos["deletion"].add(name[:i] + name[i + 1:])
+        for other in KEY_NEIGHBOURS.get(letter.lower(), ""):
+            typos["substitution"].add(name[:i] + (other.upper() if letter.isupper() else other) + name[i + 1:])
+    return {kind: found - {name} for kind, found in typos.items()}
+
+
+def gibberish_false_positives(names: list[str], rule: GibberishNameRule) -> dict[str, object]:
+    """How often the gibberish_name rule calls a real name, or a real name with one typo, gibberish."""
+    check = gibberish_check(rule)
+    names = sorted(set(names))
+    flagged_names = [name for name in names if check(name)]
+    by_kind, examples, total, hits = {}, {}, 0, 0
+    for kind in TYPO_KINDS:
+        typos = sorted({typo for name in names for typo in name_typos(name)[kind]})
+        flagged = [typo for typo in typos if check(typo)]
+        by_kind[kind] = {"typos": len(typos), "flagged": len(flagged),
+                         "rate": round(len(flagged) / len(typos), 6) if typos else 0.0}
+        examples[kind] = flagged[:5]
+        total, hits = total + len(typos), hits + len(flagged)
+    return {"names": len(names), "names_flagged": len(flagged_names), "names_flagged_examples": flagged_names[:10],
+            "typos": total, "typos_flagged": hits, "false_positive_rate": round(hits / total, 6) if total else 0.0,
+            "by_kind": by_kind, "flagged_examples": examples}
+
+
+# Ways addresses come in broken: two "@", a doubled dot, a space, a trailing dot, a missing top level.
+MALFORMED_EMAILS = ("{first}@{last}@{domain}", "{first}..{last}@{domain}", "{first} {last}@{domain}",
+                    "{first}.{last}@{domain}.", "{first}.{last}@{label}")
+
+
+def malformed_email_rejections(people: list[tuple[str, str]], rules: FraudRules) -> dict[str, object]:
+    """Leads of real people whose only fault is a malformed address, through the lead rules: how
+    many are rejected (the target is none; the address is flagged and the person kept)."""
+    rows = [{"source_system": "web", "source_lead_id": str(i), "first_name": first, "last_name": last,
+             "email": form.format(first=first.lower(), last=last.lower(), domain="northwind-traders.com",
+                                  label="northwind-traders"),
+             "user_agent": "Mozilla/5.0", "form_seconds": "30"}
+            for i, ((first, last), form) in enumerate((p, f) for p in people for f in MALFORMED_EMAILS)]
+    verdict = judge_leads(pd.DataFrame(rows, dtype=object), rules)
+    alone = verdict.reasons == "invalid_email"
+    return {"leads": len(rows), "flagged_invalid_email": int(verdict.flagged.str.contains("invalid_email").sum()),
+            "rejected": int((verdict.reasons != "").sum()), "rejected_only_for_malformed_email": int(alone.sum()),
+            "rejected_examples": verdict.reasons[verdict.reasons != ""].value_counts().head(5).to_dict()}
 
 
 def roc_auc(scores: pd.Series, positive: pd.Series) -> float:

@@ -53,12 +53,18 @@ def interests(profiles: pd.DataFrame, activities: pd.DataFrame, model: ScoringMo
 
 
 def choose_segment(leads: pd.DataFrame, model: ScoringModel) -> pd.Series:
-    """The segment each lead belongs in now (None: none, or no consent to email it)."""
+    """The segment each lead belongs in now (None: none, no consent to email it, or no valid
+    address to email: a lead kept without one, or whose address was malformed)."""
     segment = pd.Series(None, index=leads.index, dtype=object)
     for definition in model.segments:
         segment[segment.isna() & _matches(leads, definition.when)] = definition.name
-    reachable = leads["email_consent"].astype(bool) & ~leads["do_not_contact"].astype(bool)
+    reachable = leads["email_consent"].astype(bool) & ~leads["do_not_contact"].astype(bool) & _emailable(leads)
     return segment.astype(object).where(segment.notna() & reachable, None)
+
+
+def _emailable(leads: pd.DataFrame) -> pd.Series:
+    """Leads with an address to email: a valid one has an email key (screening drops a malformed one)."""
+    return leads["email_key"].notna() & leads["email_key"].astype(object).ne("")
 
 
 def _exit_reason(lead: pd.Series, new_segment: str | None) -> str:
@@ -66,6 +72,8 @@ def _exit_reason(lead: pd.Series, new_segment: str | None) -> str:
         return "do_not_contact"
     if not lead["email_consent"]:
         return "no_email_consent"
+    if not isinstance(lead["email_key"], str) or not lead["email_key"]:
+        return "no_email_address"
     if lead["lifecycle_stage"] in SALES_STAGES:
         return "became_" + lead["lifecycle_stage"]
     return f"moved_to:{new_segment}" if new_segment else "no_longer_eligible"

@@ -154,12 +154,6 @@ class BlockedRule(AddressLists):
     enabled: bool = True
 
 
-class Switch(_Section):
-    """A rule whose only setting is on or off."""
-
-    enabled: bool = True
-
-
 class HoneypotRule(_Section):
     """rules.honeypot: the hidden form field people never see and bots fill in."""
 
@@ -167,6 +161,14 @@ class HoneypotRule(_Section):
     # Browsers' autofill also fills hidden fields, with the person's own details: a honeypot
     # that holds exactly one of the lead's own email, phone, name or company is autofill.
     ignore_own_details: bool = True
+
+
+class InvalidEmailRule(_Section):
+    """rules.invalid_email: an address that is not one. `policy: flag` keeps the lead with its
+    address set aside (no match key, never emailed); `reject` rejects the lead."""
+
+    enabled: bool = True
+    policy: Literal["flag", "reject"] = "flag"
 
 
 class DisposableDomainRule(_Section):
@@ -216,8 +218,8 @@ class GibberishNameRule(_Section):
     """rules.gibberish_name: first or last names that look random or are not names at all."""
 
     enabled: bool = True
-    max_consonant_run: int = Field(5, ge=3)
-    max_repeated_letter: int = Field(2, ge=1)
+    max_consonant_run: int = Field(6, ge=3)
+    max_repeated_letter: int = Field(3, ge=1)
     reject_digits: bool = True
     max_length: int = Field(100, ge=10)
     forbidden_pattern: str = DEFAULT_NAME_FORBIDDEN_PATTERN
@@ -290,7 +292,7 @@ class LeadRules(_Section):
 
     blocked: BlockedRule = BlockedRule()
     honeypot: HoneypotRule = HoneypotRule()
-    invalid_email: Switch = Switch()
+    invalid_email: InvalidEmailRule = InvalidEmailRule()
     disposable_domain: DisposableDomainRule = DisposableDomainRule()
     test_entry: TestEntryRule = TestEntryRule()
     role_mailbox: RoleMailboxRule = RoleMailboxRule()
@@ -575,6 +577,7 @@ _LETTER_FOLDS = str.maketrans({
 # Brzęczyszczykiewicz are not mistaken for keyboard noise.
 _MULTIGRAPHS = re.compile(r"tsch|sch|tch|ch|sh|th|ph|gh|kh|ck|sz|cz|rz|zh|dz")
 _LATIN_WORD = re.compile(r"[a-z]+")
+_REPEATS = re.compile(r"(.)\1+")
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
 
@@ -587,7 +590,7 @@ def _fold_latin(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_LETTER_FOLDS)
 
 
-def _gibberish_check(rule: GibberishNameRule) -> Callable[[str], bool]:
+def gibberish_check(rule: GibberishNameRule) -> Callable[[str], bool]:
     """A per-name test for random-looking names, built once from the rule's settings."""
     consonant_run = re.compile(f"[bcdfghjklmnpqrstvwxz]{{{rule.max_consonant_run + 1},}}")
     # Alphabets only: in abugidas (Tamil, Thai) a letter legitimately recurs around vowel signs.
@@ -607,8 +610,9 @@ def _gibberish_check(rule: GibberishNameRule) -> Callable[[str], bool]:
         folded = _fold_latin(name)
         if repeated_letter.search(folded):
             return True
-        # Only Latin letters take part: a consonant run is meaningless in CJK or Cyrillic.
-        return consonant_run.search(_MULTIGRAPHS.sub("k", folded)) is not None
+        # Only Latin letters take part: a consonant run is meaningless in CJK or Cyrillic. A letter
+        # typed twice or thrice counts once ("Dijkkstra" is a slip, not noise).
+        return consonant_run.search(_MULTIGRAPHS.sub("k", _REPEATS.sub(r"\1", folded))) is not None
 
     return is_gibberish
 
@@ -807,7 +811,7 @@ def _student_domain(f: _LeadFields, rules: LeadRules) -> np.ndarray:
 
 
 def _gibberish_name(f: _LeadFields, rules: LeadRules) -> np.ndarray:
-    check = _gibberish_check(rules.gibberish_name)
+    check = gibberish_check(rules.gibberish_name)
     return _per_distinct(f.first_name, check) | _per_distinct(f.last_name, check)
 
 
@@ -864,13 +868,19 @@ def _rule_enabled(rules: LeadRules, code: str) -> bool:
     return getattr(getattr(rules, code), "enabled", True)
 
 
+def _flags_only(rules: LeadRules, code: str) -> bool:
+    """Whether a rule marks the lead (kept) rather than rejecting it: `policy: flag`."""
+    return getattr(getattr(rules, code), "policy", "reject") == "flag"
+
+
 @dataclass(frozen=True)
 class JunkVerdict:
-    """What the lead rules decided: reasons to reject, and reasons overridden."""
+    """What the lead rules decided: reasons to reject, reasons overridden, and marks on leads kept."""
 
     reasons: pd.Series     # ";"-joined codes per lead; "" for a lead that goes on
     overridden: pd.Series  # codes a lead tripped but was let through for; "" if none
     override: pd.Series    # "allow_list", "released" or ""
+    flagged: pd.Series     # codes of rules with `policy: flag` that fired (the lead is kept); "" if none
 
 
 def judge_leads(leads: pd.DataFrame, rules: FraudRules) -> JunkVerdict:
@@ -893,13 +903,17 @@ def judge_leads(leads: pd.DataFrame, rules: FraudRules) -> JunkVerdict:
         | fields.ip_listed(rules.allow.ips)
     )
     passed = allowed | fields.released
-    tripped = _join_reasons(flags, leads.index)
+    # A flag alone keeps the lead; a rejected lead's reasons name every code that fired.
+    marks = _join_reasons([(code, mask) for code, mask in flags if _flags_only(rules.rules, code)], leads.index)
+    tripped = _join_reasons([(code, mask) for code, mask in flags if not _flags_only(rules.rules, code)], leads.index)
+    rejected = (tripped != "").to_numpy() & ~passed
     override = np.where(allowed, "allow_list", np.where(fields.released, "released", ""))
     override = np.where(tripped != "", override, "")
     return JunkVerdict(
-        reasons=tripped.where(~passed, ""),
+        reasons=_join_reasons(flags, leads.index).where(rejected, ""),
         overridden=tripped.where(passed, ""),
         override=pd.Series(override.astype(object), index=leads.index, dtype=object),
+        flagged=marks.where(~rejected, ""),
     )
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from tasks.intake.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS, custom_name
+from tasks.intake.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS, custom_column, custom_name
 from tasks.privacy.erasure import NO_LEDGER, Ledger, raw_email_keys, raw_phones, source_keys
 from tasks.intake.extract import RAW_LINE, with_contract_columns
 from tasks.screening.fraud import RELEASED, RETURNING, FraudRules, flag_bot_activities, judge_leads
@@ -28,13 +28,17 @@ class ScreenedLeads:
     survivors: pd.DataFrame  # normalised lead rows that go on to deduplication, with row_number
     set_aside: pd.DataFrame  # rejected_leads rows: quarantined and rejected
     overridden: pd.DataFrame  # survivors that tripped a rule: row_number, override, reasons
+    # survivors a `policy: flag` rule marked: row_number, flags (";"-joined codes)
+    flagged: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "flags"]))
 
     def override_counts(self) -> dict[str, int]:
         """run_counts metrics of the fraud stage: leads let through by the allow list or a
-        release, in all and per reason code they tripped."""
+        release, in all and per reason code they tripped; leads kept with a flag, per code."""
         counts = {f"passed:{kind}": int(n) for kind, n in self.overridden["override"].value_counts().items()}
         reasons = self.overridden["reasons"].str.split(";").explode().value_counts()
-        return counts | {f"overridden:{code}": int(n) for code, n in reasons.items()}
+        flags = self.flagged["flags"].str.split(";").explode().value_counts()
+        return counts | {f"overridden:{code}": int(n) for code, n in reasons.items()} | {
+            f"flagged:{code}": int(n) for code, n in flags.items()}
 
 
 def raw_json(frame: pd.DataFrame) -> pd.Series:
@@ -89,9 +93,31 @@ def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRule
                                "override": verdict.override[passed], "reasons": verdict.overridden[passed]},
                               columns=["row_number", "override", "reasons"]).reset_index(drop=True)
     made = [c for c in (RETURNING, RELEASED) if c in candidates.columns]
-    return ScreenedLeads(survivors=candidates.loc[junk == ""].drop(columns=made).reset_index(drop=True),
+    flagged = verdict.flagged != ""
+    survivors = set_aside_invalid_emails(candidates, verdict.flagged)
+    return ScreenedLeads(survivors=survivors.loc[junk == ""].drop(columns=made).reset_index(drop=True),
                          set_aside=set_aside.sort_values("row_number", ignore_index=True),
-                         overridden=overridden)
+                         overridden=overridden,
+                         flagged=pd.DataFrame({"row_number": candidates.loc[flagged, "row_number"],
+                                               "flags": verdict.flagged[flagged]},
+                                              columns=["row_number", "flags"]).reset_index(drop=True))
+
+
+INVALID_EMAIL = custom_column("invalid_email")  # where a kept lead's malformed address stays
+
+
+def set_aside_invalid_emails(leads: pd.DataFrame, flags: pd.Series) -> pd.DataFrame:
+    """Leads whose address the invalid_email rule flagged, without it as an address: no email,
+    email key or domain (so it is never a match key nor a channel, and the lead is not emailed),
+    the address as typed kept as the custom attribute `invalid_email`."""
+    invalid = flags.str.split(";").map(lambda codes: "invalid_email" in codes).to_numpy(dtype=bool)
+    if not invalid.any():
+        return leads
+    out = leads.copy()
+    out[INVALID_EMAIL] = out["email"].where(invalid, out[INVALID_EMAIL] if INVALID_EMAIL in out.columns else None)
+    for column in ("email", "email_key", "email_domain"):
+        out[column] = out[column].astype(object).where(~invalid, None)
+    return out
 
 
 def _erased_in_unsplit_rows(frame: pd.DataFrame, ledger: Ledger) -> np.ndarray:

@@ -35,7 +35,7 @@ from tasks.intake.validate import validate_extract
 from tests.conftest import FIRST_DAY, read_table
 
 INTERNAL_NAMES = ("lead_id", "row_number", "bot_reason", "reasons", "custom_attributes", "_created_at_utc",
-                  "_longest_value", "_has_contact", "_released_row", "_read_error", "_raw_line", "email_key",
+                  "_longest_value", "_has_identity", "_released_row", "_read_error", "_raw_line", "email_key",
                   "disposition", "match_rule", "custom", "fit_score", "created_ts", "run_date")
 HOSTILE_VALUES = (
     "Acme'); DROP TABLE leads; --", "1 OR 1=1", '=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0",

@@ -353,6 +353,7 @@ def test_malformed_rows_break_only_in_their_own_way(generated):
 
     no_contact = (rows["email"] == "") & (rows["phone"] == "")
     assert (no_contact == (kind == "no_contact")).all()
+    assert (rows.loc[no_contact, ["company", "city"]] == "").all().all()  # no identity: validation quarantines them
 
     counts = rows["employee_count"]
     well_formed = counts.str.fullmatch(r"\d+")

@@ -114,6 +114,23 @@ def test_absent_optional_columns_are_skipped_and_treated_as_empty():
     assert skipped["observed"] == "skipped: column not in the file (treated as empty)"
 
 
+def test_a_lead_without_email_or_phone_is_kept_when_it_carries_another_identity():
+    from tasks.intake.contract import custom_column
+
+    nothing = {"email": None, "phone": None}
+    report = validate(
+        "leads",
+        lead(source_lead_id="1", **nothing, first_name="Ann", last_name="Lee", company="Acme"),  # name + company
+        lead(source_lead_id="2", **nothing, last_name="Lee", city="Leeds"),                      # name + city
+        lead(source_lead_id="3", **nothing, first_name="Ann", **{custom_column("date_of_birth"): "1980-02-01"}),
+        lead(source_lead_id="4", **nothing, first_name="Ann", last_name="Lee"),                  # a name alone
+        lead(source_lead_id="5", **nothing, company="Acme", city="Leeds"),                       # no name
+        lead(source_lead_id="6", email="x@name@domain.com", phone=None),                         # malformed, but there
+    )
+    assert reasons(report) == {3: "_has_identity: expect_column_values_to_be_in_set",
+                               4: "_has_identity: expect_column_values_to_be_in_set"}
+
+
 def test_row_failures_are_quarantined_with_reason_and_row_index():
     report = validate(
         "leads",
@@ -128,7 +145,7 @@ def test_row_failures_are_quarantined_with_reason_and_row_index():
     assert report.critical == []
     assert reasons(report) == {
         1: "source_lead_id: expect_column_values_to_not_be_null",
-        2: "_has_contact: expect_column_values_to_be_in_set",
+        2: "_has_identity: expect_column_values_to_be_in_set",
         3: "employee_count: expect_column_values_to_match_regex; "
            "annual_revenue: expect_column_values_to_match_regex",
         4: "form_seconds: expect_column_values_to_match_regex",
@@ -295,7 +312,7 @@ def test_hostile_strings_do_not_crash_validation():
     assert reasons(report) == {
         2: "employee_count: expect_column_values_to_match_regex",
         3: "_created_at_utc: expect_column_values_to_not_be_null",
-        4: "_created_at_utc: expect_column_values_to_not_be_null; _has_contact: expect_column_values_to_be_in_set",
+        4: "_created_at_utc: expect_column_values_to_not_be_null; _has_identity: expect_column_values_to_be_in_set",
     }
     email = result_row(report, "expect_column_values_to_match_regex", "email")
     assert (email["success"], email["unexpected_count"]) == (False, 3)

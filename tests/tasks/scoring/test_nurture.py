@@ -15,7 +15,7 @@ NONE_OPEN = pd.DataFrame(columns=["lead_id", "segment", "entered_run_date", "ent
 def lead(lead_id: str, **values) -> dict:
     base = {"lead_id": lead_id, "grade": "A", "lifecycle_stage": "lead", "industry": "Software",
             "engagement_score": 10.0, "email_consent": True, "do_not_contact": False, "event_at": AT,
-            "interests": "[]"}
+            "interests": "[]", "email_key": f"{lead_id}@acme.com"}
     return {**base, **values}
 
 
@@ -55,6 +55,18 @@ def test_enroll_keeps_moves_and_exits():
     open_after = rows[rows["exited_run_date"].isna()]
     assert open_after["lead_id"].is_unique
     assert rows.loc[rows["segment"] == "re_engagement", "entered_at"].tolist() == [AT]
+
+
+def test_a_lead_without_a_valid_address_is_never_enrolled():
+    # Kept without an email, or with a malformed one (screening drops it: no email key).
+    leads = pd.DataFrame([lead("ok"), lead("no_address", email_key=None), lead("blank", email_key="")])
+    assert choose_segment(leads, MODEL).tolist() == ["educational", None, None]
+    open_rows = pd.DataFrame({"lead_id": ["no_address"], "segment": ["educational"],
+                              "entered_run_date": ["2026-03-01"], "entered_at": [pd.Timestamp("2026-03-01T10:00:00Z")]})
+    rows = enroll(leads, open_rows, "2026-03-03", MODEL)
+    exits = rows[rows["exited_run_date"].notna()]
+    assert exits[["lead_id", "exit_reason"]].values.tolist() == [["no_address", "no_email_address"]]
+    assert rows.loc[rows["exited_run_date"].isna(), "lead_id"].tolist() == ["ok"]
 
 
 def test_enroll_nothing_when_nothing_matches():

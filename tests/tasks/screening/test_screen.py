@@ -12,7 +12,7 @@ from tasks.privacy.erasure import Ledger, tombstones
 from tasks.screening.fraud import RELEASED, RETURNING, FraudRules
 from tasks.privacy.hash_keys import HashKeys
 from tasks.identity.blocking import HashKey
-from tasks.screening.screen import screen_leads, screen_rows
+from tasks.screening.screen import INVALID_EMAIL, screen_leads, screen_rows
 from tasks.intake.validate import ValidationReport
 
 RUN_DATE = date(2026, 3, 2)
@@ -37,14 +37,29 @@ def test_rows_go_on_or_are_set_aside_with_reasons_and_raw_rows():
                 {"source_lead_id": "4", "email": "cy@acme.com", "created_at": "soon"})
     screened = screen_leads(day, report({3: "_created_at_utc: expect_column_values_to_not_be_null"}), FraudRules(),
                             RUN_DATE)
-    assert screened.survivors["source_lead_id"].tolist() == ["1"]
+    # A malformed address alone rejects nobody: the lead goes on without it (flagged).
+    assert screened.survivors["source_lead_id"].tolist() == ["1", "2"]
+    assert screened.survivors[["email", "email_key", "email_domain"]].iloc[1].isna().all()
+    assert screened.survivors[INVALID_EMAIL].tolist() == [None, "=cmd|' /C calc'!A0@x"]  # inert text, as it came
     aside = screened.set_aside
-    assert aside["row_number"].tolist() == [1, 2, 3]
-    assert aside["disposition"].tolist() == ["rejected", "rejected", "quarantined"]
-    assert aside["reasons"].tolist() == ["invalid_email", "honeypot;form_too_fast",
+    assert aside["row_number"].tolist() == [2, 3]
+    assert aside["disposition"].tolist() == ["rejected", "quarantined"]
+    assert aside["reasons"].tolist() == ["honeypot;form_too_fast",
                                          "_created_at_utc: expect_column_values_to_not_be_null"]
-    assert json.loads(aside["raw"][0])["email"] == "=cmd|' /C calc'!A0@x"  # inert text, as it came
-    assert screened.overridden.empty and screened.override_counts() == {}
+    assert screened.overridden.empty and screened.override_counts() == {"flagged:invalid_email": 1}
+    assert screened.flagged.to_dict("list") == {"row_number": [1], "flags": ["invalid_email"]}
+
+
+def test_a_malformed_email_is_a_reason_only_beside_another_or_under_policy_reject():
+    day = leads({"source_lead_id": "1", "email": "x@name@domain.com", "first_name": "Ann", "company": "Acme"},
+                {"source_lead_id": "2", "email": "x@name@domain.com", "first_name": "Ann", "honeypot": "http://x"})
+    screened = screen_leads(day, report({}), FraudRules(), RUN_DATE)
+    assert screened.survivors["source_lead_id"].tolist() == ["1"]
+    assert screened.set_aside["reasons"].tolist() == ["honeypot;invalid_email"]  # every code that fired
+    strict = FraudRules.model_validate({"rules": {"invalid_email": {"policy": "reject"}}})
+    rejected = screen_leads(day, report({}), strict, RUN_DATE)
+    assert rejected.survivors.empty and rejected.set_aside["reasons"].tolist() == ["invalid_email",
+                                                                                     "honeypot;invalid_email"]
 
 
 def test_warehouse_knowledge_exempts_returning_visitors_and_releases():

@@ -1,0 +1,59 @@
+"""`mql bench dedupe --labels`: identity resolution measured against a team's own labels, beside
+its extracts (run through the nightly flow) or against a warehouse already loaded."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from synthetic.generate import generate_extracts
+from tasks.reporting.evaluate import cluster_quality, pairwise_quality
+from tasks.warehouse.connection import query_warehouse
+from tests.conftest import FIRST_DAY
+
+
+@pytest.mark.prefect
+def test_bench_dedupe_with_labels_beside_extracts_and_against_a_warehouse(prefect_api, tmp_path, monkeypatch):
+    monkeypatch.setenv("MQL_REPORTS_DIR", str(tmp_path / "reports"))
+    extracts = tmp_path / "extracts"
+    generate_extracts(extracts, FIRST_DAY, 1, 120, 11, hard=True)
+    truth = pd.read_csv(extracts / "ground_truth.csv", dtype=str, keep_default_na=False)
+    labels = truth[["source_system", "source_lead_id", "person_id"]].rename(columns={"person_id": "cluster"})
+    labels.to_csv(extracts / "labels.csv", index=False)
+    runner = CliRunner()
+
+    ran = runner.invoke(app, ["bench", "dedupe", "--labels", str(extracts / "labels.csv"),
+                              "--folder", str(tmp_path / "bench")])
+    assert ran.exit_code == 0, ran.output
+    figures = json.loads(ran.output)
+    # The figures are those of the leads the run gave the labelled records.
+    identities, = query_warehouse(f"sqlite:///{tmp_path / 'bench' / 'warehouse.db'}", "mql", "evaluate_identities")
+    loaded = labels.merge(identities, on=["source_system", "source_lead_id"], how="left")
+    lost = loaded["lead_id"].isna()
+    loaded.loc[lost, "lead_id"] = [f"alone-{i}" for i in range(int(lost.sum()))]
+    assert figures["records"] == len(labels) and figures["records_not_in_a_lead"] == int(lost.sum()) > 0
+    assert figures["pairwise"] == pairwise_quality(loaded["cluster"], loaded["lead_id"])
+    assert figures["cluster"] == cluster_quality(loaded["cluster"], loaded["lead_id"])
+    assert figures["pairwise"]["true_pairs"] > 5 and figures["pairwise"]["precision"] >= 0.95
+
+    # Labelled pairs, read against the warehouse already loaded (nothing is run).
+    kept = loaded[~loaded["lead_id"].str.startswith("alone-")]
+    first = kept.drop_duplicates("cluster").set_index("cluster")
+    pairs = pd.DataFrame({"source_system": kept["source_system"], "source_lead_id": kept["source_lead_id"],
+                          "other_source_system": kept["cluster"].map(first["source_system"]),
+                          "other_source_lead_id": kept["cluster"].map(first["source_lead_id"]), "match": "true"})
+    pairs = pairs[pairs["source_lead_id"] != pairs["other_source_lead_id"]]
+    pairs.to_csv(tmp_path / "pairs.csv", index=False)
+    read = runner.invoke(app, ["bench", "dedupe", "--labels", str(tmp_path / "pairs.csv"), "--warehouse",
+                               f"sqlite:///{tmp_path / 'bench' / 'warehouse.db'}"])
+    assert read.exit_code == 0, read.output
+    together = (kept["lead_id"] == kept["cluster"].map(first["lead_id"]))[pairs.index]
+    assert json.loads(read.output)["pairwise"]["true_positives"] == int(together.sum())
+    assert json.loads(read.output)["pairs"] == len(pairs) > 0
+
+    bad = runner.invoke(app, ["bench", "dedupe", "--labels", str(tmp_path / "absent.csv")])
+    assert bad.exit_code == 2 and bad.output.count("\n") == 1 and "absent.csv" in bad.output
