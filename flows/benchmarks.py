@@ -449,3 +449,43 @@ def demo_benchmark(days: int, leads_per_day: int, seed: int, folder: Path | None
         figures = demo_quality(extracts / "ground_truth.csv", url)
     command = f"mql demo --days {days} --leads-per-day {leads_per_day} --seed {seed}"
     return {"benchmark": "demo", "command": command, **figures, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def time_model_fit(folder: str, as_of: date) -> dict[str, Any]:
+    """`fit_from_history` on the pickled frames in `folder`, timed; in a fresh process so that its
+    peak memory is its own."""
+    from flows.modelling import fit_from_history
+    from flows.settings import Settings
+
+    frames = [pd.read_pickle(Path(folder) / f"{name}.pkl") for name in ("history", "activities", "outcomes")]
+    started = time.perf_counter()
+    report = fit_from_history(*frames, Settings().model_path, "won", 30, as_of, Path(folder) / "fitted.yaml", None)
+    return {"seconds": round(time.perf_counter() - started, 1), "peak_rss_mb": _peak_rss_mb(),
+            "training_leads": report["training"]["leads"], "validation_leads": report["validation"]["leads"],
+            "attributes_fitted": len(report["attributes"]),
+            "auc": {name: figures["auc"] for name, figures in report["models"].items()}}
+
+
+def model_fit_benchmark(leads: int, attributes: int, seed: int, folder: Path | None = None) -> dict[str, Any]:
+    """`mql bench model-fit`: time and peak memory of `mql model fit` (without the warehouse read)
+    on a made-up history of `leads` leads with `attributes` attributes."""
+    import multiprocessing
+
+    from synthetic.wide import last_day, wide_history
+
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        where.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        frames = wide_history(leads, attributes, seed, FIRST_DAY)
+        for name, frame in zip(("history", "activities", "outcomes"), frames):
+            frame.to_pickle(where / f"{name}.pkl")
+        rows = {name: len(frame) for name, frame in zip(("history", "activities", "outcomes"), frames)}
+        del frames
+        prepared = time.perf_counter() - started
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            fit = pool.apply(time_model_fit, (str(where), last_day(FIRST_DAY)))
+    return {"benchmark": "model-fit", "command": f"mql bench model-fit --leads {leads} --attributes {attributes} "
+            f"--seed {seed}", "rows": rows, "setup_seconds": round(prepared, 1), "fit": fit,
+            "targets": {"seconds": 300, "peak_rss_mb": 4096,
+                        "met": fit["seconds"] <= 300 and fit["peak_rss_mb"] <= 4096}}

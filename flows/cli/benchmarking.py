@@ -135,3 +135,17 @@ def bench_cost(days: Annotated[int, typer.Option(min=3, help="Timed days.")] = 3
     from flows.benchmarks import cost_benchmark
 
     _print_json(cost_benchmark(days, leads_per_day, seed, warmup_days, folder))
+
+
+@bench.command("model-fit")
+@user_errors
+def bench_model_fit(leads: Annotated[int, typer.Option(min=1000, help="Leads in the made-up history.")] = 1_000_000,
+                    attributes: Annotated[int, typer.Option(min=10, help="Attributes per lead.")] = 20,
+                    seed: Annotated[int, typer.Option()] = 7,
+                    folder: Annotated[Path | None, typer.Option(help="Keep the frames and the model here.")] = None
+                    ) -> None:
+    """Time and peak memory of `mql model fit` (binning, regression, comparison models, report;
+    not the warehouse read) on a made-up history, as JSON."""
+    from flows.benchmarks import model_fit_benchmark
+
+    _print_json(model_fit_benchmark(leads, attributes, seed, folder))

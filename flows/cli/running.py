@@ -71,13 +71,22 @@ def generate(out: Annotated[Path, typer.Option(help="Folder to write the extract
              seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
              format_: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
              hard: Annotated[bool, typer.Option(help="Duplicates that share no exact key, and look-alike "
-                                                     "people (the identity resolution benchmark).")] = False) -> None:
+                                                     "people (the identity resolution benchmark).")] = False,
+             disguise: Annotated[bool, typer.Option(help="Rename the scoring attributes into custom ones with other "
+                                                         "categories and scales (CSV only): data the hand-written "
+                                                         "model and a fitter were not written for.")] = False) -> None:
     """Generate realistic synthetic extracts with planted problems and a ground-truth file."""
     from synthetic.generate import generate_extracts
 
     if format_ not in ("csv", "parquet"):
         raise MqlError(f"--format must be csv or parquet, not {format_!r}")
+    if disguise and format_ != "csv":
+        raise MqlError("--disguise writes CSV extracts: leave out --format parquet")
     summary = generate_extracts(out, parse_date(start, "--start"), days, leads_per_day, seed, fmt=format_, hard=hard)
+    if disguise:
+        from synthetic.disguise import disguise_extracts
+
+        disguise_extracts(out, seed)
     console.print(f"wrote {days} day(s) of extracts to {out}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
 
 

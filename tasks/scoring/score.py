@@ -91,13 +91,17 @@ def _fit_rule_hits(values: pd.Series, rule: FitRule, present: pd.Series) -> pd.S
     return present & per_distinct(values.astype(str), lambda v: bool(pattern.search(v))).astype(bool)
 
 
-def _attribute(profiles: pd.DataFrame, field: str, model: ScoringModel) -> pd.Series:
+def _attribute(profiles: pd.DataFrame, field: str, model: ScoringModel, customs: dict[str, pd.Series]) -> pd.Series:
     """A model field: a contract column or a derived attribute, else the custom attribute of that
-    name (even one named like a column the pipeline adds, such as lead_id)."""
+    name (even one named like a column the pipeline adds, such as lead_id). `customs` keeps the
+    parsed custom attributes, so that each lead's JSON is read once, not once per rule."""
     if field in LEAD_COLUMNS or field in model.derive:
         return profiles[field]
-    customs = per_distinct(profiles["custom_attributes"], json.loads)
-    return customs.map(lambda c: c.get(field) if isinstance(c, dict) else None)
+    if "" not in customs:
+        customs[""] = per_distinct(profiles["custom_attributes"], json.loads)
+    if field not in customs:
+        customs[field] = customs[""].map(lambda c: c.get(field) if isinstance(c, dict) else None)
+    return customs[field]
 
 
 def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
@@ -105,8 +109,10 @@ def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
     parts = []
     if model.fit.base:
         parts.append(pd.DataFrame({"lead_id": profiles["lead_id"], "rule": BASE_RULE, "points": float(model.fit.base)}))
+    customs: dict[str, pd.Series] = {}
     for rule in model.fit.rules:
-        points = _fit_rule_points(_attribute(profiles, rule.field, model), rule, model.missing_values).to_numpy()
+        values = _attribute(profiles, rule.field, model, customs)
+        points = _fit_rule_points(values, rule, model.missing_values).to_numpy()
         hit = ~np.isnan(points)
         parts.append(pd.DataFrame({"lead_id": profiles.loc[hit, "lead_id"], "rule": rule.name, "points": points[hit]}))
     fit = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lead_id", "rule", "points"])
