@@ -71,15 +71,20 @@ SELECT l.lead_id,
        m.sales_accepted_at,
        m.sql_at,
        m.won_at,
-       -- Stages reached, counting a later stage as having passed the earlier ones.
-       CASE WHEN COALESCE(m.mql_at, m.sales_accepted_at, m.sql_at, m.won_at) IS NOT NULL THEN 1 ELSE 0 END
+       -- MQL only if the lead became one: sales may accept or win a lead marketing never qualified.
+       CASE WHEN m.mql_at IS NOT NULL THEN 1 ELSE 0 END
                                          AS reached_mql,
+       -- Sales stages reached, counting a later stage as having passed the earlier ones.
        CASE WHEN COALESCE(m.sales_accepted_at, m.sql_at, m.won_at) IS NOT NULL THEN 1 ELSE 0 END
                                          AS reached_sales_accepted,
        CASE WHEN COALESCE(m.sql_at, m.won_at) IS NOT NULL THEN 1 ELSE 0 END
                                          AS reached_sql,
        CASE WHEN m.won_at IS NOT NULL THEN 1 ELSE 0 END
                                          AS reached_won,
+       CASE WHEN m.won_at IS NOT NULL AND m.mql_at IS NOT NULL AND m.mql_at <= m.won_at THEN 1 ELSE 0 END
+                                         AS won_via_mql,
+       CASE WHEN m.won_at IS NOT NULL AND (m.mql_at IS NULL OR m.mql_at > m.won_at) THEN 1 ELSE 0 END
+                                         AS won_without_mql,
        d.mql_h - d.created_h             AS hours_to_mql,
        d.sales_accepted_h - d.mql_h      AS hours_mql_to_sales_accepted
 FROM leads AS l

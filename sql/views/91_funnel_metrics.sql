@@ -12,9 +12,11 @@ UNION ALL
 SELECT 'segment', segment, j.* FROM lead_journeys AS j;
 
 -- leads: golden leads of the group; rejects: lead rows rejected as junk on the day (by day only:
--- a rejected row keeps its lead source and campaign only inside its raw JSON); mqls,
--- sales_accepted, sqls, won: leads that reached the stage (or a later one); rates between
--- consecutive stages; medians: hours from creation to MQL, and from MQL to sales acceptance.
+-- a rejected row keeps its lead source and campaign only inside its raw JSON); mqls: leads that
+-- became MQLs; sales_accepted, sqls, won: leads that reached the stage (or a later one), MQL or
+-- not; won_via_mql / won_without_mql: won after becoming an MQL / never an MQL before the win;
+-- won_rate: won / leads; rates from MQL count only leads that were MQLs; medians: hours from
+-- creation to MQL, and from MQL to sales acceptance.
 CREATE VIEW funnel_metrics AS
 WITH counts AS (
     SELECT dimension, value,
@@ -22,7 +24,10 @@ WITH counts AS (
            SUM(reached_mql)            AS mqls,
            SUM(reached_sales_accepted) AS sales_accepted,
            SUM(reached_sql)            AS sqls,
-           SUM(reached_won)            AS won
+           SUM(reached_won)            AS won,
+           SUM(won_via_mql)            AS won_via_mql,
+           SUM(won_without_mql)        AS won_without_mql,
+           SUM(reached_mql * reached_sales_accepted) AS mql_sales_accepted
     FROM lead_funnel_facts
     GROUP BY dimension, value
 ),
@@ -64,13 +69,16 @@ SELECT c.dimension,
        c.sales_accepted,
        c.sqls,
        c.won,
-       CASE WHEN c.mqls > 0 THEN CAST(c.sales_accepted AS DOUBLE PRECISION) / c.mqls END
+       c.won_via_mql,
+       c.won_without_mql,
+       CAST(c.won AS DOUBLE PRECISION) / c.leads AS won_rate,
+       CASE WHEN c.mqls > 0 THEN CAST(c.mql_sales_accepted AS DOUBLE PRECISION) / c.mqls END
                                                  AS mql_to_sales_accepted_rate,
        CASE WHEN c.sales_accepted > 0 THEN CAST(c.sqls AS DOUBLE PRECISION) / c.sales_accepted END
                                                  AS sales_accepted_to_sql_rate,
        CASE WHEN c.sqls > 0 THEN CAST(c.won AS DOUBLE PRECISION) / c.sqls END
                                                  AS sql_to_won_rate,
-       CASE WHEN c.mqls > 0 THEN CAST(c.won AS DOUBLE PRECISION) / c.mqls END
+       CASE WHEN c.mqls > 0 THEN CAST(c.won_via_mql AS DOUBLE PRECISION) / c.mqls END
                                                  AS mql_to_won_rate,
        m.hours                                   AS median_hours_to_mql,
        s.hours                                   AS median_hours_mql_to_sales_accepted

@@ -22,6 +22,9 @@ LEADS = {
           {"mql": "2026-03-01T01:00Z", "sales_accepted": "2026-03-01T05:00Z"}, []),
     "D": ("paid_search", "c2", "2026-03-02", "2026-03-02T08:00Z", {}, [("educational", "2026-03-02T09:00Z")]),
     "E": ("event", "c2", "2025-12-31", "2025-12-31T23:30Z", {"mql": "2026-01-01T00:30Z"}, []),
+    # Won by sales without ever being an MQL: not an MQL.
+    "F": ("partner", "c3", "2026-03-02", "2026-03-02T08:00Z",
+          {"sales_accepted": "2026-03-02T10:00Z", "customer": "2026-03-05T10:00Z"}, []),
 }
 REJECTED = [("2026-03-01", "rejected"), ("2026-03-01", "rejected"), ("2026-03-01", "quarantined"),
             ("2026-03-02", "rejected")]
@@ -81,8 +84,10 @@ def test_journeys_measure_hours_across_month_and_year_ends(journeys):
     assert pd.isna(frame.loc["D", "hours_to_mql"])
     assert frame.loc["A", "hours_mql_to_sales_accepted"] == pytest.approx(6.0)
     assert frame.loc["C", "hours_mql_to_sales_accepted"] == pytest.approx(4.0)
-    assert frame["segment"].tolist() == ["educational", "awareness", "(none)", "educational", "(none)"]
+    assert frame["segment"].tolist() == ["educational", "awareness", "(none)", "educational", "(none)", "(none)"]
     assert frame[["reached_mql", "reached_sales_accepted", "reached_sql", "reached_won"]].loc["A"].tolist() == [1] * 4
+    assert frame[["reached_mql", "reached_sales_accepted", "reached_sql", "reached_won"]].loc["F"].tolist() == [
+        0, 1, 1, 1]  # a later sales stage passes the earlier ones; MQL only if it became one
 
 
 def test_funnel_metrics_by_day_source_campaign_and_segment(journeys):
@@ -97,19 +102,23 @@ def test_funnel_metrics_by_day_source_campaign_and_segment(journeys):
     assert first["sql_to_won_rate"] == pytest.approx(1.0) and first["mql_to_won_rate"] == pytest.approx(1 / 3)
     assert float(first["median_hours_to_mql"]) == pytest.approx(12.0)                  # of 24, 12, 2
     assert float(first["median_hours_mql_to_sales_accepted"]) == pytest.approx(5.0)    # of 6, 4
+    assert (first["won_via_mql"], first["won_without_mql"]) == (1, 0)
     second = day["2026-03-02"]
-    assert (second["leads"], second["rejects"], second["mqls"], second["mql_rate"]) == (1, 1, 0, 0)
+    assert (second["leads"], second["rejects"], second["mqls"], second["mql_rate"]) == (2, 1, 0, 0)
+    assert (second["won"], second["won_via_mql"], second["won_without_mql"], second["won_rate"]) == (1, 0, 1, 0.5)
     assert second["mql_to_sales_accepted_rate"] is None or pd.isna(second["mql_to_sales_accepted_rate"])
+    assert second["mql_to_won_rate"] is None or pd.isna(second["mql_to_won_rate"])
 
     source = rows(journeys, "lead_source")
     assert {k: (v["leads"], v["mqls"]) for k, v in source.items()} == {
-        "webinar": (2, 2), "paid_search": (2, 1), "event": (1, 1)}
+        "webinar": (2, 2), "paid_search": (2, 1), "event": (1, 1), "partner": (1, 0)}
     assert float(source["webinar"]["median_hours_to_mql"]) == pytest.approx(18.0)   # of 24, 12
     assert source["paid_search"]["mql_rate"] == pytest.approx(0.5)
     assert source["webinar"]["rejects"] is None or pd.isna(source["webinar"]["rejects"])
-    assert {k: v["leads"] for k, v in rows(journeys, "campaign").items()} == {"c1": 2, "c2": 2, "(none)": 1}
-    assert {k: v["mqls"] for k, v in rows(journeys, "segment").items()} == {
-        "educational": 1, "awareness": 1, "(none)": 2}
+    assert {k: v["leads"] for k, v in rows(journeys, "campaign").items()} == {"c1": 2, "c2": 2, "c3": 1, "(none)": 1}
+    segment = rows(journeys, "segment")
+    assert {k: v["mqls"] for k, v in segment.items()} == {"educational": 1, "awareness": 1, "(none)": 2}
+    assert (segment["(none)"]["won"], segment["(none)"]["won_without_mql"]) == (1, 1)
 
 
 def test_views_survive_reopening(journeys, warehouse):
