@@ -391,7 +391,8 @@ def grade_cuts(fit_scores: pd.Series, shares: dict[str, float]) -> dict[str, flo
 
 
 def weeks(dates: pd.Series) -> float:
-    return max(1.0, ((dates.max() - dates.min()).days + 1) / 7) if len(dates) else 1.0
+    """Weeks the dates span (whole days, first and last included)."""
+    return ((dates.max() - dates.min()).days + 1) / 7 if len(dates) else 1.0
 
 
 def choose_threshold(total: pd.Series, dates: pd.Series, mql_per_week: float | None, share: float) -> float:
@@ -402,4 +403,4 @@ def choose_threshold(total: pd.Series, dates: pd.Series, mql_per_week: float | N
     if not len(ordered):
         return 0.0
     k = int(min(len(ordered), max(1, round(wanted))))
-    return float(ordered[k - 1])
+    return round(float(ordered[k - 1]), 1)
