@@ -42,7 +42,8 @@ def _baselines(frame: pd.DataFrame, engagement: pd.DataFrame, train: np.ndarray,
     counts) and of gradient boosting (the black-box ceiling), on the same features."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from scipy import sparse
 
     columns, categorical = [], []
     for name in frame.columns:
@@ -59,14 +60,17 @@ def _baselines(frame: pd.DataFrame, engagement: pd.DataFrame, train: np.ndarray,
             columns.append(pd.DataFrame({name: codes.codes.astype(float)}))
             categorical.append(name)
     numeric = pd.concat([*columns, engagement], axis=1).reset_index(drop=True)
-    onehot = pd.get_dummies(numeric, columns=categorical, dtype=float)
-    scaled = StandardScaler().fit(onehot[train]).transform(onehot)
-    plain = LogisticRegression(max_iter=2000).fit(scaled[train], label[train])
+    dense = [c for c in numeric.columns if c not in categorical]
+    scaled = StandardScaler().fit(numeric.loc[train, dense]).transform(numeric[dense])
+    onehot = OneHotEncoder(handle_unknown="ignore").fit(numeric.loc[train, categorical]) if categorical else None
+    matrix = sparse.hstack([sparse.csr_matrix(scaled)]
+                           + ([onehot.transform(numeric[categorical])] if onehot else []), format="csr")
+    plain = LogisticRegression(max_iter=2000).fit(matrix[train], label[train])  # sparse: memory follows the rows
     mask = np.array([c in categorical for c in numeric.columns])
     boosted = HistGradientBoostingClassifier(categorical_features=mask if mask.any() else None, random_state=0)
     with threadpool_limits(1):  # OpenMP threads crawl on a busy machine; one is steady
         boosted.fit(numeric[train], label[train])
-    return {"plain_logistic_regression": pd.Series(plain.predict_proba(scaled[validation])[:, 1]),
+    return {"plain_logistic_regression": pd.Series(plain.predict_proba(matrix[validation])[:, 1]),
             "gradient_boosting_ceiling": pd.Series(boosted.predict_proba(numeric[validation])[:, 1])}
 
 
