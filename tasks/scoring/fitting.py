@@ -44,6 +44,7 @@ class FitConfig(BaseModel):
     points_to_double_odds: float = Field(20, gt=0)
     max_bins: int = Field(6, ge=2)
     min_bin_share: float = Field(0.02, gt=0, lt=0.5)
+    min_category_count: int = Field(10, ge=1)
     engagement_cap_quantile: float = Field(0.95, gt=0, le=1)
     regularization: float = Field(1.0, gt=0)
     default_mql_share: float = Field(0.10, gt=0, lt=1)
@@ -195,6 +196,24 @@ def _tree_edges(x: np.ndarray, y: np.ndarray, config: FitConfig, min_leaf: int) 
     return sorted(float(t) for t, f in zip(tree.tree_.threshold, tree.tree_.feature) if f >= 0)
 
 
+def _monotone_edges(x: np.ndarray, y: np.ndarray, edges: list[float]) -> list[float]:
+    """Drop edges until the bins' conversion rates rise (or fall) steadily, in the direction of
+    the overall trend: adjacent bins that go against it are merged (pool adjacent violators).
+    Wiggles in a numeric attribute's points are noise a reviewer could not explain."""
+    edges = list(edges)
+    first = np.searchsorted(np.asarray(edges), x, side="right")
+    direction = np.sign(np.corrcoef(first, y)[0, 1]) if edges and first.std() > 0 and y.std() > 0 else 1.0
+    while edges:
+        index = np.searchsorted(np.asarray(edges), x, side="right")
+        sums = np.bincount(index, weights=y, minlength=len(edges) + 1)
+        counts = np.bincount(index, minlength=len(edges) + 1)
+        steps = np.diff(sums / np.maximum(counts, 1)) * (direction or 1.0)
+        if (steps >= 0).all():
+            break
+        edges.pop(int(np.argmin(steps)))  # merge the pair that goes most against the trend
+    return edges
+
+
 def fit_binning(values: pd.Series, label: np.ndarray, kind: str, name: str, config: FitConfig) -> Binning:
     """Optimal bins of one attribute for the label: a shallow decision tree over the values
     (numeric) or over the categories ordered by their smoothed conversion rate (categorical),
@@ -204,11 +223,12 @@ def fit_binning(values: pd.Series, label: np.ndarray, kind: str, name: str, conf
     if kind == "numeric":
         x = pd.to_numeric(values.where(present), errors="coerce").to_numpy(dtype=float)
         ok = ~np.isnan(x)
-        return Binning(name, "numeric", edges=_tree_edges(x[ok], label[ok], config, min_leaf))
+        edges = _tree_edges(x[ok], label[ok], config, min_leaf)
+        return Binning(name, "numeric", edges=_monotone_edges(x[ok], label[ok], edges))
     text = category_text(values)[present]
     y = label[present]
     counts = text.value_counts()
-    kept = set(counts[counts >= max(30, min_leaf // 10)].index)  # smaller ones join a bin by their rate
+    kept = set(counts[counts >= config.min_category_count].index)  # the rest share the `other` bin
     token = text.where(text.isin(kept), OTHER)
     prior = float(label.mean())
     stats = pd.DataFrame({"token": token.to_numpy(), "y": y}).groupby("token")["y"].agg(["sum", "count"])

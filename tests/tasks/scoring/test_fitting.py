@@ -102,3 +102,13 @@ def test_threshold_for_weekly_capacity():
     total = pd.Series(np.arange(140, dtype=float))
     assert fitting.choose_threshold(total, dates, 10, 0.1) == 120.0  # 2 weeks x 10 = the top 20
     assert fitting.choose_threshold(total, dates, None, 0.25) == 105.0  # the top 35
+
+
+def test_numeric_bins_follow_one_trend():
+    """Bins whose conversion goes against the attribute's overall trend are merged."""
+    x = np.repeat([1.0, 2.0, 3.0, 4.0, 5.0], 100)
+    rates = {1.0: 0.1, 2.0: 0.3, 3.0: 0.2, 4.0: 0.5, 5.0: 0.6}  # 3 dips below 2
+    y = np.concatenate([(np.arange(100) < rates[v] * 100).astype(int) for v in rates])
+    edges = fitting._monotone_edges(x, y, [1.5, 2.5, 3.5, 4.5])
+    assert edges == [1.5, 3.5, 4.5]  # 2 and 3 pooled: 0.1 < 0.25 < 0.5 < 0.6
+    assert fitting._monotone_edges(x, 1 - y, [1.5, 2.5, 3.5, 4.5]) == [1.5, 3.5, 4.5]  # falling trend too
