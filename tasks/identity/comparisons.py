@@ -187,6 +187,25 @@ def names_clash(first_a: str | None, last_a: str | None, first_b: str | None, la
     return not _cross(first_a, last_a, first_b, last_b) or clash(first_a, last_a, last_b, first_b)
 
 
+def names_related(first_a: str | None, last_a: str | None, first_b: str | None, last_b: str | None,
+                  first: Comparison, nicknames: frozenset[tuple[str, str]]) -> bool:
+    """Names of one person: first names written out (not initials) that are equal, nicknames of
+    one name, similar or one typo apart, directly or with first and last names swapped, and
+    surnames (where both are there) that do not disagree outright."""
+    last = first.last
+
+    def one(fa: str | None, la: str | None, fb: str | None, lb: str | None) -> bool:
+        if fa is None or fb is None or len(fa) < 2 or len(fb) < 2:
+            return False
+        if la is not None and lb is not None and _compare_values(la, lb, last) <= last.disagree:
+            return False
+        return (fa == fb or same_first_name(fa, fb) or (fa, fb) in nicknames
+                or any(SIMILARITY[first.scorer](fa, fb) >= level.min for level in first.levels)
+                or (first.typo is not None and OSA.distance(fa, fb, score_cutoff=1) <= 1))
+
+    return one(first_a, last_a, first_b, last_b) or one(first_a, last_a, last_b, first_b)
+
+
 @dataclass(frozen=True)
 class Coded:
     """Records' compared values as integer codes (`Scorer.code`): per comparison, one code array
@@ -420,15 +439,34 @@ def find_links(coded: Coded, pairs: pd.DataFrame, scorer: Scorer, chunk: int = 5
 def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = frozenset()
                    ) -> Callable[[list[int], list[int]], bool]:
     """`cluster`'s guard: two clusters conflict when any record of one vetoes any record of the
-    other (see `Scorer.vetoed`) or a pair of them is kept `apart`; each pair is judged once."""
+    other (see `Scorer.vetoed`) or a pair of them is kept `apart`; each pair is judged once.
+
+    Where the only vetoes are `unrelated` names, a clash is excused by a third record of the two
+    clusters whose names are related to both (`names_related`: written out, not an initial): a
+    typo'd "Joés" and a nickname "Pepe" are both José's. An initial bridges nothing, so one
+    "J. Smith" still cannot chain John and Jane Smith together."""
     judged: dict[tuple[int, int], bool] = {}
+    related: dict[tuple[int, int], bool] = {}
     records: dict[int, tuple] = {}
     only = scorer.veto_comparisons  # what the vetoes read; the rest need not be compared
+    names = [(index, where) for index, floor, where in scorer.vetoes if floor == "unrelated"]
+    bridging = len(names) == len(scorer.vetoes) == 1
 
     def record(node: int) -> tuple:
         if node not in records:
             records[node] = scorer.record(coded, node, only)
         return records[node]
+
+    def relates(x: int, y: int) -> bool:
+        pair = (x, y) if x < y else (y, x)
+        if pair not in related:
+            (index, where), a, b = names[0], record(pair[0]), record(pair[1])
+            related[pair] = names_related(a[where[0]], a[where[1]], b[where[0]], b[where[1]],
+                                          scorer.plan[index][0], scorer.nicknames)
+        return related[pair]
+
+    def bridged(a: int, b: int, members: list[int]) -> bool:
+        return any(c != a and c != b and relates(c, a) and relates(c, b) for c in members)
 
     def conflicts(group_a: list[int], group_b: list[int]) -> bool:
         for a in group_a:
@@ -439,7 +477,7 @@ def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = f
                 if pair not in judged:
                     x, y = record(pair[0]), record(pair[1])
                     judged[pair] = scorer.vetoed(x, y, scorer.weights(x, y, only))
-                if judged[pair]:
+                if judged[pair] and not (bridging and bridged(a, b, group_a + group_b)):
                     return True
         return False
 

@@ -419,3 +419,21 @@ def test_name_veto_reads_clear_evidence_only():
     position = [c.name for c in CONFIG.linkage.comparisons].index("name")
     assert scorer.weights(a, b)[position] == name.agree + name.swapped == 3.0
     assert not scorer.vetoed(a, b, scorer.weights(a, b))
+
+
+def test_a_typo_and_a_nickname_of_one_person_are_bridged_by_their_full_name():
+    # "Joés" (a typo) and "Pepe" (a nickname) are unrelated to each other, but both are José's.
+    office = {"last_name": "Vázquez", "company": "Sun Way Insurance LLC", "city": "Chicago", "country": "US"}
+    ids = linked({**office, "first_name": "José", "email": "josevazquez@sunwayinsurance.com"},
+                 {**office, "first_name": "Joés"},
+                 {**office, "first_name": "Pepe", "email": "jose.vazquez89@outlook.com"})
+    assert ids[0] == ids[1] == ids[2]
+    # An initial bridges nothing: John and Jane stay apart (see the chaining test above).
+    from tasks.identity.comparisons import names_related
+
+    name = next(c for c in CONFIG.linkage.comparisons if c.name == "name")
+    nick = CONFIG.linkage.nickname_pairs
+    assert names_related("jose", "vazquez", "joes", "vazquez", name, nick)
+    assert names_related("jose", "vazquez", "pepe", None, name, nick)
+    assert not names_related("j", "smith", "john", "smith", name, nick)
+    assert not names_related("john", "smith", "john", "brown", name, nick)
