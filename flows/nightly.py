@@ -8,20 +8,23 @@ one transaction together with the audit rows.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 from prefect import flow, get_run_logger
 from sqlalchemy.engine import Engine
 
-from flows.artifacts import monitor_stage, publish_dry_run, report_progress, start_progress
+from flows.artifacts import (emit_night_event, monitor_stage, publish_backfill_results, publish_dashboard,
+                             publish_dry_run, report_progress, start_progress)
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
-from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, extract_stage, load_state_stage,
+from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, extract_stage, failed_stage,
+                          load_state_stage,
                           match_stage, qualify_stage, score_stage, screen_stage, survive_stage, validate_stage,
                           warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
@@ -32,6 +35,24 @@ from tasks.screening.fraud import FraudRules, load_fraud_rules
 from tasks.warehouse import rerun, state
 from tasks.warehouse.connection import execute, first_line, open_warehouse, parse_url
 from tasks.warehouse.locks import check_lock, describe_holder, holds_lock, retry_if_transient, warehouse_lock
+
+
+T = TypeVar("T")
+
+
+class _EmptyMeansDefault:
+    """The JSON schema of an optional flow parameter as its type alone: Prefect's run form then shows
+    a plain field (left empty for the default) rather than a choice of types with "Property is type
+    'None'"."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = dict(handler(core_schema))
+        kinds = [kind for kind in schema.pop("anyOf", []) if kind.get("type") != "null"]
+        return {**kinds[0], **schema} if len(kinds) == 1 else {"anyOf": kinds, **schema}
+
+
+# An optional flow parameter: empty (None, or "" from a form) means the setting's default.
+OrDefault = Annotated[T | None, _EmptyMeansDefault()]
 
 
 @dataclass
@@ -130,12 +151,34 @@ def refuse_password(warehouse_url: str | None) -> None:
     raise problem
 
 
-@flow(name="mql-nightly", log_prints=False)
+def nightly_run_name() -> str:
+    """`nightly 2026-03-04`: the run's date (a scheduled run's logical day)."""
+    from prefect.runtime import flow_run
+
+    day = flow_run.parameters.get("run_date")
+    if day is None:
+        try:
+            day = logical_day(Settings().timezone)
+        except ValueError:  # a bad setting: the run itself fails with the one-line message
+            day = "(logical day)"
+    return f"nightly {day}"
+
+
+def backfill_run_name() -> str:
+    """`backfill 2026-03-01..2026-03-07` (`backfill dry run ...` for a dry run)."""
+    from prefect.runtime import flow_run
+
+    parameters = flow_run.parameters
+    kind = "backfill dry run" if parameters.get("dry_run") else "backfill"
+    return f"{kind} {parameters.get('start_date')}..{parameters.get('end_date')}"
+
+
+@flow(name="mql-nightly", flow_run_name=nightly_run_name, log_prints=False)
 def nightly(
-    run_date: date | None = None,
-    extracts_dir: str | None = None,
-    warehouse_url: str | None = None,
-    model_path: str | None = None,
+    run_date: OrDefault[date] = None,
+    extracts_dir: OrDefault[str] = None,
+    warehouse_url: OrDefault[str] = None,
+    model_path: OrDefault[str] = None,
 ) -> RunSummary:
     """Score and qualify one run date's extracts into the warehouse (default: the schedule's logical
     day, the day before the run was scheduled to start), then re-run the loaded dates after it.
@@ -147,18 +190,31 @@ def nightly(
             named by MQL_WAREHOUSE_URL_SECRET_BLOCK, where credentials belong.
         model_path: The scoring model YAML file; empty: MQL_MODEL_PATH.
     """
+    try:
+        return _nightly(run_date, extracts_dir or None, warehouse_url or None, model_path or None)
+    except MqlError as exc:
+        from prefect.runtime import flow_run
+
+        night = str(run_date) if run_date else str(flow_run.name).removeprefix("nightly ")
+        # An anomaly failure was alerted on by the monitor stage, which found it.
+        return failed_run(exc, night, alert=not isinstance(exc, AnomalyError))
+
+
+def _nightly(run_date: date | None, extracts_dir: str | None, warehouse_url: str | None,
+             model_path: str | None) -> RunSummary:
     refuse_password(warehouse_url)
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     run_date = run_date or logical_day(settings.timezone)
     if not _within_range(settings):
         def run(day: date) -> RunSummary:
             if day == run_date:
-                return nightly.fn(run_date=day, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
-                                  model_path=model_path)
+                return _nightly(day, extracts_dir, warehouse_url, model_path)
             return nightly(run_date=day, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
                            model_path=model_path)
 
-        return run_range(settings, run_date, run_date, run, f"run date {run_date}")[0]
+        summary = run_range(settings, run_date, run_date, run, f"run date {run_date}")[0]
+        _rebuild_dashboard(settings, summary.run_date)
+        return summary
     model = load_model(settings.model_path)
     rules = load_fraud_rules(settings.fraud_rules_path)
     linking = assignment.load_dedupe_config(settings.dedupe_config_path)
@@ -172,7 +228,8 @@ def nightly(
             except Exception as exc:
                 _fail_run(engine, run_id, _message(exc))
                 raise
-            monitored = monitor_stage(engine, run_id, run_date, counts, settings)
+            monitored = monitor_stage(engine, run_id, run_date, counts, settings,
+                                      (model.mql.entry_min_total, model.mql.entry_min_fit))
     finally:
         engine.dispose()
     if monitored.anomalies.fired and settings.fail_on_anomaly:
@@ -180,6 +237,36 @@ def nightly(
                            + " (results are written; MQL_FAIL_ON_ANOMALY is set)")
     return RunSummary(run_id=run_id, run_date=run_date, status="succeeded", counts=counts,
                       report_path=monitored.report_path)
+
+
+def failed_run(exc: MqlError, night: str, alert: bool = True) -> Any:
+    """The failed state of a flow run stopped by a user error: its message is the error's one line,
+    as is the log's last line (no traceback: the line says what is wrong and where). With `alert`,
+    the `mql.night.failed` event names the night, the failing stage and the line."""
+    from prefect.runtime import flow_run
+    from prefect.states import Failed
+
+    message = str(exc)
+    stage = failed_stage(flow_run.id)
+    if alert:
+        emit_night_event("failed", night, stage, message)
+    get_run_logger().error("%s", message)
+    return Failed(message=message, data=exc)
+
+
+class _OneLineUserErrors(logging.Filter):
+    """Prefect's engine logs a failed deployment run's error once more with its traceback ("Engine
+    execution exited with unexpected exception"); for a user error, that record becomes the error's
+    one line, so that the run's log ends with what is wrong and where. Other errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, MqlError):
+            record.msg, record.args, record.exc_info, record.exc_text = "%s", (str(error),), None, None
+        return True
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_OneLineUserErrors())
 
 
 def _parameters(settings: Settings) -> dict[str, str]:
@@ -215,7 +302,7 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     keys, ledger = warehouse_hashing(engine, settings)
     extract = extract_stage.with_options(**retrying)(engine, settings.extracts_dir, run_date)
     reports = validate_stage(extract, run_date, settings.expectations_dir, engine, run_id,
-                             settings.data_docs_dir or settings.reports_dir / "data_docs")
+                             settings.data_docs_location)
     leads, activities, outcomes, quarantined = screen_stage.with_options(**retrying)(
         engine, extract, reports, rules, run_date, ledger)
     fields, day_keys, known = match_stage.with_options(**retrying)(
@@ -307,13 +394,13 @@ def backfill_dates(settings: Settings, engine: Engine, start_date: date, end_dat
     return [start_date + timedelta(days=i) for i in range((end_date - start_date).days + 1)] + later
 
 
-@flow(name="mql-backfill")
+@flow(name="mql-backfill", flow_run_name=backfill_run_name)
 def backfill(
     start_date: date,
     end_date: date,
-    extracts_dir: str | None = None,
-    warehouse_url: str | None = None,
-    model_path: str | None = None,
+    extracts_dir: OrDefault[str] = None,
+    warehouse_url: OrDefault[str] = None,
+    model_path: OrDefault[str] = None,
     dry_run: bool = False,
 ) -> list[RunSummary]:
     """Run every date from start to end in order (and the later loaded dates); stops at the first
@@ -329,6 +416,16 @@ def backfill(
         model_path: The scoring model YAML file; empty: MQL_MODEL_PATH.
         dry_run: Only read and validate each date's extracts; write nothing.
     """
+    try:
+        return _backfill(start_date, end_date, extracts_dir or None, warehouse_url or None, model_path or None,
+                         dry_run)
+    except MqlError as exc:
+        # A failed date was alerted on by its own run; a dry run only reports.
+        return failed_run(exc, f"{start_date}..{end_date}", alert=not isinstance(exc, BackfillError))
+
+
+def _backfill(start_date: date, end_date: date, extracts_dir: str | None, warehouse_url: str | None,
+              model_path: str | None, dry_run: bool) -> list[RunSummary]:
     refuse_password(warehouse_url)
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     if dry_run:
@@ -336,27 +433,60 @@ def backfill(
             dates = backfill_dates(settings, engine, start_date, end_date)
             return _dry_run(engine, dates, settings, start_progress(len(dates), dates[0], dates[-1]))
     artifact: list[Any] = []
+    results: dict[date, RunSummary] = {}
 
     def progress(dates: list[date], done: int, message: str) -> None:
         if not artifact:
             artifact.extend([start_progress(len(dates), dates[0], dates[-1]), dates])
         report_progress(artifact[0], done, len(dates), message)
+        publish_backfill_results(_result_rows(dates, results))
 
     def run(run_date: date) -> RunSummary:
         dates = artifact[1]
         done = dates.index(run_date)
         try:
-            return nightly(run_date=run_date, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
-                           model_path=model_path)
+            summary = nightly(run_date=run_date, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
+                              model_path=model_path)
         except Exception as exc:
             stopped = (f"backfill stopped at {run_date} (date {done + 1} of {len(dates)}; "
                        + (f"{dates[0]} to {dates[done - 1]} done" if done else "none done")
                        + (f", {dates[done + 1]} to {dates[-1]} not run" if done + 1 < len(dates) else "")
                        + f"): {_message(exc)}")
             report_progress(artifact[0], done, len(dates), stopped)
+            results[run_date] = RunSummary(run_id="", run_date=run_date, status="failed", error=_message(exc))
+            publish_backfill_results(_result_rows(dates, results))
             raise BackfillError(stopped) from exc
+        results[run_date] = summary
+        return summary
 
-    return run_range(settings, start_date, end_date, run, f"backfill {start_date} to {end_date}", progress)
+    summaries = run_range(settings, start_date, end_date, run, f"backfill {start_date} to {end_date}", progress)
+    _rebuild_dashboard(settings, max(s.run_date for s in summaries))
+    return summaries
+
+
+def _rebuild_dashboard(settings: Settings, through: date) -> None:
+    """The dashboard across run dates, rebuilt once a run's dates are written."""
+    engine = open_run_warehouse(settings)
+    try:
+        path = publish_dashboard(engine, settings, through)
+    finally:
+        engine.dispose()
+    get_run_logger().info("dashboard: %s", path)
+
+
+def _result_rows(dates: list[date], results: dict[date, RunSummary]) -> list[dict[str, object]]:
+    """The backfill's table: one row per date, its counts once it has run."""
+    rows = []
+    for day in dates:
+        summary = results.get(day)
+        counts = summary.counts if summary else {}
+        conservation = counts.get("conservation", {})
+        rows.append({"run date": str(day), "result": summary.status if summary else "not run yet",
+                     **{name: conservation.get(name, "") for name in ("leads_in", "written", "merged", "rejected",
+                                                                       "quarantined")},
+                     "new MQLs": counts.get("qualify", {}).get("new_mqls", ""),
+                     "error": (summary.error or "") if summary else ""})
+    return rows
 
 
 def open_run_warehouse(settings: Settings) -> Engine:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,13 +55,23 @@ class Settings(BaseSettings):
     )
     data_docs_dir: Path | None = Field(
         None, description="Folder for each run's Great Expectations Data Docs (<run date>/<run id>/); "
-                          "default: <reports_dir>/data_docs, beside the run reports."
+                          "default: <reports location>/data_docs, beside the run reports."
     )
-    reports_dir: Path = Field(
-        Path("reports"), description="Folder for the per-run HTML reports (<run date>/<run id>.html)."
+    reports_dir: Path | None = Field(
+        None, description="Folder for the per-run HTML reports (<run date>/<run id>.html) and the Data Docs; "
+                          "default: beside the warehouse (see reports_location)."
     )
     monitoring_path: Path = Field(
         CONFIG_DIR / "monitoring.yaml", description="Anomaly-check thresholds (trailing baseline) YAML file."
+    )
+    reports_url: str | None = Field(
+        None, description="The http(s) address where the reports location is served (e.g. by "
+                          "`python -m http.server`); set, the run's artifacts link its report, Data Docs and "
+                          "the dashboard there."
+    )
+    alert_block: str = Field(
+        "mql-alerts", description="Name of the Prefect notification block (webhook, Slack, email) the alerting "
+                                  "automations notify through (deployments/automations.py)."
     )
     fail_on_anomaly: bool = Field(
         False, description="Fail the flow run (after its results are written) when an anomaly check fires."
@@ -88,6 +99,38 @@ class Settings(BaseSettings):
                           "characters; never logged). Unset: a SQLite warehouse uses the random key in the "
                           "`<file>.match-key` file beside it (made on first use); other warehouses refuse to run."
     )
+
+
+    @property
+    def reports_location(self) -> Path:
+        """Where run reports go (absolute): MQL_REPORTS_DIR, else beside the warehouse: for a SQLite
+        file `<folder>/<file stem>-reports/`, for any other warehouse
+        `<user data folder>/mql-pipeline/reports/<backend>-<host>-<database>-<schema>/` (the user data
+        folder: $XDG_DATA_HOME, else ~/.local/share). Never the working folder."""
+        if self.reports_dir is not None:
+            return Path(self.reports_dir).expanduser().resolve()
+        from tasks.warehouse.connection import parse_url, warehouse_file
+
+        database = warehouse_file(self.warehouse_url)
+        if database is not None:
+            return database.parent / f"{database.stem}-reports"
+        url = parse_url(self.warehouse_url, "MQL_WAREHOUSE_URL")
+        name = "-".join(str(part) for part in (url.get_backend_name(), url.host or "local", url.database or "memory",
+                                               self.warehouse_schema))
+        data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        return data.expanduser().resolve() / "mql-pipeline" / "reports" / _safe_name(name)
+
+    @property
+    def data_docs_location(self) -> Path:
+        """Where each run's Data Docs go (absolute): MQL_DATA_DOCS_DIR, else `<reports location>/data_docs`."""
+        if self.data_docs_dir is not None:
+            return Path(self.data_docs_dir).expanduser().resolve()
+        return self.reports_location / "data_docs"
+
+
+def _safe_name(text: str) -> str:
+    """`text` as one folder name: anything but letters, digits, `.`, `_` and `-` becomes `_`."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)
 
 
 def secret_from_environment(name: str) -> str | None:

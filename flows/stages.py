@@ -28,7 +28,20 @@ from tasks.warehouse.connection import bulk_insert, execute
 from tasks.warehouse.conservation import check_conservation, stage_counts
 from tasks.warehouse.locks import check_lock
 
-STAGE = {"cache_policy": NO_CACHE, "retries": 0}
+_FAILED_STAGES: dict[str, str] = {}  # flow run id -> the name of its stage that failed last
+
+
+def note_failed_stage(task, task_run, state) -> None:
+    """A stage's on_failure hook: remember it, so that the run's alert names the failing stage."""
+    _FAILED_STAGES[str(task_run.flow_run_id)] = task.name
+
+
+def failed_stage(flow_run_id: object) -> str:
+    """The stage of the flow run that failed (`start`: none did, the run failed before its stages)."""
+    return _FAILED_STAGES.pop(str(flow_run_id), "start")
+
+
+STAGE = {"cache_policy": NO_CACHE, "retries": 0, "on_failure": [note_failed_stage]}
 
 
 @task(name="extract", **STAGE)

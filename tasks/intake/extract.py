@@ -161,8 +161,11 @@ def _parse_csv(path: Path, names: list[str]):
 
     def ragged(row) -> str:
         # row.number counts records from 1 (the header); known because the read is single-threaded
-        skipped[row.number - 2] = (f"{row.actual_columns} field(s) where the header has {row.expected_columns}",
-                                   row.text)
+        label = next((label for delimiter, label in OTHER_DELIMITERS.items()
+                      if len(next(csv.reader([row.text or ""], delimiter=delimiter))) == row.expected_columns), None)
+        skipped[row.number - 2] = (f"{row.actual_columns} field(s) where the header has {row.expected_columns}"
+                                   + (f" (it looks {label}-delimited; the contract is comma-separated CSV)"
+                                      if label else ""), row.text)
         return "skip"
 
     try:

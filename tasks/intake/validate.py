@@ -89,8 +89,54 @@ class Check:
 
     @property
     def label(self) -> str:
-        """How quarantine reasons and messages name this check."""
+        """How quarantine reasons and messages name this check: by the contract column(s), never by
+        a "_" helper column (`created_at: missing or not a timestamp`)."""
+        if len(self.columns) == 1 and self.columns[0].startswith("_"):
+            return _helper_label(self.columns[0], self.type, self.config.get("kwargs") or {})
         return f"{', '.join(self.columns)}: {self.type}" if self.columns else self.type
+
+    @property
+    def contract_columns(self) -> str:
+        """The file's columns this check reads, as results name them (a helper column by the contract
+        columns it is made from: `created_at`, `email, phone`; `(row)` for a whole-row check)."""
+        helpers = {"_has_identity": "email, phone, first_name, last_name", "_longest_value": "(row)", "_readable": "(row)"}
+        if len(self.columns) == 1 and self.columns[0] in helpers:
+            return helpers[self.columns[0]]
+        return ", ".join(self.shown_column or c if c.startswith("_") else c for c in self.columns) \
+            if len(self.columns) == 1 else ", ".join(self.columns)
+
+    @property
+    def shown_column(self) -> str | None:
+        """The file column whose values a message shows for a failing row (None: READ_ERROR's text)."""
+        if len(self.columns) != 1:
+            return None
+        column = self.columns[0]
+        for source, names in TIMESTAMP_COLUMNS.items():
+            for name in names:
+                if column == f"_{name}_utc":
+                    return name
+        return {"_activity_id_repeat": "activity_id", "_readable": None}.get(column, column) \
+            if column.startswith("_") else column
+
+
+# What a check on a "_" helper column means, by expectation type, named by the contract's columns.
+_TIMESTAMP_MEANINGS = {"expect_column_values_to_not_be_null": "missing or not a timestamp",
+                       "expect_column_values_to_be_between": "later than the run date"}
+_HELPER_MEANINGS = {
+    ("_longest_value", "expect_column_values_to_be_between"): "a value longer than {max_value} characters",
+    ("_has_identity", "expect_column_values_to_be_in_set"): "email, phone, name: none that tells who the person is",
+    ("_activity_id_repeat", "expect_column_values_to_be_null"): "activity_id: repeated for the same source_system",
+    ("_readable", "expect_column_values_to_be_in_set"): "rows the file could not give whole",
+}
+
+
+def _helper_label(column: str, kind: str, kwargs: dict[str, Any]) -> str:
+    if column.startswith("_") and column.endswith("_utc") and kind in _TIMESTAMP_MEANINGS:
+        return f"{column[1:-4]}: {_TIMESTAMP_MEANINGS[kind]}"
+    meaning = _HELPER_MEANINGS.get((column, kind))
+    if meaning is None:
+        return f"{column}: {kind}"
+    return meaning.format(**{k: v for k, v in kwargs.items() if isinstance(v, (int, float, str))})
 
 
 def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectations_dir: Path) -> ValidationReport:
@@ -104,7 +150,7 @@ def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectatio
 
     critical = [c for c in runnable if c.severity == "critical"]
     outcomes = _run(prepared, suite, critical, parameters)
-    messages = _critical_messages(suite, critical, outcomes)
+    messages = _critical_messages(suite, critical, outcomes, frame)
     if messages:  # the file is unusable: row-level results would only be noise
         results = _results(suite, critical, outcomes, [], len(frame))
         return ValidationReport(suite, messages, _quarantine(frame, {}), results, _counts_only(outcomes))
@@ -171,16 +217,47 @@ def write_data_docs(reports: dict[str, ValidationReport], folder: Path, title: s
                 meta={"run_id": title, "active_batch_definition": None},
             )
             html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(page))
-            (folder / f"{name}.html").write_text(html, encoding="utf-8")
+            (folder / f"{name}.html").write_text(offline_page(html, title), encoding="utf-8")
             failed = len(results) - passed
             links.append(f'<li><a href="{escape(name)}.html">{escape(name)}</a>: {passed} passed, '
                          f"{failed} failed, {len(report.quarantined)} row(s) quarantined"
                          + (f", critical: {escape(report.critical[0])}" if report.critical else "") + "</li>")
     index = folder / "index.html"
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            f"<style>{DATA_DOCS_STYLE}</style></head>"
             f"<body><h1>Validation: {escape(title)}</h1><ul>{''.join(links)}</ul></body></html>")
     index.write_text(page, encoding="utf-8")
     return index
+
+
+# Data Docs pages are read offline and from any folder: GX's page links its stylesheets and scripts
+# from the internet and its navigation to a site layout this folder does not have.
+DATA_DOCS_STYLE = (
+    "body{font-family:sans-serif;margin:1.5em;max-width:1200px;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .5em;"
+    "vertical-align:top}.card{border:1px solid #ddd;border-radius:4px;margin:1em 0;padding:.5em}"
+    ".card-header{font-weight:bold;background:#f5f5f5;padding:.4em}.text-danger{color:#b00020}"
+    ".text-success{color:#1b7f3b}.badge{border:1px solid #999;border-radius:3px;padding:0 .3em}"
+    "nav,.navbar{background:#f5f5f5;padding:.5em;margin-bottom:1em}a{color:#0b5cad}"
+    ".fa,.fas,.far{display:none}code{background:#f3f3f3;padding:0 .2em}"
+)
+
+
+def offline_page(page: str, title: str) -> str:
+    """A GX Data Docs page that works offline and on its own: no stylesheet, script, image or icon
+    from the internet (a small inline stylesheet instead), no newsletter footer, its "Home" and suite links to this run's
+    index page, the run time it lacks (`__none__`) named by the run."""
+    import re
+    from html import escape
+
+    page = re.sub(r"<link\b[^>]*href=\"(?:https?:)?//[^\"]*\"[^>]*>", "", page)
+    page = re.sub(r"<link\b[^>]*rel=\"shortcut icon\"[^>]*>", "", page)
+    page = re.sub(r"<script\b[^>]*src=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>", "", page)
+    page = re.sub(r"<img\b[^>]*src=\"(?:https?:)?//[^\"]*\"[^>]*>", "Data Docs", page)
+    page = re.sub(r"<footer>.*?</footer>", "", page, flags=re.DOTALL)
+    page = re.sub(r"href=\"(?:\.\./)+(?:index\.html|expectations/[^\"]*)\"", "href=\"index.html\"", page)
+    page = page.replace("__none__", escape(title))
+    return page.replace("</head>", f"<style>{DATA_DOCS_STYLE}</style></head>", 1)
 
 
 def summary_markdown(reports: dict[str, ValidationReport], data_docs: Path | None) -> str:
@@ -316,8 +393,8 @@ def _run(frame: pd.DataFrame, suite: str, checks: list[Check],
     return {int(r.expectation_config.id): r for r in result.results}
 
 
-def _critical_messages(suite: str, checks: list[Check],
-                       outcomes: dict[int, ExpectationValidationResult]) -> list[str]:
+def _critical_messages(suite: str, checks: list[Check], outcomes: dict[int, ExpectationValidationResult],
+                       frame: pd.DataFrame) -> list[str]:
     missing = [c.columns[0] for c in checks
                if c.type == "expect_column_to_exist" and not outcomes[c.position].success]
     messages = [f"{suite}: missing required column(s): {', '.join(missing)}"] if missing else []
@@ -329,9 +406,35 @@ def _critical_messages(suite: str, checks: list[Check],
             messages.append(_error_message(suite, check, outcome))
         else:
             mostly = check.config["kwargs"].get("mostly")
-            tolerance = f"; mostly {mostly}" if mostly is not None else ""
-            messages.append(f"{suite}: {check.label} failed ({_observed(check, outcome)}{tolerance})")
+            tolerance = f"; at most {1 - mostly:.0%} may fail" if mostly is not None else ""
+            samples = _samples(frame, check, outcome.result.get("unexpected_index_list") or [])
+            messages.append(f"{suite}: {check.label} ({_observed(check, outcome)}{tolerance})"
+                            + (f", e.g. {samples}" if samples else ""))
     return messages
+
+
+SAMPLES = 3         # offending values a message shows
+SAMPLE_CHARS = 40   # of each, at most
+
+
+def _samples(frame: pd.DataFrame, check: Check, rows: list[Any]) -> str:
+    """Up to three failing rows as `line 2: "03/04/2026"` (lines counted from the header, 1; an
+    e-mail address masked), so that the file can be fixed without a search."""
+    from tasks.screening.review import mask_email
+
+    column = check.shown_column
+    shown = []
+    for index in list(rows)[:SAMPLES]:
+        if column is None:
+            error = frame[READ_ERROR].get(index) if READ_ERROR in frame.columns else None
+            shown.append(str(error) if error else f"line {int(index) + 2}")
+            continue
+        value = frame[column].get(index) if column in frame.columns else None
+        if isinstance(value, str) and "@" in value:
+            value = mask_email(value)
+        text = "(empty)" if value is None else json.dumps(str(value)[:SAMPLE_CHARS], ensure_ascii=False)
+        shown.append(f"line {int(index) + 2}: {text}")
+    return ", ".join(shown)
 
 
 def _raised(outcome: ExpectationValidationResult) -> bool:
@@ -364,11 +467,11 @@ def _results(suite: str, checks: list[Check], outcomes: dict[int, ExpectationVal
     for check in sorted([*checks, *skipped], key=lambda c: c.position):
         outcome = outcomes.get(check.position)
         if outcome is None:
-            records.append((suite, check.type, ", ".join(check.columns), check.severity, True, 0, rows,
+            records.append((suite, check.type, check.contract_columns, check.severity, True, 0, rows,
                             "skipped: column not in the file (treated as empty)"))
             continue
         result = outcome.result or {}
-        records.append((suite, check.type, ", ".join(check.columns) or None, check.severity,
+        records.append((suite, check.type, check.contract_columns or None, check.severity,
                         bool(outcome.success), result.get("unexpected_count"),
                         result.get("element_count", rows), _observed(check, outcome)))
     results = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from tasks.identity.assignment import MATCH_COLUMNS, DedupeConfig
 from tasks.errors import ConfigError, WarehouseError
 from tasks.identity.blocking import UNKEYED, HashKey, block_keys
-from tasks.warehouse.connection import bulk_insert, execute, query
+from tasks.warehouse.connection import bulk_insert, execute, query, warehouse_file
 
 KEY_FILE_SUFFIX = ".match-key"
 MIN_SECRET = 16  # characters; a secret short enough to guess would make the hashes guessable again
@@ -61,10 +61,8 @@ def configured_key(url: str, secret: str | None) -> HashKey:
 
 def key_file(url: str) -> Path | None:
     """Where a SQLite file warehouse keeps its generated secret (None for other warehouses)."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(str(Path(parsed.database).expanduser().resolve()) + KEY_FILE_SUFFIX)
+    database = warehouse_file(url)
+    return None if database is None else Path(str(database) + KEY_FILE_SUFFIX)
 
 
 def _key_file_secret(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,19 @@ class Explanation:
     enrollments: pd.DataFrame
 
 
+def _how_to_release(conn: Connection, system: str, source_id: str, disposition: str) -> str:
+    """What lets a set-aside record through: a release (rejected), a corrected record (quarantined)."""
+    released = query(conn, "find_release", {"source_system": system, "source_lead_id": source_id})
+    if len(released):
+        first = released.iloc[0]
+        return f"released by {first['released_by']} at {first['released_at']}: the next run lets it through"
+    if disposition == "rejected":
+        return (f"to let it through, mql release --source-system {shlex.quote(system)} --source-lead-id "
+                f"{shlex.quote(source_id)} --by <who> --note <why>")
+    return ("a quarantined record cannot be released: correct it in the source system, and the next "
+            "extract that carries it is validated again")
+
+
 def explain(conn: Connection, lead: str, on: date) -> Explanation:
     """The explanation of `lead` (a lead id or `system/source_lead_id`) as of the end of `on`."""
     system, _, source_id = lead.partition("/")
@@ -30,7 +44,8 @@ def explain(conn: Connection, lead: str, on: date) -> Explanation:
         if not set_aside.empty:
             raise MqlError(f"{lead} is no lead: " + "; ".join(
                 f"{r.disposition} on {str(r.run_date)[:10]} ({r.reasons})" for r in set_aside.itertuples(index=False))
-                + f" (mql review --date {str(set_aside['run_date'].iloc[-1])[:10]} lists it)")
+                + f" (mql review --date {str(set_aside['run_date'].iloc[-1])[:10]} lists it); "
+                + _how_to_release(conn, system, source_id, str(set_aside["disposition"].iloc[-1])))
         raise MqlError(f"no lead {lead!r}: give a lead id or source_system/source_lead_id")
     lead_id = str(found["lead_id"].iloc[0])
     score = query(conn, "explain_score", {"lead_id": lead_id, "on": on})

@@ -35,6 +35,7 @@ class MonitoringConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     baseline_days: int = Field(14, ge=1)
     min_baseline_days: int = Field(5, ge=1)
+    dashboard_days: int = Field(90, ge=1)
     checks: dict[Literal["input_volume", "reject_rate", "mql_rate"], Check] = Field(default_factory=dict)
 
 
@@ -182,8 +183,8 @@ def summary_markdown(run_date: date, run_id: str, counts: Counts, validation: pd
                  "unexpected": "" if pd.isna(r.unexpected_count) else int(r.unexpected_count)}
                 for r in failed.itertuples(index=False)], ["suite", "expectation", "column", "severity",
                                                            "unexpected"]) if len(failed) else "",
-        f"Data Docs: [{data_docs}]({Path(data_docs).resolve().as_uri() if '://' not in data_docs else data_docs})\n"
-        if data_docs else "Data Docs: not built for this run.\n",
+        (f"Data Docs: [{data_docs}]({data_docs})\n" if data_docs.startswith(("http://", "https://"))
+         else f"Data Docs: `{data_docs}`\n") if data_docs else "Data Docs: not built for this run.\n",
         f"## Anomaly checks (baseline: median of {anomalies.baseline_days} trailing day(s))\n",
     ]
     if anomalies.checked:
@@ -194,7 +195,9 @@ def summary_markdown(run_date: date, run_id: str, counts: Counts, validation: pd
     else:
         parts.append("Not checked: too few trailing days with a succeeded run.\n")
     if report_path:
-        parts.append(f"\nRun report: `{report_path}`\n")
+        shown = f"[{report_path}]({report_path})" if report_path.startswith(("http://", "https://")) \
+            else f"`{report_path}`"
+        parts.append(f"\nRun report: {shown}\n")
     return "\n".join(parts)
 
 
@@ -208,75 +211,7 @@ def anomaly_markdown(run_date: date, anomalies: AnomalyReport, failing: bool) ->
     return "\n".join(lines) + "\n"
 
 
-# --- the run report: HTML with inline SVG (no plotting dependency) ---
-
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-           "#9c755f", "#bab0ac")
-
-
-def funnel_svg(steps: list[tuple[str, int]], width: int = 640) -> str:
-    """Horizontal bars, one per funnel step, with the share of the first step."""
-    top = max((v for _, v in steps), default=0) or 1
-    row, label_w = 30, 170
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(steps) + 10}" '
-           'font-family="sans-serif" font-size="12">']
-    for i, (label, value) in enumerate(steps):
-        w = (width - label_w - 120) * value / top
-        share = f" ({value / steps[0][1]:.0%})" if steps[0][1] else ""
-        y = 5 + i * row
-        out.append(f'<text x="0" y="{y + 17}">{html.escape(label)}</text>'
-                   f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="22" fill="{PALETTE[0]}"/>'
-                   f'<text x="{label_w + w + 6:.1f}" y="{y + 16}">{value}{share}</text>')
-    return "".join(out) + "</svg>"
-
-
-def histogram_svg(values: pd.Series, title: str, bins: int = 20, width: int = 300, height: int = 180) -> str:
-    """A histogram of score values."""
-    values = pd.to_numeric(values, errors="coerce").dropna()
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'font-family="sans-serif" font-size="11"><text x="0" y="12">{html.escape(title)} (n={len(values)})</text>']
-    if len(values):
-        lo, hi = float(values.min()), float(values.max())
-        hi = hi if hi > lo else lo + 1
-        counts = pd.cut(values, bins=bins, include_lowest=True).value_counts(sort=False).tolist() \
-            if values.nunique() > 1 else [len(values)] + [0] * (bins - 1)
-        peak = max(counts) or 1
-        bar_w, plot_h = (width - 10) / bins, height - 40
-        for i, n in enumerate(counts):
-            h = plot_h * n / peak
-            out.append(f'<rect x="{5 + i * bar_w:.1f}" y="{20 + plot_h - h:.1f}" width="{bar_w - 1:.1f}" '
-                       f'height="{h:.1f}" fill="{PALETTE[1]}"><title>{n}</title></rect>')
-        out.append(f'<text x="5" y="{height - 4}">{lo:g}</text>'
-                   f'<text x="{width - 5}" y="{height - 4}" text-anchor="end">{hi:g}</text>')
-    return "".join(out) + "</svg>"
-
-
-def stacked_bars_svg(frame: pd.DataFrame, width: int = 760, height: int = 260) -> str:
-    """MQLs per day stacked by lead source; `frame` has run_date, lead_source, mqls."""
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 20}" '
-           'font-family="sans-serif" font-size="11">']
-    if frame.empty:
-        return "".join(out) + '<text x="0" y="20">no MQLs in the window</text></svg>'
-    table = frame.pivot_table(index="run_date", columns="lead_source", values="mqls", aggfunc="sum", fill_value=0)
-    sources = list(table.columns)
-    peak = float(table.sum(axis=1).max()) or 1.0
-    plot_w, plot_h = width - 160, height - 30
-    bar_w = plot_w / len(table)
-    for i, (day, row) in enumerate(table.iterrows()):
-        y = 10 + plot_h
-        for j, source in enumerate(sources):
-            h = plot_h * float(row[source]) / peak
-            y -= h
-            out.append(f'<rect x="{i * bar_w:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
-                       f'fill="{PALETTE[j % len(PALETTE)]}"><title>{html.escape(str(day))} '
-                       f'{html.escape(str(source))}: {int(row[source])}</title></rect>')
-    out.append(f'<text x="0" y="{height + 12}">{html.escape(str(table.index[0]))}</text>'
-               f'<text x="{plot_w}" y="{height + 12}" text-anchor="end">{html.escape(str(table.index[-1]))}</text>')
-    for j, source in enumerate(sources):
-        out.append(f'<rect x="{plot_w + 15}" y="{10 + j * 16}" width="10" height="10" '
-                   f'fill="{PALETTE[j % len(PALETTE)]}"/><text x="{plot_w + 30}" y="{19 + j * 16}">'
-                   f'{html.escape(str(source))}</text>')
-    return "".join(out) + "</svg>"
+# --- the run report: HTML with charts as inline SVG (tasks/reporting/charts.py) ---
 
 
 def funnel_steps(counts: Counts) -> list[tuple[str, int]]:
@@ -288,20 +223,37 @@ def funnel_steps(counts: Counts) -> list[tuple[str, int]]:
 
 
 def render_report(run_date: date, run_id: str, counts: Counts, scores: pd.DataFrame, mqls_by_source: pd.DataFrame,
-                  summary: str) -> str:
-    """The run report: funnel, score distributions, MQLs by lead source (last 30 days), and the summary."""
-    histograms = "".join(histogram_svg(scores[col] if col in scores else pd.Series(dtype=float), title)
-                         for col, title in (("fit_score", "fit score"), ("engagement_score", "engagement score"),
-                                            ("total_score", "total score")))
+                  summary: str, mql_threshold: tuple[float, float] | None = None,
+                  links: dict[str, str] | None = None) -> str:
+    """The run report: links (text -> address relative to the report), funnel, score distributions
+    (with the MQL thresholds, total and fit, as rules), MQLs by lead source over the last 30 days,
+    and the summary rendered as HTML."""
+    from markdown_it import MarkdownIt
+
+    from tasks.reporting.charts import funnel_chart, histogram_chart, stacked_bars_chart, svg
+
+    total, fit = mql_threshold if mql_threshold else (None, None)
+    histograms = "".join(svg(histogram_chart(scores[col] if col in scores else pd.Series(dtype=float), title,
+                                             threshold, label))
+                         for col, title, threshold, label in (
+                             ("fit_score", "fit score", fit, f"MQL needs fit ≥ {fit:g}" if fit is not None else ""),
+                             ("engagement_score", "engagement score", None, ""),
+                             ("total_score", "total score", total,
+                              f"MQL threshold {total:g}" if total is not None else "")))
+    mqls = (svg(stacked_bars_chart(mqls_by_source, "mqls", "lead_source", "new MQLs", "lead source"))
+            if len(mqls_by_source) else "<p>No new MQLs in the window.</p>")
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(summary)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>MQL run {run_date}</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1000px}} svg{{margin:0 1em 1em 0}}
-pre{{background:#f6f6f6;padding:1em;white-space:pre-wrap}}</style></head><body>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1100px}} svg{{margin:0 1em 1em 0}}
+table{{border-collapse:collapse;margin-bottom:1em}} td,th{{border:1px solid #ccc;padding:.2em .5em}}</style>
+</head><body>
 <h1>MQL run {run_date}</h1><p>run id {html.escape(run_id)}</p>
-<h2>Funnel: extract to MQL</h2>{funnel_svg(funnel_steps(counts))}
+<p>{" · ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in (links or {}).items())}</p>
+<h2>Funnel: extract to MQL</h2>{svg(funnel_chart(funnel_steps(counts)))}
 <h2>Score distributions (leads scored on {run_date})</h2><div>{histograms}</div>
-<h2>MQLs by lead source, last 30 days</h2>{stacked_bars_svg(mqls_by_source)}
-<h2>Summary</h2><pre>{html.escape(summary)}</pre>
+<h2>New MQLs by lead source, last 30 days</h2>{mqls}
+<h2>Summary</h2><div class="summary">{body}</div>
 </body></html>
 """
 

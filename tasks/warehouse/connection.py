@@ -134,6 +134,14 @@ def database_problem(exc: BaseException, shown: str = "") -> str | None:
     return None
 
 
+def warehouse_file(url: str) -> Path | None:
+    """The database file of a SQLite file warehouse (None for an in-memory or other warehouse)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser().resolve()
+
+
 def parse_url(url: str, origin: str) -> sa.URL:
     """`url` parsed; if it is no SQLAlchemy URL, a one-line error naming `origin` (where it was given)
     and what is wrong, without the text itself, which may hold a password."""

@@ -61,7 +61,7 @@ def test_hostile_values_are_stored_verbatim_or_set_aside(in_schema, tmp_path):
     assert by_email.loc["bo@beta.io", "industry"] == "مايكروسوفت"
     assert "eve@acme.com" not in by_email.index
     assert set_aside["disposition"].tolist() == ["quarantined", "rejected", "quarantined"]
-    assert "_has_identity" in set_aside["reasons"][0]
+    assert set_aside["reasons"][0] == "email, phone, name: none that tells who the person is"
     assert "gibberish_name" in set_aside["reasons"][1]
     assert json.loads(set_aside["raw"][1])["first_name"] == FORMULA
     # Bytes that are not UTF-8 quarantine their row, shown as written, never turned into U+FFFD.

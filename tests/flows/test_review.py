@@ -117,7 +117,7 @@ def test_a_50_mb_value_is_quarantined_not_a_crash(tmp_path):
     assert summary.counts["conservation"] == {"leads_in": 2, "written": 1, "merged": 0, "rejected": 0,
                                               "quarantined": 1, "erased": 0}
     kept = read(url, "mql", "SELECT disposition, reasons, raw FROM rejected_leads")
-    assert kept["reasons"].tolist() == ["_longest_value: expect_column_values_to_be_between"]
+    assert kept["reasons"].tolist() == ["a value longer than 65536 characters"]
     assert json.loads(kept["raw"][0])["job_title"] == huge  # kept whole, as inert text
 
 
@@ -130,11 +130,13 @@ def test_a_critical_failure_writes_nothing_and_says_why(tmp_path):
                                       "--warehouse", url])
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and "critical validation failure" in lines[0] and "_created_at_utc" in lines[0]
+    assert len(lines) == 1 and "critical validation failure" in lines[0] and "_created_at_utc" not in lines[0]
+    assert 'leads: created_at: missing or not a timestamp (4 of 4' in lines[0]
+    assert 'e.g. line 2: "last tuesday", line 3: "last tuesday", line 4: "last tuesday"' in lines[0]
     runs = read(url, "mql", "SELECT status, error, data_docs_path FROM runs")
     assert runs["status"].tolist() == ["failed"] and "critical validation failure" in runs["error"][0]
     docs = Path(runs["data_docs_path"][0])  # the failed run's Data Docs show the failure too
-    assert docs.name == "index.html" and "critical: leads: _created_at_utc" in docs.read_text()
+    assert docs.name == "index.html" and "critical: leads: created_at: missing or not" in docs.read_text()
     page = (docs.parent / "leads.html").read_text()
     assert "_created_at_utc" in page and "Failed" in page
     for table in ("leads", "lead_identities", "rejected_leads", "run_counts", "validation_results"):

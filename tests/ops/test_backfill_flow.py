@@ -5,10 +5,12 @@ anomalies warn (or fail), and every run gets its artifacts and report."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -56,6 +58,129 @@ def test_a_failed_day_stops_the_backfill_and_names_the_day(three_days, tmp_path)
     progress = [a for a in artifacts("mql-backfill-progress") if "backfill stopped at" in (a.description or "")]
     assert len(progress) == 1 and progress[0].data == pytest.approx(100 / 3)
     assert progress[0].description.startswith("1 of 3 dates done; backfill stopped at")
+    table = latest(artifacts("mql-backfill-results"), progress[0].flow_run_id)
+    assert [(r["run date"], r["result"]) for r in table] == [
+        (str(FIRST_DAY), "succeeded"), (str(DAY2), "failed"), (str(DAY3), "not run yet")]
+    assert table[0]["leads_in"] > 0 and "created_at" in table[1]["error"] and table[2]["leads_in"] == ""
+
+
+def latest(versions: list, flow_run_id) -> list[dict]:
+    """The rows of the newest version of a table artifact of one flow run."""
+    mine = sorted((a for a in versions if a.flow_run_id == flow_run_id), key=lambda a: a.created)
+    return json.loads(mine[-1].data)
+
+
+def test_runs_are_named_by_their_dates_and_write_nothing_in_the_working_folder(three_days, tmp_path, monkeypatch):
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    monkeypatch.delenv("MQL_REPORTS_DIR", raising=False)
+    monkeypatch.delenv("MQL_DATA_DOCS_DIR", raising=False)
+    served = serve_folder(tmp_path / "sales" / "w-reports")
+    monkeypatch.setenv("MQL_REPORTS_URL", served + "/")
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    url = f"sqlite:///{tmp_path / 'sales' / 'w.db'}"
+
+    state = backfill(start_date=FIRST_DAY, end_date=DAY2, extracts_dir=str(three_days), warehouse_url=url,
+                     return_state=True)
+    assert state.is_completed(), state.message
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run_id).name == f"backfill {FIRST_DAY}..{DAY2}"
+        days = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id])))
+    assert sorted(run.name for run in days) == [f"nightly {FIRST_DAY}", f"nightly {DAY2}"]
+
+    # The reports and Data Docs are beside the warehouse file; the working folder stays empty.
+    assert list(cwd.iterdir()) == []
+    runs = read(url, "SELECT report_path, data_docs_path FROM runs ORDER BY run_date")
+    beside = tmp_path / "sales" / "w-reports"
+    for report, docs in runs.itertuples(index=False):
+        assert Path(report).is_file() and Path(report).is_relative_to(beside)
+        assert Path(docs).is_file() and Path(docs).is_relative_to(beside / "data_docs")
+
+    # The backfill's own page: a per-date table, complete at the end.
+    table = latest(artifacts("mql-backfill-results"), run_id)
+    assert [(r["run date"], r["result"]) for r in table] == [(str(FIRST_DAY), "succeeded"), (str(DAY2), "succeeded")]
+    written = read(url, "SELECT run_date, value FROM run_counts WHERE stage = 'conservation' AND metric = 'written' "
+                        "ORDER BY run_date")
+    assert [r["written"] for r in table] == written["value"].tolist()
+
+    # The pages, in headless Chromium with every network request refused: they load, their charts
+    # render, their links resolve, no raw markdown shows.
+    dashboard = beside / "dashboard.html"
+    report = Path(runs["report_path"].iloc[-1])
+    for page, name in ((dashboard, "dashboard"), (report, "run-report")):
+        dom = in_chromium(page, tmp_path, name)
+        assert dom.count("<svg") >= 4, name
+        text = re.sub(r"<[^>]+>", " ", dom)
+        assert not re.search(r"\|\s*---|\*\*|^#+ |\]\(", text, re.MULTILINE), f"raw markdown on {name}"
+        for link in re.findall(r'href="([^"#]+)"', dom):
+            if link.startswith("http"):  # the summary's links to the served reports location
+                assert link.startswith(served) and httpx.get(link, timeout=30).status_code == 200, (name, link)
+            else:
+                assert (page.parent / link).is_file(), (name, link)
+    dom = in_chromium(dashboard, tmp_path, "dashboard")
+    assert f">{FIRST_DAY}<" in dom and ">MQL rate (new MQLs / leads scored)<" in dom and ">lead rows<" in dom
+    dom = in_chromium(report, tmp_path, "run-report")
+    assert ">MQL threshold 90<" in dom and ">leads<" in dom and "<table>" in dom and "<strong>" in dom
+
+    # Where the reports location is served, the artifacts link the report, Data Docs and dashboard
+    # over http, and the links answer.
+    links = {key: [a for a in artifacts(key) if served in (a.data or "")]
+             for key in ("mql-run-report", "mql-run-data-docs", "mql-dashboard")}
+    assert [len(found) for found in links.values()] == [2, 2, 1]
+    for found in links.values():
+        for artifact in found:
+            url = re.search(r"\((http://[^)]+)\)", artifact.data).group(1)
+            assert httpx.get(url, timeout=30).status_code == 200, url
+    (summary,) = [a for a in artifacts("mql-run-summary") if f"# MQL run {DAY2}" in a.data and served in a.data]
+    assert f"Run report: [{served}/{DAY2}/" in summary.data and f"Data Docs: [{served}/data_docs/{DAY2}/" in summary.data
+
+
+def serve_folder(folder: Path) -> str:
+    """A local static server of `folder` (as `python -m http.server` would be), for this test session."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    folder.mkdir(parents=True, exist_ok=True)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{http.server_address[1]}"
+
+
+def in_chromium(page: Path, tmp_path: Path, name: str) -> str:
+    """The page's DOM as headless Chromium builds it (every network request refused by a proxy
+    that is not there), and its screenshot kept as a test artifact."""
+    import os
+    import shutil
+    import subprocess
+
+    from tests.conftest import IN_CI
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        message = "headless Chromium not found: apt-get install -y chromium chromium-driver"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--proxy-server=http://127.0.0.1:9",
+             "--window-size=1300,2600", f"--user-data-dir={tmp_path / 'chromium-profile'}"]
+    shots = Path(os.environ.get("MQL_TEST_ARTIFACTS_DIR", Path(__file__).resolve().parents[2] / "test-artifacts"))
+    shots.mkdir(parents=True, exist_ok=True)
+    subprocess.run([chromium, *flags, f"--screenshot={shots / (name + '.png')}", page.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    assert (shots / (name + ".png")).stat().st_size > 10_000
+    return subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                          timeout=120, check=True).stdout
 
 
 def test_a_dry_run_validates_every_date_and_writes_nothing(three_days, tmp_path):
@@ -115,3 +240,19 @@ def test_each_run_gets_a_report_and_anomalies_warn_or_fail(three_days, tmp_path,
     # The results are written; the Prefect run is what fails (so alerts fire).
     assert read_sql(url, "SELECT status FROM runs WHERE run_date = :day AND status = 'succeeded'",
                     day=str(DAY2)).shape[0] == 1
+
+
+def test_a_failed_night_ends_in_its_one_line(three_days, tmp_path):
+    """A user error fails the run with the error's one line as its state message (no traceback
+    of Prefect's), and a caller of the flow still gets the error itself."""
+    from tasks.errors import ExtractError
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    missing = DAY3 + timedelta(days=5)
+    line = f"no extract folder for {missing}: {three_days / str(missing)} does not exist"
+    state = nightly(run_date=missing, extracts_dir=str(three_days), warehouse_url=url, return_state=True)
+    assert state.is_failed() and state.message == line
+    with pytest.raises(ExtractError) as caught:
+        nightly(run_date=missing, extracts_dir=str(three_days), warehouse_url=url)
+    assert str(caught.value) == line
+    assert read(url, "SELECT status, error FROM runs").values.tolist() == [["failed", line]] * 2

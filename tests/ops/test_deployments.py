@@ -127,7 +127,10 @@ def deployed(server: Server, tmp_path_factory: pytest.TempPathFactory, generated
     prefect(server.env, "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
     work = tmp_path_factory.mktemp("warehouse")
     warehouse = f"sqlite:///{work / 'warehouse.db'}"
+    # Anomaly checks from the second day on, firing at any change of MQL rate (the alert test's anomaly).
+    (work / "monitoring.yaml").write_text("min_baseline_days: 1\nchecks:\n  mql_rate: {max_absolute_change: 0.0001}\n")
     worker_env = {**server.env, "MQL_CHECKOUT": str(ROOT), "MQL_WAREHOUSE_URL": warehouse,
+                  "MQL_MONITORING_PATH": str(work / "monitoring.yaml"),
                   "MQL_EXTRACTS_DIR": str(generated), "MQL_REPORTS_DIR": str(work / "reports"),
                   "MQL_DATA_DOCS_DIR": str(work / "data_docs"),
                   "PREFECT_WORKER_QUERY_SECONDS": "1"}
@@ -168,6 +171,7 @@ def test_backfill_deployment_runs_on_a_worker_and_shows_in_the_ui(server, deploy
     assert properties["start_date"]["format"] == properties["end_date"]["format"] == "date"
     assert properties["dry_run"]["type"] == "boolean" and "model_path" in properties
     assert backfill["parameter_openapi_schema"]["required"] == ["start_date", "end_date"]
+    assert properties["extracts_dir"]["type"] == "string" and "anyOf" not in properties["extracts_dir"]
 
     # What the UI's Custom run form posts.
     run = server.post(f"/deployments/{backfill['id']}/create_flow_run", {
@@ -176,6 +180,9 @@ def test_backfill_deployment_runs_on_a_worker_and_shows_in_the_ui(server, deploy
     final = wait_for(server, run["id"])
     log = deployed["worker_log"].read_text()
     assert final["state_type"] == "COMPLETED", f"{final['state']['message']}\nworker log:\n{log[-4000:]}"
+    assert final["name"] == f"backfill {FIRST_DAY}..{LAST_DAY}"
+    days = server.post("/flow_runs/filter", {"flow_runs": {"parent_flow_run_id": {"any_": [run["id"]]}}})
+    assert sorted(d["name"] for d in days) == [f"nightly {FIRST_DAY + timedelta(days=d)}" for d in range(3)]
 
     # The warehouse: three succeeded runs, every lead row accounted for, a report per run.
     url, work = deployed["warehouse"], deployed["reports"].parent
@@ -209,7 +216,7 @@ def test_backfill_deployment_runs_on_a_worker_and_shows_in_the_ui(server, deploy
     assert len(summaries) == 3 and len(by_key["mql-run-stages"]) == 3
     last = [a for a in summaries if f"# MQL run {LAST_DAY}" in a["data"]]
     assert len(last) == 1 and "## Rejects by reason" in last[0]["data"]
-    assert f"Data Docs: [{work}" in last[0]["data"] or "Data Docs: not built" in last[0]["data"]
+    assert f"Data Docs: `{work}" in last[0]["data"] or "Data Docs: not built" in last[0]["data"]
     (tmp_path / "summary.md").write_text(last[0]["data"])
     print(f"\n--- run summary artifact ({LAST_DAY}) ---\n{last[0]['data']}")
 
@@ -220,6 +227,7 @@ def test_backfill_deployment_runs_on_a_worker_and_shows_in_the_ui(server, deploy
         "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": scheduled}}})
     final = wait_for(server, run_nightly["id"])
     assert final["state_type"] == "COMPLETED", final["state"]["message"]
+    assert final["name"] == f"nightly {LAST_DAY + timedelta(days=1)}"
     latest = read(url, "SELECT run_date, status FROM runs ORDER BY started_at DESC")
     assert str(latest["run_date"][0])[:10] == str(LAST_DAY + timedelta(days=1)) and latest["status"][0] == "succeeded"
 
@@ -322,3 +330,98 @@ def test_every_flow_parameter_has_a_description_for_the_ui():
         assert missing == [], (flow.name, missing)
     assert parameter_schema(nightly.fn).model_dump()["properties"]["run_date"]["description"].startswith(
         "The date to score")
+
+
+def test_optional_parameters_are_plain_fields_in_the_run_form():
+    """An optional parameter's schema is its type alone (the UI's form shows a plain field, not a
+    choice of types with "Property is type 'None'"); Prefect's server accepts it left out or empty."""
+    from prefect.utilities.callables import parameter_schema
+    from prefect.utilities.schema_tools.validation import validate
+
+    from flows.nightly import backfill, nightly
+
+    for flow in (nightly, backfill):
+        schema = parameter_schema(flow.fn).model_dump()
+        for name, prop in schema["properties"].items():
+            assert "anyOf" not in prop and "null" not in str(prop.get("type")), (flow.name, name, prop)
+        # What the server checks when a run is created from the deployment's form.
+        assert validate({"extracts_dir": "", "model_path": "config/scoring_model.yaml"}, schema,
+                        ignore_required=True) == []
+        assert validate({"extracts_dir": 3}, schema, ignore_required=True) != []
+    nightly_schema = parameter_schema(nightly.fn).model_dump()["properties"]
+    assert nightly_schema["run_date"]["type"] == "string" and nightly_schema["run_date"]["format"] == "date"
+
+
+class Receiver:
+    """A local HTTP endpoint standing in for a chat or paging webhook: it keeps every JSON body posted."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/alert"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def wait_for(self, text: str, timeout: float = 90) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [body for body in self.received if text in body["body"]]
+            if found:
+                return found[0]
+            assert time.monotonic() < deadline, f"no alert with {text!r} in {timeout} s; received {self.received}"
+            time.sleep(0.5)
+
+
+@pytest.mark.server
+def test_a_failed_night_and_an_anomaly_alert_through_the_automations(server, deployed):
+    """The runbook's alert step on the real server: a webhook block, the automations of
+    deployments/automations.yaml, then a nightly run that fails and one whose anomaly check fires
+    (the worker's monitoring config fires on any change of MQL rate) each reach the receiver."""
+    receiver = Receiver()
+    try:
+        save = ("from prefect.blocks.notifications import CustomWebhookNotificationBlock as Hook; "
+                f"Hook(name='mql', url='{receiver.url}', allow_private_urls=True, "
+                "json_data={'subject': '{{subject}}', 'body': '{{body}}'}).save('mql-alerts', overwrite=True)")
+        subprocess.run([sys.executable, "-c", save], cwd=ROOT, env=server.env, check=True, timeout=120)
+        made = subprocess.run([sys.executable, "deployments/automations.py"], cwd=ROOT, env=server.env,
+                              capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+        names = {a["name"] for a in server.post("/automations/filter", {}) if a["enabled"]}
+        assert names == {"mql night failed", "mql night anomaly", "mql night crashed"}
+        nightly = {d["name"]: d for d in server.post("/deployments/filter", {})}["nightly"]
+
+        # A night without extracts fails: the state message is the one line, so is the log's last line.
+        missing = LAST_DAY + timedelta(days=10)
+        run = server.post(f"/deployments/{nightly['id']}/create_flow_run", {"parameters": {"run_date": str(missing)}})
+        final = wait_for(server, run["id"])
+        assert final["state_type"] == "FAILED" and final["name"] == f"nightly {missing}"
+        message = final["state"]["message"]
+        assert message.startswith(f"no extract folder for {missing}: ") and "\n" not in message
+        logs = server.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}, "sort": "TIMESTAMP_ASC"})
+        assert message in logs[-1]["message"] and not any("Traceback" in log["message"] for log in logs)
+        alert = receiver.wait_for(f"MQL night {missing} failed")
+        assert alert == {"subject": f"MQL night {missing} failed at extract",
+                         "body": f"MQL night {missing} failed at stage extract: {message}"}
+
+        # Re-running the latest loaded night fires its anomaly check (results written, run completed).
+        latest = LAST_DAY + timedelta(days=1)
+        run = server.post(f"/deployments/{nightly['id']}/create_flow_run", {"parameters": {"run_date": str(latest)}})
+        assert wait_for(server, run["id"])["state_type"] == "COMPLETED"
+        alert = receiver.wait_for(f"MQL night {latest} anomaly")
+        assert alert["subject"] == f"MQL night {latest}: anomaly"
+        assert "stage monitor: mql_rate " in alert["body"] and "is outside its baseline" in alert["body"]
+    finally:
+        receiver.http.shutdown()

@@ -120,22 +120,27 @@ def test_summary_has_every_section_with_values():
     assert "| honeypot | 30 |" in text
     assert "| educational | 12 | 80 |" in text
     assert "2 expectations evaluated, 1 failed." in text and "| leads | expect_a | email | row | 4 |" in text
-    assert "Data Docs: [/data/docs/index.html](file:///data/docs/index.html)" in text
+    assert "Data Docs: `/data/docs/index.html`" in text  # a path: browsers refuse file:// links from the UI
     assert "| mql_rate | 20.0% | 5.0% | ± 5.0% points | **ANOMALY** |" in text
     assert "| input_volume | 1000 | 1000 | ± 50% | ok |" in text
 
 
-def test_report_is_html_with_three_kinds_of_plot():
+def test_report_is_html_with_labelled_charts_and_the_summary_as_html():
     scores = pd.DataFrame({"fit_score": [0, 10, 20, 50], "engagement_score": [0, 0, 5, 80],
                            "total_score": [0, 10, 25, 130]})
     mqls = pd.DataFrame({"run_date": ["2026-03-18", "2026-03-19", "2026-03-19"],
                          "lead_source": ["webinar", "webinar", "paid_search"], "mqls": [3, 4, 2]})
-    page = render_report(DAY, "run-1", counts(), scores, mqls, "summary <b>text</b>")
-    assert page.startswith("<!doctype html>") and page.count("<svg") == 5
-    assert "1000 (100%)" in page and "30 (3%)" in page                  # funnel
-    assert "fit score (n=4)" in page                                      # histograms
-    assert "2026-03-19 paid_search: 2" in page and ">webinar</text>" in page  # stacked bars and legend
-    assert "summary &lt;b&gt;text&lt;/b&gt;" in page                      # escaped
+    summary = "# MQL run\n\n**30 new MQLs** <b>x</b>\n\n| reason | leads |\n|---|---|\n| honeypot | 30 |\n"
+    page = render_report(DAY, "run-1", counts(), scores, mqls, summary, (90, 30))
+    assert page.startswith("<!doctype html>") and page.count("<svg") == 5 and "<script" not in page
+    assert ">1000 (100%)<" in page and ">30 (3%)<" in page                          # funnel, counted
+    assert ">fit score (n=4)<" in page and ">leads<" in page                         # histograms, y axis
+    assert ">MQL threshold 90<" in page and ">MQL needs fit ≥ 30<" in page           # the thresholds
+    assert ">2026-03-18<" in page and ">2026-03-19<" in page and ">new MQLs<" in page  # every date, y axis
+    assert ">webinar<" in page and ">lead source<" in page                            # legend
+    # The summary is HTML: a table, bold text; markup in it stays text.
+    assert "<strong>30 new MQLs</strong>" in page and "<td>honeypot</td>" in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "|---|" not in page and "**" not in page
 
 
 def test_the_logical_day_is_a_plain_date_in_the_schedules_zone(monkeypatch):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -145,11 +146,11 @@ def test_row_failures_are_quarantined_with_reason_and_row_index():
     assert report.critical == []
     assert reasons(report) == {
         1: "source_lead_id: expect_column_values_to_not_be_null",
-        2: "_has_identity: expect_column_values_to_be_in_set",
+        2: "email, phone, name: none that tells who the person is",
         3: "employee_count: expect_column_values_to_match_regex; "
            "annual_revenue: expect_column_values_to_match_regex",
         4: "form_seconds: expect_column_values_to_match_regex",
-        5: "_created_at_utc: expect_column_values_to_not_be_null",
+        5: "created_at: missing or not a timestamp",
     }
 
 
@@ -197,7 +198,7 @@ def test_mostly_lets_a_few_bad_timestamps_through_as_quarantined_rows():
 
     assert report.critical == []
     assert list(report.quarantined.index) == [0, 1]
-    tolerance = result_row(report, "expect_column_values_to_not_be_null", "_created_at_utc", "critical")
+    tolerance = result_row(report, "expect_column_values_to_not_be_null", "created_at", "critical")
     assert (tolerance["success"], tolerance["unexpected_count"], tolerance["element_count"]) == (True, 2, 5)
 
 
@@ -207,9 +208,10 @@ def test_mostly_fails_the_run_when_most_timestamps_are_unparseable():
 
     report = validate("leads", *bad, *good)
 
+    # The contract's column, what is wrong, and the first three offending values with their lines.
     assert report.critical == [
-        "leads: _created_at_utc: expect_column_values_to_not_be_null failed "
-        "(3 of 5 checked values unexpected (60.0%); mostly 0.5)"
+        "leads: created_at: missing or not a timestamp (3 of 5 checked values unexpected (60.0%); at most 50% "
+        'may fail), e.g. line 2: "11/23/2026 09:30", line 3: "11/23/2026 09:30", line 4: "11/23/2026 09:30"'
     ]
     assert report.quarantined.empty
 
@@ -225,8 +227,8 @@ def test_timestamp_after_the_end_of_the_run_date_in_utc_is_quarantined():
     )
 
     assert reasons(report) == {
-        1: "_created_at_utc: expect_column_values_to_be_between",
-        3: "_created_at_utc: expect_column_values_to_be_between",
+        1: "created_at: later than the run date",
+        3: "created_at: later than the run date",
     }
 
 
@@ -252,7 +254,7 @@ def test_unknown_activity_type_is_quarantined():
         1: "activity_type: expect_column_values_to_be_in_set",
         2: "activity_type: expect_column_values_to_be_in_set",
         3: "activity_type: expect_column_values_to_not_be_null",
-        4: "_occurred_at_utc: expect_column_values_to_be_between",
+        4: "occurred_at: later than the run date",
     }
 
 
@@ -267,10 +269,10 @@ def test_duplicate_activity_ids_beyond_the_first_are_quarantined():
     )
 
     assert reasons(report) == {
-        2: "_activity_id_repeat: expect_column_values_to_be_null",
-        4: "_activity_id_repeat: expect_column_values_to_be_null",
+        2: "activity_id: repeated for the same source_system",
+        4: "activity_id: repeated for the same source_system",
     }
-    repeat = result_row(report, "expect_column_values_to_be_null", "_activity_id_repeat")
+    repeat = result_row(report, "expect_column_values_to_be_null", "activity_id")
     assert (repeat["severity"], repeat["success"], repeat["unexpected_count"]) == ("row", False, 2)
 
 
@@ -286,7 +288,7 @@ def test_outcomes_with_unknown_status_or_bad_timestamp_are_quarantined():
     assert report.critical == []
     assert reasons(report) == {
         1: "status: expect_column_values_to_be_in_set",
-        2: "_occurred_at_utc: expect_column_values_to_not_be_null",
+        2: "occurred_at: missing or not a timestamp",
     }
 
 
@@ -311,8 +313,8 @@ def test_hostile_strings_do_not_crash_validation():
     assert report.critical == []
     assert reasons(report) == {
         2: "employee_count: expect_column_values_to_match_regex",
-        3: "_created_at_utc: expect_column_values_to_not_be_null",
-        4: "_created_at_utc: expect_column_values_to_not_be_null; _has_identity: expect_column_values_to_be_in_set",
+        3: "created_at: missing or not a timestamp",
+        4: "created_at: missing or not a timestamp; email, phone, name: none that tells who the person is",
     }
     email = result_row(report, "expect_column_values_to_match_regex", "email")
     assert (email["success"], email["unexpected_count"]) == (False, 3)
@@ -420,6 +422,11 @@ def test_data_docs_site_and_summary_show_counts_not_values(tmp_path):
     page = (tmp_path / "docs" / "leads.html").read_text()
     assert "employee_count" in page and "Failed" in page
     assert "secret.person" not in page and "Germany" not in page and "lots" not in page
+    # Offline and on its own: nothing from the internet, navigation to this run's index, no __none__.
+    for html in (page, text):
+        assert not re.search(r"(?:src|href)=\"(?:https?:)?//", html) and "<style>" in html
+    assert "__none__" not in page and "2026-11-23 run r1" in page
+    assert set(re.findall(r'href="([^"#]+)"', page)) == {"index.html"}
     summary = summary_markdown(reports, index)
     assert "| leads | " in summary and "`employee_count` (row)" in summary and str(index) in summary
     assert "secret.person" not in summary

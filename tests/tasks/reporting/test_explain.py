@@ -29,8 +29,38 @@ def test_a_rejected_record_is_explained_by_its_rejections(warehouse):
                 explain(conn, "hubspot/hs-9", pd.Timestamp.max.date())
             assert str(caught.value) == (
                 "hubspot/hs-9 is no lead: rejected on 2026-03-02 (disposable_domain; test_entry); quarantined on "
-                "2026-03-04 (created_at: not a timestamp) (mql review --date 2026-03-04 lists it)")
+                "2026-03-04 (created_at: not a timestamp) (mql review --date 2026-03-04 lists it); a quarantined "
+                "record cannot be released: correct it in the source system, and the next extract that carries it "
+                "is validated again")
             with pytest.raises(MqlError, match="no lead 'hubspot/hs-10'"):
                 explain(conn, "hubspot/hs-10", pd.Timestamp.max.date())
+    finally:
+        engine.dispose()
+
+
+def test_a_rejected_record_says_how_to_release_it_and_whether_it_was(warehouse):
+    from datetime import datetime, timezone
+
+    from tasks.screening.review import release
+
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    with engine.begin() as conn:
+        bulk_insert(conn, "rejected_leads", pd.DataFrame({
+            "run_date": ["2026-03-05"], "row_number": [2], "disposition": ["rejected"], "source_system": ["crm"],
+            "source_lead_id": ["c 1"], "reasons": ["honeypot"], "raw": [json.dumps({"email": "a@b.example"})]}))
+    try:
+        with engine.connect() as conn:
+            with pytest.raises(MqlError) as caught:
+                explain(conn, "crm/c 1", pd.Timestamp.max.date())
+        assert str(caught.value) == (
+            "crm/c 1 is no lead: rejected on 2026-03-05 (honeypot) (mql review --date 2026-03-05 lists it); to let "
+            "it through, mql release --source-system crm --source-lead-id 'c 1' --by <who> --note <why>")
+        with engine.begin() as conn:
+            release(conn, "crm", "c 1", "ana", "a real customer", datetime(2026, 3, 6, 9, tzinfo=timezone.utc))
+        with engine.connect() as conn:
+            with pytest.raises(MqlError, match=r"\(honeypot\) .*; released by ana at 2026-03-06 09:00:00.*: the next "
+                                               r"run lets it through$"):
+                explain(conn, "crm/c 1", pd.Timestamp.max.date())
     finally:
         engine.dispose()

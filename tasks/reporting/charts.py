@@ -1,0 +1,64 @@
+"""Charts of the run report and the dashboard: Vega-Lite specifications built with Altair and
+rendered to inline SVG by vl-convert, in this process (no script in the page, nothing fetched)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def svg(chart: Any) -> str:
+    """An Altair chart as an SVG element."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(chart.to_json(validate=False))
+
+
+def funnel_chart(steps: list[tuple[str, int]]) -> Any:
+    """Horizontal bars, one per funnel step, labelled with the count and its share of the first step."""
+    import altair as alt
+
+    first = steps[0][1] if steps else 0
+    frame = pd.DataFrame([{"step": label, "lead rows": value,
+                           "label": f"{value} ({value / first:.0%})" if first else str(value)}
+                          for label, value in steps])
+    order = [label for label, _ in steps]
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("step:N", sort=order, title=None), x=alt.X("lead rows:Q", title="lead rows"))
+    text = alt.Chart(frame).mark_text(align="left", dx=4).encode(
+        y=alt.Y("step:N", sort=order), x="lead rows:Q", text="label:N")
+    return (bars + text).properties(width=460, height=30 * len(steps))
+
+
+def histogram_chart(values: pd.Series, title: str, threshold: float | None = None,
+                    threshold_label: str = "") -> Any:
+    """A histogram of scores: leads per score bin with the count on each bar, titled axes, and the
+    threshold as a labelled red rule when there is one."""
+    import altair as alt
+
+    frame = pd.DataFrame({"score": pd.to_numeric(values, errors="coerce").dropna()})
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("score:Q", bin=alt.Bin(maxbins=20), title=title),
+        y=alt.Y("count():Q", title="leads"))
+    counts = alt.Chart(frame).mark_text(dy=-5, fontSize=9).encode(
+        x=alt.X("score:Q", bin=alt.Bin(maxbins=20)), y="count():Q", text="count():Q")
+    layers = [bars, counts]
+    if threshold is not None:
+        rule = pd.DataFrame({"score": [threshold], "label": [threshold_label]})
+        layers.append(alt.Chart(rule).mark_rule(color="#d62728", strokeWidth=2).encode(x="score:Q"))
+        layers.append(alt.Chart(rule).mark_text(color="#d62728", align="left", dx=4, dy=-4, baseline="top").encode(
+            x="score:Q", y=alt.value(0), text="label:N"))
+    return alt.layer(*layers).properties(width=300, height=180, title=f"{title} (n={len(frame)})")
+
+
+def stacked_bars_chart(frame: pd.DataFrame, value: str, color: str, y_title: str, color_title: str) -> Any:
+    """Per run date, a bar stacked by `color`, every date labelled, a titled y axis with its counts."""
+    import altair as alt
+
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("run_date:O", title="run date", axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y(f"sum({value}):Q", title=y_title),
+        color=alt.Color(f"{color}:N", title=color_title),
+        tooltip=["run_date:O", f"{color}:N", f"{value}:Q"],
+    ).properties(width=max(360, 24 * frame["run_date"].nunique()), height=220)
