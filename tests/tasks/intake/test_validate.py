@@ -128,8 +128,8 @@ def test_a_lead_without_email_or_phone_is_kept_when_it_carries_another_identity(
         lead(source_lead_id="5", **nothing, company="Acme", city="Leeds"),                       # no name
         lead(source_lead_id="6", email="x@name@domain.com", phone=None),                         # malformed, but there
     )
-    assert reasons(report) == {3: "_has_identity: expect_column_values_to_be_in_set",
-                               4: "_has_identity: expect_column_values_to_be_in_set"}
+    assert reasons(report) == {3: "email, phone, name: none that tells who the person is",
+                               4: "email, phone, name: none that tells who the person is"}
 
 
 def test_row_failures_are_quarantined_with_reason_and_row_index():
