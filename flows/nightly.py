@@ -469,6 +469,9 @@ def _rebuild_dashboard(settings: Settings, through: date) -> None:
     engine = open_run_warehouse(settings)
     try:
         path = publish_dashboard(engine, settings, through)
+    except Exception as exc:  # the results are written: a view of them that fails must not fail the run
+        get_run_logger().warning("dashboard not rebuilt: %s", _message(exc))
+        return
     finally:
         engine.dispose()
     get_run_logger().info("dashboard: %s", path)

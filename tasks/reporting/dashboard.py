@@ -47,7 +47,7 @@ def daily_frame(runs: pd.DataFrame, counts: pd.DataFrame, config: MonitoringConf
                      "new_mqls": day.get("qualify", {}).get("new_mqls", 0),
                      "mql_rate": metrics["mql_rate"], "reject_rate": metrics["reject_rate"],
                      "anomalies": "; ".join(a.message for a in fired),
-                     "rejects": reject_reasons(day)})
+                     "rejects": reject_reasons({"fraud": day.get("fraud", {})})})
     return pd.DataFrame(rows, columns=["run_date", "leads_in", *DISPOSITIONS, "new_mqls", "mql_rate", "reject_rate",
                                        "anomalies", "rejects"])
 

@@ -35,6 +35,7 @@ def frames(tmp_path: Path):
     counts = pd.DataFrame(counts_rows("r1", 300, 10) + counts_rows("r2", 320, 11) + counts_rows("r3", 310, 10)
                           + counts_rows("r3-old", 999, 99) + counts_rows("r4", 305, 40),
                           columns=["run_id", "stage", "metric", "value"])
+    counts = counts[~((counts["run_id"] == "r2") & (counts["stage"] == "fraud"))]  # a day without rejects
     return latest_runs(runs), counts
 
 
@@ -45,6 +46,7 @@ def test_each_run_date_counts_its_latest_run_and_marks_its_anomalies(tmp_path):
     assert daily["leads_in"].tolist() == [300, 320, 310, 305]
     assert daily["new_mqls"].tolist() == [10, 11, 10, 40]
     assert daily["mql_rate"].tolist() == [0.10, 0.11, 0.10, 0.40]
+    assert [len(r) for r in daily["rejects"]] == [1, 0, 1, 1]
     # The older run of 2026-03-04 (999 rows) counts nowhere; only the jump to 40 % fires.
     assert daily["anomalies"].tolist()[:3] == ["", "", ""]
     assert daily["anomalies"][3] == "mql_rate 40.0% is outside its baseline 10.0% ± 5.0% points"
