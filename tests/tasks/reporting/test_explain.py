@@ -12,6 +12,14 @@ from tasks.reporting.explain import explain
 from tasks.warehouse.connection import bulk_insert, open_warehouse
 
 
+def why_not(engine, lead: str) -> str:
+    """What explain says of a record that is no lead."""
+    with engine.connect() as conn:
+        with pytest.raises(MqlError) as caught:
+            explain(conn, lead, pd.Timestamp.max.date())
+    return str(caught.value)
+
+
 def test_a_rejected_record_is_explained_by_its_rejections(warehouse):
     url, schema = warehouse
     engine = open_warehouse(url, schema)
@@ -25,9 +33,7 @@ def test_a_rejected_record_is_explained_by_its_rejections(warehouse):
         bulk_insert(conn, "rejected_leads", rows)
     try:
         with engine.connect() as conn:
-            with pytest.raises(MqlError) as caught:
-                explain(conn, "hubspot/hs-9", pd.Timestamp.max.date())
-            assert str(caught.value) == (
+            assert why_not(engine, "hubspot/hs-9") == (
                 "hubspot/hs-9 is no lead: rejected on 2026-03-02 (disposable_domain; test_entry); quarantined on "
                 "2026-03-04 (created_at: not a timestamp) (mql review --date 2026-03-04 lists it); a quarantined "
                 "record cannot be released: correct it in the source system, and the next extract that carries it "
@@ -50,10 +56,7 @@ def test_a_rejected_record_says_how_to_release_it_and_whether_it_was(warehouse):
             "run_date": ["2026-03-05"], "row_number": [2], "disposition": ["rejected"], "source_system": ["crm"],
             "source_lead_id": ["c 1"], "reasons": ["honeypot"], "raw": [json.dumps({"email": "a@b.example"})]}))
     try:
-        with engine.connect() as conn:
-            with pytest.raises(MqlError) as caught:
-                explain(conn, "crm/c 1", pd.Timestamp.max.date())
-        assert str(caught.value) == (
+        assert why_not(engine, "crm/c 1") == (
             "crm/c 1 is no lead: rejected on 2026-03-05 (honeypot) (mql review --date 2026-03-05 lists it); to let "
             "it through, mql release --source-system crm --source-lead-id 'c 1' --by <who> --note <why>")
         with engine.begin() as conn:
