@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from prefect import flow, get_run_logger
 from sqlalchemy.engine import Engine
@@ -23,12 +23,13 @@ from sqlalchemy.engine import Engine
 from flows.artifacts import (emit_night_event, monitor_stage, publish_backfill_results, publish_dashboard,
                              publish_dry_run, report_progress, start_progress)
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
-from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, extract_stage, failed_stage,
-                          load_state_stage,
-                          match_stage, qualify_stage, score_stage, screen_stage, survive_stage, validate_stage,
-                          warehouse_hashing, write_stage)
+from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, export_stage, extract_stage,
+                          failed_stage, load_state_stage, match_stage, qualify_stage, score_stage, screen_stage,
+                          survive_stage, validate_stage, warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.identity import assignment
+from tasks.intake.extract import extract_exists, no_extract_message, wait_for_extract
+from tasks.intake.location import check_location, open_location, shown_location
 from tasks.reporting.monitoring import AnomalyError, load_monitoring_config
 from tasks.scoring.model import ScoringModel, load_model
 from tasks.screening.fraud import FraudRules, load_fraud_rules
@@ -53,6 +54,12 @@ class _EmptyMeansDefault:
 
 # An optional flow parameter: empty (None, or "" from a form) means the setting's default.
 OrDefault = Annotated[T | None, _EmptyMeansDefault()]
+
+
+# What a range does with its dates that have no extracts: record them as `no_data` and run the
+# others, or refuse the range (nothing run).
+Missing = Literal["skip", "fail"]
+MISSING: tuple[str, ...] = ("skip", "fail")
 
 
 @dataclass
@@ -87,9 +94,9 @@ def _begin_run(engine: Engine, run_date: date, parameters: dict[str, Any], model
     return run_id
 
 
-def _fail_run(engine: Engine, run_id: str, error: str) -> None:
+def _fail_run(engine: Engine, run_id: str, error: str, status: str = "failed") -> None:
     with engine.begin() as conn:
-        execute(conn, "finish_run", {"run_id": run_id, "status": "failed", "ended_at": utc_now(), "error": error})
+        execute(conn, "finish_run", {"run_id": run_id, "status": status, "ended_at": utc_now(), "error": error})
 
 
 def logical_day(zone: str) -> date:
@@ -206,13 +213,14 @@ def _nightly(run_date: date | None, extracts_dir: str | None, warehouse_url: str
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     run_date = run_date or logical_day(settings.timezone)
     if not _within_range(settings):
+        note = _await_extract(settings, run_date)
         def run(day: date) -> RunSummary:
             if day == run_date:
                 return _nightly(day, extracts_dir, warehouse_url, model_path)
             return nightly(run_date=day, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
                            model_path=model_path)
 
-        summary = run_range(settings, run_date, run_date, run, f"run date {run_date}")[0]
+        summary = run_range(settings, run_date, run_date, run, f"run date {run_date}", note=note)[0]
         _rebuild_dashboard(settings, summary.run_date)
         return summary
     model = load_model(settings.model_path)
@@ -230,6 +238,8 @@ def _nightly(run_date: date | None, extracts_dir: str | None, warehouse_url: str
                 raise
             monitored = monitor_stage(engine, run_id, run_date, counts, settings,
                                       (model.mql.entry_min_total, model.mql.entry_min_fit))
+            if settings.export_to:
+                export_stage(engine, run_date, settings.export_to, settings.export_format)
     finally:
         engine.dispose()
     if monitored.anomalies.fired and settings.fail_on_anomaly:
@@ -269,8 +279,22 @@ class _OneLineUserErrors(logging.Filter):
 logging.getLogger("prefect.flow_runs").addFilter(_OneLineUserErrors())
 
 
+def _await_extract(settings: Settings, run_date: date) -> str:
+    """Wait for the date's extracts as long as MQL_EXTRACTS_WAIT_SECONDS says (a loader that lands
+    late); what to add to the error when they never came."""
+    if settings.extracts_wait_seconds <= 0:
+        return ""
+    waited = wait_for_extract(settings.extracts_dir, run_date, settings.extracts_wait_seconds,
+                              settings.extracts_poll_seconds)
+    if waited is None:
+        return f" (waited {settings.extracts_wait_seconds:g} s, MQL_EXTRACTS_WAIT_SECONDS)"
+    if waited:
+        get_run_logger().info("the extracts of %s landed after %.0f s", run_date, waited)
+    return ""
+
+
 def _parameters(settings: Settings) -> dict[str, str]:
-    return {"extracts_dir": str(settings.extracts_dir), "model_path": str(settings.model_path),
+    return {"extracts_dir": shown_location(settings.extracts_dir), "model_path": str(settings.model_path),
             "fraud_rules_path": str(settings.fraud_rules_path),
             "dedupe_config_path": str(settings.dedupe_config_path)}
 
@@ -314,7 +338,7 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     profiles, scored = score_stage(profiles, prior, activities, run_date, model)
     lifecycle, lead_rows = qualify_stage(profiles, scored, outcomes, run_date, model)
     enrollments = enroll_stage(lead_rows, profiles, prior.enrollments, run_date, model)
-    day, counts = assemble_stage(run_date, model.version, extract, leads, lead_rows, assigned, scored, lifecycle,
+    day, counts = assemble_stage(run_date, model, extract, leads, lead_rows, assigned, scored, lifecycle,
                                  enrollments, activities, outcomes, quarantined)
     write_stage.with_options(**retrying)(engine, run_id, run_date, day, counts, reports)
     get_run_logger().info("run date %s: %s", run_date, json.dumps(counts["conservation"]))
@@ -322,9 +346,14 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
 
 
 def run_range(settings: Settings, start: date, end: date, run: Callable[[date], RunSummary], what: str,
-              progress: Callable[[list[date], int, str], None] | None = None) -> list[RunSummary]:
+              progress: Callable[[list[date], int, str], None] | None = None, missing: str = "fail",
+              note: str = "") -> list[RunSummary]:
     """Run each date from start to end, then every loaded date after end, in order, under the
     warehouse's lock: each day builds on the state the day before left.
+
+    A date of the range without extracts (and without loaded results) is recorded as `no_data` in
+    `runs` when `missing` is "skip"; with "fail" the first one fails the run before any date runs
+    (recorded, with `note` added to the error).
 
     When that replaces loaded dates after `start`, those dates are one chain (tasks/warehouse/rerun.py):
     their extracts are read and validated before anything is replaced, and if any date of the
@@ -333,13 +362,15 @@ def run_range(settings: Settings, start: date, end: date, run: Callable[[date], 
         dates = backfill_dates(settings, engine, start, end)
         with engine.connect() as conn:
             through = rerun.replaced_through(conn, start)
-        chain = _open_chain(engine, settings, dates, start, through, what) if through else None
+        absent = _refuse_or_skip(engine, settings, dates, end, missing, note)
+        chain = (_open_chain(engine, settings, [d for d in dates if d not in absent], start, through, what)
+                 if through else None)
         if progress:
             progress(dates, 0, "started")
         summaries: list[RunSummary] = []
         try:
             for day in dates:
-                summaries.append(run(day))
+                summaries.append(_no_data(engine, settings, day) if day in absent else run(day))
                 if chain is not None and day == chain.through_date:
                     with engine.begin() as conn:
                         check_lock(conn)
@@ -359,6 +390,45 @@ def run_range(settings: Settings, start: date, end: date, run: Callable[[date], 
                 raise type(exc)(f"{exc} ({note})") from exc
             raise
         return summaries
+
+
+def absent_dates(engine: Engine, settings: Settings, dates: list[date], end: date) -> list[date]:
+    """The dates up to `end` that have no extracts and no loaded results (a loaded date without
+    extracts is not skipped: re-running before it must re-run it, and fails naming it). A remote
+    location that cannot be listed fails here, in one line."""
+    check_location(open_location(settings.extracts_dir))
+    with engine.connect() as conn:
+        loaded = set(rerun.loaded_dates_from(conn, dates[0]))
+    return [d for d in dates if d <= end and d not in loaded and not extract_exists(settings.extracts_dir, d)]
+
+
+def _refuse_or_skip(engine: Engine, settings: Settings, dates: list[date], end: date, missing: str,
+                    note: str) -> set[date]:
+    """The dates to record as no_data; raises (recording the failed run) when `missing` is "fail"
+    and a date has no extracts, or when no date of the range has any."""
+    if missing not in MISSING:
+        raise ConfigError(f"missing: must be one of {', '.join(MISSING)}, not {missing!r}")
+    absent = absent_dates(engine, settings, dates, end)
+    if not absent:
+        return set()
+    if missing == "fail":
+        more = (f" (and {len(absent) - 1} more date(s) from {dates[0]} to {end} without extracts; "
+                "--missing skip records them as no_data and runs the others)" if len(absent) > 1 else "")
+        message = no_extract_message(settings.extracts_dir, absent[0]) + note + more
+        _fail_run(engine, _begin_run(engine, absent[0], _parameters(settings), None), message)
+        raise ExtractError(message)
+    if len(absent) == sum(1 for d in dates if d <= end):
+        raise ExtractError(f"no extracts for any date from {dates[0]} to {end} in "
+                           f"{shown_location(settings.extracts_dir)}")
+    return set(absent)
+
+
+def _no_data(engine: Engine, settings: Settings, day: date) -> RunSummary:
+    """Record a date without extracts as `no_data` in `runs`; nothing else is written."""
+    run_id = _begin_run(engine, day, _parameters(settings), None)
+    message = no_extract_message(settings.extracts_dir, day)
+    _fail_run(engine, run_id, message, status="no_data")
+    return RunSummary(run_id=run_id, run_date=day, status="no_data", error=message)
 
 
 def _open_chain(engine: Engine, settings: Settings, dates: list[date], start: date, through: date,
@@ -402,6 +472,7 @@ def backfill(
     warehouse_url: OrDefault[str] = None,
     model_path: OrDefault[str] = None,
     dry_run: bool = False,
+    missing: Missing = "skip",
 ) -> list[RunSummary]:
     """Run every date from start to end in order (and the later loaded dates); stops at the first
     failure, naming the date and why. A dry run reads and validates each date's extracts and writes
@@ -415,23 +486,26 @@ def backfill(
             named by MQL_WAREHOUSE_URL_SECRET_BLOCK, where credentials belong.
         model_path: The scoring model YAML file; empty: MQL_MODEL_PATH.
         dry_run: Only read and validate each date's extracts; write nothing.
+        missing: A date of the range without extracts: skip (record it as no_data in the runs table
+            and run the others) or fail (run nothing).
     """
     try:
         return _backfill(start_date, end_date, extracts_dir or None, warehouse_url or None, model_path or None,
-                         dry_run)
+                         dry_run, missing)
     except MqlError as exc:
         # A failed date was alerted on by its own run; a dry run only reports.
         return failed_run(exc, f"{start_date}..{end_date}", alert=not isinstance(exc, BackfillError))
 
 
 def _backfill(start_date: date, end_date: date, extracts_dir: str | None, warehouse_url: str | None,
-              model_path: str | None, dry_run: bool) -> list[RunSummary]:
+              model_path: str | None, dry_run: bool, missing: str = "skip") -> list[RunSummary]:
     refuse_password(warehouse_url)
     settings = resolve_settings(extracts_dir=extracts_dir, warehouse_url=warehouse_url, model_path=model_path)
     if dry_run:
         with holding_warehouse(settings, f"backfill dry run {start_date} to {end_date}") as engine:
             dates = backfill_dates(settings, engine, start_date, end_date)
-            return _dry_run(engine, dates, settings, start_progress(len(dates), dates[0], dates[-1]))
+            skipped = set(absent_dates(engine, settings, dates, end_date)) if missing == "skip" else set()
+            return _dry_run(engine, dates, settings, start_progress(len(dates), dates[0], dates[-1]), skipped)
     artifact: list[Any] = []
     results: dict[date, RunSummary] = {}
 
@@ -459,7 +533,8 @@ def _backfill(start_date: date, end_date: date, extracts_dir: str | None, wareho
         results[run_date] = summary
         return summary
 
-    summaries = run_range(settings, start_date, end_date, run, f"backfill {start_date} to {end_date}", progress)
+    summaries = run_range(settings, start_date, end_date, run, f"backfill {start_date} to {end_date}", progress,
+                          missing=missing)
     _rebuild_dashboard(settings, max(s.run_date for s in summaries))
     return summaries
 
@@ -511,10 +586,16 @@ def holding_warehouse(settings: Settings, what: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _dry_run(engine: Engine, dates: list[date], settings: Settings, progress) -> list[RunSummary]:
-    """Read and validate each date's extracts (no warehouse writes); fail at the end if any date would."""
+def _dry_run(engine: Engine, dates: list[date], settings: Settings, progress,
+            skipped: set[date]) -> list[RunSummary]:
+    """Read and validate each date's extracts (no warehouse writes); fail at the end if any date would.
+    The `skipped` dates (no extracts) are shown as no_data."""
     summaries = []
     for done, run_date in enumerate(dates):
+        if run_date in skipped:
+            summaries.append(RunSummary(run_id="", run_date=run_date, status="no_data"))
+            report_progress(progress, done + 1, len(dates), f"{run_date}: no data")
+            continue
         try:
             extract = extract_stage(engine, settings.extracts_dir, run_date)
             validate_stage(extract, run_date, settings.expectations_dir)

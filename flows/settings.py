@@ -35,8 +35,24 @@ class Settings(BaseSettings):
     warehouse_schema: str = Field(
         "mql", description="Schema holding the tables on databases that have schemas (PostgreSQL)."
     )
-    extracts_dir: Path = Field(
-        Path("extracts"), description="Folder holding one <YYYY-MM-DD>/ folder of extracts per run date."
+    extracts_dir: str = Field(
+        "extracts", description="Where the extracts are: a folder, or any fsspec URL (s3://bucket/path, gs://, "
+                                "abfs://, file://), holding one <YYYY-MM-DD>/ folder per run date; credentials "
+                                "come from the environment as the storage's library reads them."
+    )
+    extracts_wait_seconds: float = Field(
+        0, ge=0, description="How long a scheduled run waits for its date's extracts to land (a loader that "
+                             "lands late) before it fails; 0: it fails at once."
+    )
+    extracts_poll_seconds: float = Field(
+        60, gt=0, description="While waiting for a date's extracts, how often to look for them."
+    )
+    export_to: str | None = Field(
+        None, description="Where each run writes its date's hand-offs (new MQLs and stage moves) after its results "
+                          "are written: a folder or an fsspec URL (s3://bucket/path ...); unset: no export."
+    )
+    export_format: str = Field(
+        "parquet", pattern="^(parquet|csv)$", description="The hand-off export's format: parquet or csv."
     )
     model_path: Path = Field(
         CONFIG_DIR / "scoring_model.yaml", description="The scoring model YAML file."

@@ -12,19 +12,20 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
-from tasks.errors import ExtractError
+from tasks.errors import ConfigError, ExtractError, MqlError
+from tasks.intake.location import open_location, write_file
 from tasks.identity import assignment, survivorship
 from tasks.intake.extract import Extract, read_extract
 from tasks.intake.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
 from tasks.privacy.erasure import Ledger, load_ledger
 from tasks.privacy.hash_keys import HashKeys, configured_key, warehouse_keys
-from tasks.scoring import nurture, qualify, score
+from tasks.scoring import handoff, nurture, qualify, score
 from tasks.scoring.model import ScoringModel
 from tasks.screening import review, screen
 from tasks.screening.fraud import FraudRules
 from tasks.screening.screen import ScreenedLeads
 from tasks.warehouse import state
-from tasks.warehouse.connection import bulk_insert, execute
+from tasks.warehouse.connection import bulk_insert, execute, query
 from tasks.warehouse.conservation import check_conservation, stage_counts
 from tasks.warehouse.locks import check_lock
 
@@ -45,7 +46,7 @@ STAGE = {"cache_policy": NO_CACHE, "retries": 0, "on_failure": [note_failed_stag
 
 
 @task(name="extract", **STAGE)
-def extract_stage(engine: Engine, extracts_dir: Path, run_date: date) -> Extract:
+def extract_stage(engine: Engine, extracts_dir: str | Path, run_date: date) -> Extract:
     extract = read_extract(extracts_dir, run_date)
     with engine.connect() as conn:
         released = review.pending_releases(conn, run_date, extract.leads)
@@ -179,14 +180,16 @@ def enroll_stage(lead_rows: pd.DataFrame, profiles: pd.DataFrame, open_enrollmen
 
 
 @task(name="assemble", **STAGE)
-def assemble_stage(run_date: date, model_version: str, extract: Extract, leads: ScreenedLeads,
+def assemble_stage(run_date: date, model: ScoringModel, extract: Extract, leads: ScreenedLeads,
                    lead_rows: pd.DataFrame, assigned: assignment.Assignment, scored: score.Scores,
                    lifecycle: qualify.Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame,
                    outcomes: pd.DataFrame, quarantined: pd.DataFrame
                    ) -> tuple[state.DayResult, dict[str, dict[str, int]]]:
-    """Every row the day writes, by table, and the run's counts; raises if any input row would be lost."""
-    day = state.day_result(run_date, model_version, lead_rows, assigned, scored, lifecycle, enrollments,
-                           activities, outcomes, leads.set_aside, quarantined)
+    """Every row the day writes, by table (the day's hand-offs too), and the run's counts; raises if
+    any input row would be lost."""
+    handed = handoff.handoffs(run_date, lifecycle.events, scored.scores, scored.contributions, enrollments, model)
+    day = state.day_result(run_date, model.version, lead_rows, assigned, scored, lifecycle, enrollments,
+                           activities, outcomes, leads.set_aside, quarantined, handed)
     counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day)
     counts["fraud"] |= {"released_rows_in": review.released_rows_in(extract.leads), **leads.override_counts()}
     check_conservation(counts, run_date)
@@ -216,6 +219,20 @@ def _write_audit(conn, run_id: str, run_date: date, counts: dict[str, dict[str, 
         results.insert(0, "run_id", run_id)
         results["success"] = results["success"].astype(bool)
         bulk_insert(conn, "validation_results", results)
+
+
+@task(name="export", **STAGE)
+def export_stage(engine: Engine, run_date: date, to: str, fmt: str) -> str:
+    """Write the run date's hand-offs (view lead_handoffs) to `to` (a folder or fsspec URL) as
+    handoffs_<date>.<fmt>, replacing the date's earlier export; where it went."""
+    if fmt not in handoff.EXPORT_FORMATS:
+        raise ConfigError(f"export format must be one of {', '.join(handoff.EXPORT_FORMATS)}, not {fmt!r}")
+    location = open_location(to, role="export location")
+    with engine.connect() as conn:
+        if not int(query(conn, "date_loaded", {"run_date": run_date})["runs"][0]):
+            raise MqlError(f"{run_date} is not loaded in the warehouse (no succeeded run): nothing to export")
+        rows = query(conn, "handoffs_for_date", {"run_date": run_date})
+    return write_file(location, handoff.export_name(run_date, fmt), handoff.export_bytes(rows, fmt))
 
 
 def utc_now() -> datetime:

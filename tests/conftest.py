@@ -6,7 +6,8 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from typing import Any
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 POSTGRES_URL = os.environ.get("MQL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 FIRST_DAY = date(2026, 3, 2)
+BUCKET = "leads-landing"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -120,3 +122,59 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("extracts")
     generate_extracts(out, FIRST_DAY, days=5, leads_per_day=300, seed=11)
     return out
+
+
+# The reader may use S3 (so a missing bucket is "no such bucket", not "access denied").
+READER_POLICY = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+
+
+@pytest.fixture(scope="session")
+def s3(generated: Path) -> Iterator[dict[str, Any]]:
+    """A local S3 API (moto's threaded server, one per session: moto keeps its state per process)
+    holding days 1 and 3 of the generated extracts under s3://leads-landing/extracts/ (day 2 has
+    none), a user allowed to use S3 and one allowed nothing; IAM enforced."""
+    import boto3
+    import requests
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    setup = {"endpoint_url": endpoint, "region_name": "us-east-1", "aws_access_key_id": "setup",
+             "aws_secret_access_key": "setup-only"}
+    try:
+        bucket = boto3.client("s3", **setup)
+        bucket.create_bucket(Bucket=BUCKET)
+        for day in (FIRST_DAY, FIRST_DAY + timedelta(days=2)):
+            for path in sorted((generated / str(day)).iterdir()):
+                bucket.upload_file(str(path), BUCKET, f"extracts/{day}/{path.name}")
+        iam = boto3.client("iam", **setup)
+        keys = {}
+        for user in ("reader", "stranger"):
+            iam.create_user(UserName=user)
+            key = iam.create_access_key(UserName=user)["AccessKey"]
+            keys[user] = (key["AccessKeyId"], key["SecretAccessKey"])
+        iam.put_user_policy(UserName="reader", PolicyName="read-leads", PolicyDocument=READER_POLICY)
+        # From now on every request is authenticated and authorised against IAM.
+        requests.post(f"{endpoint}/moto-api/reset-auth", data=b"0", timeout=10).raise_for_status()
+        yield {"endpoint": endpoint, "keys": keys}
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def as_user(s3, monkeypatch):
+    """Put a user's credentials in the environment, where s3fs and botocore read them."""
+
+    def use(user: str) -> str:
+        key_id, secret = s3["keys"][user]
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", s3["endpoint"])
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        return secret
+
+    return use

@@ -210,6 +210,30 @@ def upgrade(warehouse: WarehouseOption = None) -> None:
 
 @app.command()
 @user_errors
+def export(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-DD.")],
+           to: Annotated[str, typer.Option("--to", help="Folder or fsspec URL (s3://bucket/path, gs://, file://) "
+                                                        "to write handoffs_<date>.<format> to.")],
+           format_: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+           warehouse: WarehouseOption = None) -> None:
+    """Write a date's hand-offs (new MQLs and stage moves, with scores and reasons) to a file for a
+    CRM import or a reverse-ETL tool; re-exporting a date replaces its file."""
+    from flows.stages import export_stage
+    from tasks.warehouse.connection import open_warehouse
+
+    day = parse_date(date_, "--date")
+    if format_ not in ("parquet", "csv"):
+        raise MqlError(f"--format must be parquet or csv, not {format_!r}")
+    settings = warehouse_settings(warehouse)
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=False)
+    try:
+        where = export_stage.fn(engine, day, to, format_)
+    finally:
+        engine.dispose()
+    console.print(f"wrote the hand-offs of {day} to {where}")
+
+
+@app.command()
+@user_errors
 def status(warehouse: WarehouseOption = None,
            limit: Annotated[int, typer.Option(min=1, help="How many of the latest runs to show.")] = 20) -> None:
     """Show the latest runs from the audit tables: date, state, counts, duration, error."""

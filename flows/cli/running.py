@@ -18,8 +18,9 @@ from tasks.errors import MqlError
 
 
 def run_dates(start: date, end: date, extracts: str | None, warehouse: str | None, model: str | None,
-              show_progress: bool = True) -> list[Any]:
-    """Run each date in order (and the later loaded dates that depend on them), with a progress bar."""
+              show_progress: bool = True, missing: str = "fail") -> list[Any]:
+    """Run each date in order (and the later loaded dates that depend on them), with a progress bar;
+    dates without extracts are recorded as no_data (`missing` "skip") or refuse the range ("fail")."""
     _quiet_prefect()
     from flows.nightly import nightly, resolve_settings, run_range
     from flows.settings import warehouse_option
@@ -37,7 +38,7 @@ def run_dates(start: date, end: date, extracts: str | None, warehouse: str | Non
 
         with warehouse_option(warehouse):  # the flows read it from there, never as a parameter
             settings = resolve_settings(extracts_dir=extracts, model_path=model)
-            return run_range(settings, start, end, run, f"mql run/backfill {start} to {end}", progress)
+            return run_range(settings, start, end, run, f"mql run/backfill {start} to {end}", progress, missing)
 
 
 @app.command()
@@ -54,12 +55,19 @@ def run(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-DD.
 @user_errors
 def backfill(start: Annotated[str, typer.Option(help="First run date, YYYY-MM-DD.")],
              end: Annotated[str, typer.Option(help="Last run date, YYYY-MM-DD.")],
-             extracts: ExtractsOption = None, warehouse: WarehouseOption = None, model: ModelOption = None) -> None:
-    """Run every date from --start to --end in order."""
+             extracts: ExtractsOption = None, warehouse: WarehouseOption = None, model: ModelOption = None,
+             missing: Annotated[str, typer.Option(
+                 "--missing", help="A date without extracts: skip (record it as no_data, run the others) "
+                                   "or fail (run nothing).")] = "skip") -> None:
+    """Run every date from --start to --end in order, in this process."""
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if last < first:
         raise MqlError(f"--end {last} is before --start {first}")
-    print_summaries(run_dates(first, last, extracts, warehouse, model))
+    from flows.nightly import MISSING
+
+    if missing not in MISSING:
+        raise MqlError(f"--missing must be one of {', '.join(MISSING)}, not {missing!r}")
+    print_summaries(run_dates(first, last, extracts, warehouse, model, missing=missing))
 
 
 @app.command()
@@ -123,6 +131,9 @@ def print_summaries(summaries: list[Any]) -> None:
                  "top reject reasons", "new MQLs", "enrolled"):
         table.add_column(name, justify="left" if name in ("run date", "top reject reasons") else "right")
     for summary in summaries:
+        if summary.status == "no_data":
+            table.add_row(str(summary.run_date), *["-"] * 6, "no data (no extracts)", "-", "-")
+            continue
         c = summary.counts
         reasons = sorted(((k.split(":", 1)[1], v) for k, v in c["fraud"].items() if k.startswith("rejected:")),
                          key=lambda kv: -kv[1])

@@ -12,6 +12,7 @@ WHERE lead_id = :lead_id;
 UPDATE lead_scores SET lead_id = :anonymous_id WHERE lead_id = :lead_id;
 UPDATE score_contributions SET lead_id = :anonymous_id WHERE lead_id = :lead_id;
 UPDATE mql_events SET lead_id = :anonymous_id, detail = NULL WHERE lead_id = :lead_id;
+UPDATE handoffs SET lead_id = :anonymous_id WHERE lead_id = :lead_id;
 UPDATE nurture_enrollments SET lead_id = :anonymous_id WHERE lead_id = :lead_id;
 DELETE FROM lead_identities WHERE lead_id = :lead_id;
 DELETE FROM lead_match_keys WHERE lead_id = :lead_id;

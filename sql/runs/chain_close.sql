@@ -8,6 +8,7 @@ DROP TABLE IF EXISTS saved_lead_merges;
 DROP TABLE IF EXISTS saved_lead_scores;
 DROP TABLE IF EXISTS saved_score_contributions;
 DROP TABLE IF EXISTS saved_mql_events;
+DROP TABLE IF EXISTS saved_handoffs;
 DROP TABLE IF EXISTS saved_activities;
 DROP TABLE IF EXISTS saved_sales_outcomes;
 DROP TABLE IF EXISTS saved_rejected_leads;

@@ -28,6 +28,9 @@ INSERT INTO saved_score_contributions SELECT * FROM score_contributions WHERE ru
 DROP TABLE IF EXISTS saved_mql_events;
 CREATE TABLE saved_mql_events AS SELECT * FROM mql_events WHERE 1 = 0;
 INSERT INTO saved_mql_events SELECT * FROM mql_events WHERE run_date >= :run_date;
+DROP TABLE IF EXISTS saved_handoffs;
+CREATE TABLE saved_handoffs AS SELECT * FROM handoffs WHERE 1 = 0;
+INSERT INTO saved_handoffs SELECT * FROM handoffs WHERE run_date >= :run_date;
 DROP TABLE IF EXISTS saved_activities;
 CREATE TABLE saved_activities AS SELECT * FROM activities WHERE 1 = 0;
 INSERT INTO saved_activities SELECT * FROM activities WHERE run_date >= :run_date;

@@ -11,6 +11,9 @@ could not be split into fields. Validation quarantines such rows with that reaso
 from __future__ import annotations
 
 import csv
+import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.intake.contract import EXTRACT_FILES, file_column
+from tasks.intake.location import check_location, day_exists, fetch_day, open_location
 from tasks.errors import ExtractError
 
 SUFFIXES = (".csv", ".parquet")
@@ -34,7 +38,7 @@ class Extract:
     """A run date's extract files as frames of strings (None where a value is empty)."""
 
     run_date: date
-    folder: Path
+    folder: Path | str
     frames: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
 
@@ -45,16 +49,58 @@ class Extract:
         return frame
 
 
-def day_folder(extracts_dir: Path, run_date: date) -> Path:
-    """The folder holding `run_date`'s extract files."""
-    return Path(extracts_dir) / run_date.isoformat()
+def extract_exists(extracts_dir: str | Path, run_date: date) -> bool:
+    """Whether `run_date` has an extract folder (local or remote; tasks/intake/location.py)."""
+    return day_exists(open_location(extracts_dir), run_date)
 
 
-def read_extract(extracts_dir: Path, run_date: date) -> Extract:
-    """Read every extract file of `run_date`; a missing required file or unreadable file raises ExtractError."""
-    folder = day_folder(extracts_dir, run_date)
+def no_extract_message(extracts_dir: str | Path, run_date: date) -> str:
+    """The one line that says `run_date` has no extract folder."""
+    return f"no extract folder for {run_date}: {open_location(extracts_dir).shown_day(run_date)} does not exist"
+
+
+def wait_for_extract(extracts_dir: str | Path, run_date: date, wait_seconds: float, poll_seconds: float,
+                     sleep: Callable[[float], None] = time.sleep,
+                     clock: Callable[[], float] = time.monotonic) -> float | None:
+    """Wait up to `wait_seconds` for `run_date`'s extract folder to appear, looking every
+    `poll_seconds`; the seconds waited once it is there, None if it never came."""
+    started = clock()
+    while True:
+        if extract_exists(extracts_dir, run_date):
+            return clock() - started
+        left = wait_seconds - (clock() - started)
+        if left <= 0:
+            return None
+        sleep(min(poll_seconds, left))
+
+
+def read_extract(extracts_dir: str | Path, run_date: date) -> Extract:
+    """Read every extract file of `run_date`, from a local folder or any fsspec location (its files
+    copied to a temporary folder first); a missing required file or unreadable file raises
+    ExtractError, naming the file where it is."""
+    location = open_location(extracts_dir)
+    if location.local:
+        return _read_folder(Path(location.root) / run_date.isoformat(), run_date, str(extracts_dir))
+    check_location(location)
+    if not day_exists(location, run_date):
+        raise ExtractError(no_extract_message(extracts_dir, run_date))
+    shown = location.shown_day(run_date)
+    with tempfile.TemporaryDirectory(prefix="mql-extract-") as tmp:
+        folder = Path(tmp) / run_date.isoformat()
+        folder.mkdir()
+        fetch_day(location, run_date, [stem + suffix for stem in EXTRACT_FILES for suffix in SUFFIXES], folder)
+        try:
+            extract = _read_folder(folder, run_date, str(extracts_dir))
+        except ExtractError as exc:
+            raise ExtractError(str(exc).replace(str(folder), shown)) from None
+    return Extract(run_date=run_date, folder=shown, frames=extract.frames,
+                   files={stem: name.replace(str(folder), shown) for stem, name in extract.files.items()})
+
+
+def _read_folder(folder: Path, run_date: date, extracts_dir: str) -> Extract:
+    """Every extract file of a local folder of `run_date`."""
     if not folder.is_dir():
-        raise ExtractError(f"no extract folder for {run_date}: {folder} does not exist")
+        raise ExtractError(no_extract_message(extracts_dir, run_date))
     frames: dict[str, pd.DataFrame | None] = {}
     files: dict[str, str] = {}
     for stem, (columns, _, required) in EXTRACT_FILES.items():

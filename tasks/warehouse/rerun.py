@@ -47,7 +47,7 @@ def replaced_through(conn: Connection, first: date) -> date | None:
     return later[-1] if later else None
 
 
-def check_extracts(dates: list[date], extracts_dir: Path, expectations_dir: Path) -> None:
+def check_extracts(dates: list[date], extracts_dir: str | Path, expectations_dir: Path) -> None:
     """Read and validate each date's extracts; raise ExtractError naming the first that would fail."""
     from tasks.intake.extract import read_extract
     from tasks.intake.validate import validate_extract

@@ -59,6 +59,7 @@ class DayResult:
     lead_scores: pd.DataFrame
     score_contributions: pd.DataFrame
     mql_events: pd.DataFrame
+    handoffs: pd.DataFrame
     nurture_enrollments: pd.DataFrame
     activities: pd.DataFrame
     sales_outcomes: pd.DataFrame
@@ -234,7 +235,7 @@ def lead_rows(profiles: pd.DataFrame, scores: pd.DataFrame, lifecycle: pd.DataFr
 
 def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned: Assignment, scored: Scores,
                lifecycle: Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
-               set_aside: pd.DataFrame, quarantined: pd.DataFrame) -> DayResult:
+               set_aside: pd.DataFrame, quarantined: pd.DataFrame, handoffs: pd.DataFrame) -> DayResult:
     """Every row the run date writes, by table."""
     day = run_date.isoformat()
     return DayResult(
@@ -246,6 +247,7 @@ def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned
         lead_scores=scored.scores.assign(run_date=day, model_version=model_version),
         score_contributions=scored.contributions.assign(run_date=day),
         mql_events=lifecycle.events.assign(run_date=day),
+        handoffs=handoffs,
         nurture_enrollments=enrollments,
         activities=activities[["source_system", "activity_id", "source_lead_id", "lead_id", "occurred_at",
                                "activity_type", "asset", "campaign", "bot_reason"]].assign(run_date=day),

@@ -197,3 +197,22 @@ def test_parquet_and_csv_extracts_read_alike(tmp_path):
     for stem, frame in from_csv.frames.items():
         pd.testing.assert_frame_equal(from_parquet.frames[stem], frame, obj=stem)
     assert "custom:crm_score" in from_csv.leads.columns  # the generator's extra columns, kept apart
+
+
+def test_waiting_for_a_late_extract_looks_until_it_lands_or_time_is_up(tmp_path):
+    from tasks.intake.extract import wait_for_extract
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+        if now[0] >= 25:
+            (tmp_path / RUN_DATE.isoformat()).mkdir(exist_ok=True)
+
+    assert wait_for_extract(tmp_path, RUN_DATE, 100, 10, sleep=sleep, clock=lambda: now[0]) == 30
+    assert slept == [10, 10, 10]
+    slept.clear()
+    assert wait_for_extract(tmp_path / "other", RUN_DATE, 25, 10, sleep=sleep, clock=lambda: now[0]) is None
+    assert slept == [10, 10, 5]

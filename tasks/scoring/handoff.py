@@ -1,0 +1,114 @@
+"""Hand-offs: the run date's new MQLs and the leads whose lifecycle stage moved, each with its
+scores, grade, nurture segment and the top reasons of its score in words, for a CRM or a
+reverse-ETL tool to pick up (table `handoffs`, view `lead_handoffs`, `mql export`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from tasks.scoring.model import EngagementRule, FitRule, ScoringModel
+
+HANDOFF_COLUMNS = ["run_date", "lead_id", "from_stage", "to_stage", "new_mql", "changed_at", "cause", "fit_score",
+                   "engagement_score", "total_score", "grade", "segment", "reasons", "model_version"]
+TOP_REASONS = 3
+
+
+def describe_rule(rule: FitRule | EngagementRule) -> str:
+    """A rule in words, from its definition: `seniority is director`, `demo request or contact request`."""
+    if isinstance(rule, EngagementRule):
+        text = " or ".join(t.replace("_", " ") for t in rule.activity_types)
+        if rule.asset_pattern:
+            text += f" on assets matching {rule.asset_pattern}"
+        if rule.campaign_pattern:
+            text += f" in campaigns matching {rule.campaign_pattern}"
+        return text
+    field = rule.field.replace("_", " ")
+    if rule.op == "equals":
+        return f"{field} is {rule.value}"
+    if rule.op in ("in", "not_in"):
+        listed = (", ".join(rule.values[:-1]) + " or " + rule.values[-1] if len(rule.values) > 1
+                  else rule.values[0])
+        return f"{field} is {'not ' if rule.op == 'not_in' else ''}{listed}"
+    if rule.op == "bins":
+        return f"{field} (points by bin)"
+    if rule.op == "missing":
+        return f"no {field}"
+    if rule.op == "pattern":
+        return f"{field} matches {rule.pattern}"
+    if rule.max is None:
+        return f"{field} at least {rule.min:g}"
+    if rule.min is None:
+        return f"{field} at most {rule.max:g}"
+    return f"{field} {rule.min:g} to {rule.max:g}"
+
+
+def reasons(contributions: pd.DataFrame, model: ScoringModel, top: int = TOP_REASONS) -> pd.Series:
+    """Per lead, its `top` largest positive contributions in words, largest first:
+    `engagement: demo request or contact request +40; fit: seniority is director +20`."""
+    rules = {r.name: ("fit", r) for r in model.fit.rules} | {r.name: ("engagement", r) for r in model.engagement.rules}
+    positive = contributions[(contributions["points"] > 0) & contributions["rule"].isin(list(rules))]
+    positive = positive.sort_values(["lead_id", "points", "rule"], ascending=[True, False, True])
+    positive = positive.groupby("lead_id", sort=False).head(top)
+    words = [f"{rules[rule][0]}: {describe_rule(rules[rule][1])} +{points:.0f}"
+             for rule, points in zip(positive["rule"], positive["points"])]
+    return pd.Series(words, index=positive["lead_id"].to_numpy(), dtype=object).groupby(level=0).agg("; ".join)
+
+
+def handoffs(run_date: date, events: pd.DataFrame, scores: pd.DataFrame, contributions: pd.DataFrame,
+             enrollments: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
+    """The run date's hand-off rows: one per lead that entered MQL or changed stage (a new lead
+    that only became a `lead` is none), with the stage it came from (before the day's first
+    transition) and went to (after its last), when and why, its scores, grade, open nurture
+    segment and reasons."""
+    moved = events[events["from_stage"].notna() | (events["to_stage"] != "lead")]
+    if moved.empty:
+        return pd.DataFrame(columns=HANDOFF_COLUMNS)
+    ordered = events[events["lead_id"].isin(moved["lead_id"])].sort_values(["lead_id", "seq"])
+    first = ordered.drop_duplicates("lead_id", keep="first").set_index("lead_id")
+    last = ordered.drop_duplicates("lead_id", keep="last").set_index("lead_id")
+    entered_mql = set(ordered.loc[ordered["to_stage"] == "mql", "lead_id"])
+    rows = pd.DataFrame({
+        "lead_id": last.index,
+        "from_stage": first["from_stage"].reindex(last.index).to_numpy(),
+        "to_stage": last["to_stage"].to_numpy(),
+        "new_mql": [lead in entered_mql for lead in last.index],
+        "changed_at": last["occurred_at"].to_numpy(),
+        "cause": last["cause"].to_numpy(),
+    })
+    rows = rows.merge(scores[["lead_id", "fit_score", "engagement_score", "total_score", "grade"]], on="lead_id")
+    open_segments = enrollments[enrollments["exited_run_date"].isna()].drop_duplicates("lead_id")
+    rows["segment"] = rows["lead_id"].map(open_segments.set_index("lead_id")["segment"]).astype(object)
+    rows["segment"] = rows["segment"].where(rows["segment"].notna(), None)
+    rows["reasons"] = rows["lead_id"].map(reasons(contributions, model)).fillna("").astype(object)
+    rows["run_date"] = run_date.isoformat()
+    rows["model_version"] = model.version
+    return rows[HANDOFF_COLUMNS].sort_values("lead_id", ignore_index=True)
+
+
+EXPORT_FORMATS = ("parquet", "csv")
+
+
+def export_name(run_date: date, fmt: str) -> str:
+    """The export file of a run date: one per date, so re-running the date rewrites it."""
+    return f"handoffs_{run_date.isoformat()}.{fmt}"
+
+
+def export_bytes(rows: pd.DataFrame, fmt: str) -> bytes:
+    """The hand-off rows (view lead_handoffs) as a Parquet or CSV file, with the same values whichever
+    warehouse they came from: dates as YYYY-MM-DD, times in UTC, new_mql a boolean."""
+    import io
+
+    out = rows.copy()
+    out["run_date"] = out["run_date"].map(lambda d: str(d)[:10]).astype(object)
+    out["changed_at"] = pd.to_datetime(out["changed_at"], utc=True, format="ISO8601")
+    out["new_mql"] = out["new_mql"].astype(bool)
+    for name in ("fit_score", "engagement_score", "total_score"):
+        out[name] = out[name].astype(float)
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        out.assign(changed_at=out["changed_at"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")).to_csv(buffer, index=False)
+    else:
+        out.to_parquet(buffer, index=False)
+    return buffer.getvalue()
