@@ -377,7 +377,7 @@ def run_range(settings: Settings, start: date, end: date, run: Callable[[date], 
                         rerun.close_chain(conn, chain)
                     chain = None
                 if progress:
-                    progress(dates, len(summaries), f"{day} succeeded")
+                    progress(dates, len(summaries), f"{day}: no data" if day in absent else f"{day} succeeded")
         except BaseException as exc:
             if chain is None:
                 raise
