@@ -1,4 +1,4 @@
--- Views for the data team (read them like any table; they are re-created on every run).
+-- Views for the data team (read them like any table; a new warehouse and every `mql upgrade` create them).
 -- Written in the SQL that SQLite and PostgreSQL share, so the same file serves both: views are
 -- dropped and created (dependents first), and times are compared through their ISO text.
 

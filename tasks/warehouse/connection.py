@@ -191,9 +191,10 @@ def statements(sql: str) -> list[str]:
     return [part.strip() for part in code.split(";") if part.strip()]
 
 
-def ddl_statements(dialect: str) -> Iterator[str]:
-    """The schema's statements in file order; `NN_name.<dialect>.sql` files apply to that database only."""
-    for path in [path for folder in DDL_FOLDERS for path in sorted((SQL_DIR / folder).glob("*.sql"))]:
+def ddl_statements(dialect: str, folders: tuple[str, ...] = DDL_FOLDERS) -> Iterator[str]:
+    """The statements of the schema's `folders` in file order (tables, then views, by default);
+    `NN_name.<dialect>.sql` files apply to that database only."""
+    for path in [path for folder in folders for path in sorted((SQL_DIR / folder).glob("*.sql"))]:
         only = path.suffixes[-2][1:] if len(path.suffixes) > 1 else None
         if only in (None, dialect):
             yield from statements(path.read_text(encoding="utf-8"))

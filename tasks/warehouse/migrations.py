@@ -174,4 +174,7 @@ def upgrade(engine: Engine, schema: str, holder: str, lock_wait_seconds: float) 
             command.stamp(config, BASELINE)
         if found.current != head():
             command.upgrade(config, "head")
+            # Views hold no data: each upgrade re-creates them all as sql/views has them now.
+            for statement in ddl_statements(conn.dialect.name, ("views",)):
+                conn.exec_driver_sql(statement)
     return found.current, head()
