@@ -141,23 +141,29 @@ def test_cli_runs_leave_the_password_on_no_surface(canary, generated):
     url, password = canary["url"], canary["password"]
     ok = runner.invoke(app, ["run", "--date", str(FIRST_DAY), "--extracts", str(generated), "--warehouse", url])
     assert ok.exit_code == 0, ok.output
-    # A run that fails inside the flow (its date has no extracts), and an unparseable URL.
+    # A run refused before its flow starts (its date has no extracts), one that fails inside the
+    # flow (its date's folder holds no files), and an unparseable URL.
+    refused = runner.invoke(app, ["run", "--date", str(FIRST_DAY + timedelta(days=1)), "--extracts",
+                                  str(canary["folder"] / "none"), "--warehouse", url])
+    assert refused.exit_code == 2 and "no extract folder" in refused.output, refused.output
+    (canary["folder"] / "empty" / str(FIRST_DAY + timedelta(days=1))).mkdir(parents=True)
     failed = runner.invoke(app, ["run", "--date", str(FIRST_DAY + timedelta(days=1)), "--extracts",
-                                 str(canary["folder"] / "none"), "--warehouse", url])
-    assert failed.exit_code == 2 and "no extract folder" in failed.output, failed.output
+                                 str(canary["folder"] / "empty"), "--warehouse", url])
+    missing = "required file leads.csv or leads.parquet is missing"
+    assert failed.exit_code == 2 and missing in failed.output, failed.output
     status = runner.invoke(app, ["status", "--warehouse", url])  # its error column included
-    assert status.exit_code == 0 and "succeeded" in status.output and "no extract folder" in status.output, \
-        status.output
+    assert status.exit_code == 0 and "succeeded" in status.output and "leads.parquet is missing" in status.output, \
+        status.output  # the table wraps the error
     bad_port = url.replace(":5432/", ":54x2/")
     unparseable = runner.invoke(app, ["run", "--date", str(FIRST_DAY), "--warehouse", bad_port])
 
-    outputs = {"a run": ok.output, "a failed run": failed.output, "an unparseable URL": unparseable.output,
-               "mql status": status.output}
+    outputs = {"a run": ok.output, "a refused run": refused.output, "a failed run": failed.output,
+               "an unparseable URL": unparseable.output, "mql status": status.output}
     assert surfaces_holding(password, canary, outputs) == []
     assert unparseable.exit_code == 2
     assert unparseable.output.strip() == "error: --warehouse: not a SQLAlchemy URL (its port is not a number)"
     # The search reaches every surface: texts that are there are found there.
-    failure = surfaces_holding("no extract folder for", canary, outputs)
+    failure = surfaces_holding(missing, canary, outputs)
     day = surfaces_holding(str(FIRST_DAY), canary, {})
     for surface in ("CLI output of a failed run", "log record", "Prefect log", "flow run", "warehouse table runs"):
         assert any(s.startswith(surface) for s in failure), (surface, failure)
