@@ -258,6 +258,8 @@ def failed_run(exc: MqlError, night: str, alert: bool = True) -> Any:
 
     message = str(exc)
     stage = failed_stage(flow_run.id)
+    if stage == "start" and isinstance(exc, ExtractError):
+        stage = "extract"  # refused before its stages ran: the date's extracts are missing or unreadable
     if alert:
         emit_night_event("failed", night, stage, message)
     get_run_logger().error("%s", message)
