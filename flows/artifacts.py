@@ -8,14 +8,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from prefect import get_run_logger, task
+from prefect import get_run_logger
 from prefect.artifacts import (create_markdown_artifact, create_progress_artifact, create_table_artifact,
                                update_progress_artifact)
-from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
-from flows.stages import note_failed_stage
+from flows.stages import stage
 from tasks.reporting import dashboard, monitoring
 from tasks.warehouse.connection import execute, query
 
@@ -29,7 +28,7 @@ class RunMonitoring:
     anomalies: monitoring.AnomalyReport
 
 
-@task(name="monitor", cache_policy=NO_CACHE, retries=0, on_failure=[note_failed_stage])
+@stage("monitor")
 def monitor_stage(engine: Engine, run_id: str, run_date: date, counts: monitoring.Counts,
                   settings: Settings, mql_threshold: tuple[float, float] | None = None) -> RunMonitoring:
     """Check the run against its trailing baseline, write its report, publish its artifacts."""

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from flows.nightly import nightly
+from flows.night_probe import peak_rss_mb
 from flows.settings import CONFIG_DIR
 from tasks.identity.assignment import (INPUT_COLUMNS, DedupeConfig, assign_leads, load_dedupe_config, match_fields,
                                        row_keys)
@@ -198,20 +199,6 @@ def build_lead_base(survivors: pd.DataFrame, existing: int, run_date: date, url:
     return {"leads": existing, "match_keys": len(keys), "planted_earlier_records": len(again)}
 
 
-def _peak_rss_mb() -> int:
-    """This process's peak resident memory. Linux's VmHWM starts afresh with a new program;
-    getrusage's maximum would carry over the parent's peak into a spawned process."""
-    import resource
-
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-
 def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date, config_path: str) -> dict[str, Any]:
     """The dedupe stage as the nightly run does it (keys of the day's rows, warehouse look-up,
     linking), timed; run in a fresh process so its peak memory is its own."""
@@ -237,7 +224,7 @@ def time_dedupe_stage(survivors_path: str, url: str, schema: str, run_date: date
         "seconds": round(done - started, 1),
         "seconds_keys": round(keyed - started, 1), "seconds_lookup": round(looked_up - keyed, 1),
         "seconds_link": round(done - looked_up, 1),
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "keys_looked_up": int(len(keys)), "warehouse_hits": int(len(known.keys)),
         "candidate_records": int(len(known.candidates)), "links": int(len(assigned.merges)),
         "match_rules": {str(k): int(v) for k, v in rules.items()},
@@ -462,7 +449,7 @@ def time_model_fit(folder: str, as_of: date) -> dict[str, Any]:
     report = fit_from_history(*frames, Settings().model_path, "won", 30, as_of, Path(folder) / "fitted.yaml", None)
     return {"seconds": round(time.perf_counter() - started, 1),
             "cpu_seconds": round(time.process_time() - started_cpu, 1),  # steadier than wall time on a busy machine
-            "peak_rss_mb": _peak_rss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
             "training_leads": report["training"]["leads"], "validation_leads": report["validation"]["leads"],
             "attributes_fitted": len(report["attributes"]),
             "auc": {name: figures["auc"] for name, figures in report["models"].items()}}
@@ -491,3 +478,138 @@ def model_fit_benchmark(leads: int, attributes: int, seed: int, folder: Path | N
             f"--seed {seed}", "rows": rows, "setup_seconds": round(prepared, 1), "fit": fit,
             "targets": {"seconds": 300, "peak_rss_mb": 4096,
                         "met": fit["seconds"] <= 300 and fit["peak_rss_mb"] <= 4096}}
+
+
+NIGHT_TABLES = ("leads", "activities", "outcomes")
+
+
+def _timed_night(run_date: date, extracts: Path, url: str, schema: str) -> dict[str, Any]:
+    """One date run as `mql run` runs it, in a process of its own (flows/night_probe.py)."""
+    import json
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "MQL_WAREHOUSE_SCHEMA": schema}
+    done = subprocess.run([sys.executable, "-m", "flows.night_probe", run_date.isoformat(), str(extracts), url],
+                          capture_output=True, text=True, env=environment, cwd=Path(__file__).parent.parent)
+    if done.returncode:
+        raise MqlError(f"the night of {run_date} failed: " + (done.stderr.strip().splitlines() or ["?"])[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _table_rows(url: str, schema: str) -> dict[str, int]:
+    """Rows in each table of the warehouse."""
+    import sqlalchemy as sa
+
+    engine = open_warehouse(url, schema, writing=False)
+    try:
+        where = schema if engine.dialect.name == "postgresql" else None
+        with engine.connect() as conn:
+            return {name: int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(name, schema=where)))
+                              .scalar_one())
+                    for name in sorted(sa.inspect(conn).get_table_names(schema=where))}
+    finally:
+        engine.dispose()
+
+
+def night_floor(folder: Path, url: str, schema: str, scored: int) -> dict[str, Any]:
+    """The I/O floor of a night: read the day's files with pandas' pyarrow reader, then bulk-write
+    every input row once, plus one row per lead scored, into plain tables of the same warehouse
+    (COPY on PostgreSQL, executemany in one transaction on SQLite); the tables are dropped after."""
+    import sqlalchemy as sa
+
+    started = time.perf_counter()
+    frames = {name: pd.read_csv(folder / f"{name}.csv", engine="pyarrow", dtype=str) for name in NIGHT_TABLES}
+    leads = frames["leads"]
+    frames["scores"] = pd.DataFrame({"lead_id": np.resize(leads["source_lead_id"].fillna("").to_numpy(), scored),
+                                     "fit_score": 0, "engagement_score": 0, "total_score": 0})
+    read = time.perf_counter()
+    engine = open_warehouse(url, schema)
+    tables = {name: f"io_floor_{name}" for name in frames}
+    try:
+        where = schema if engine.dialect.name == "postgresql" else None
+        with engine.begin() as conn:
+            for name, frame in frames.items():
+                frame.head(0).to_sql(tables[name], conn, schema=where, index=False, if_exists="replace")
+        wrote_from = time.perf_counter()
+        with engine.begin() as conn:
+            written = {name: bulk_insert(conn, tables[name], frame) for name, frame in frames.items()}
+        wrote = time.perf_counter()
+        with engine.begin() as conn:
+            for table in tables.values():
+                sa.Table(table, sa.MetaData(), schema=where).drop(conn)
+    finally:
+        engine.dispose()
+    return {"seconds": round(read - started + wrote - wrote_from, 2), "read_seconds": round(read - started, 2),
+            "write_seconds": round(wrote - wrote_from, 2), "rows": written}
+
+
+def night_benchmark(leads: int, activities_per_lead: float, seed: int, warehouse: str | None,
+                    folder: Path | None = None) -> dict[str, Any]:
+    """`mql bench night`: a base day, then the timed day (day 2 of the generator's mix on top of
+    day 1), each run as `mql run` runs it in a process of its own, against the night's I/O floor
+    measured on the same files and warehouse."""
+    import json
+
+    from flows.nightly import resolve_settings
+    from flows.settings import warehouse_option
+    from tasks.warehouse.connection import parse_url
+    import sqlalchemy as sa
+
+    with tempfile.TemporaryDirectory(prefix="mql-bench-") as scratch:
+        where = folder or Path(scratch)
+        where.mkdir(parents=True, exist_ok=True)
+        extracts = where / "extracts"
+        wanted = {"leads": leads, "activities_per_lead": activities_per_lead, "seed": seed, "first_day": str(FIRST_DAY)}
+        made = extracts / "generated.json"
+        started = time.perf_counter()
+        if not made.exists() or json.loads(made.read_text()) != wanted:  # reuse the days made before
+            shutil.rmtree(extracts, ignore_errors=True)
+            generate_extracts(extracts, FIRST_DAY, 2, leads, seed, activities_per_lead=activities_per_lead)
+            made.write_text(json.dumps(wanted))
+        generated = time.perf_counter() - started
+        url = warehouse or f"sqlite:///{(where / 'warehouse.db').resolve()}"
+        with warehouse_option(url):
+            schema = resolve_settings().warehouse_schema
+        if warehouse is None:
+            (where / "warehouse.db").unlink(missing_ok=True)
+        else:  # a schema of its own, dropped after
+            schema = f"mql_bench_night_{os.getpid()}"
+        try:
+            base = _timed_night(FIRST_DAY, extracts, url, schema)
+            before = _table_rows(url, schema)
+            night = _timed_night(FIRST_DAY + timedelta(days=1), extracts, url, schema)
+            after = _table_rows(url, schema)
+            written = {name: after[name] - before.get(name, 0) for name in after if after[name] != before.get(name, 0)}
+            floor = night_floor(extracts / str(FIRST_DAY + timedelta(days=1)), url, schema,
+                                written.get("lead_scores", 0))
+        finally:
+            if warehouse is not None:
+                engine = sa.create_engine(url)
+                with engine.begin() as conn:
+                    conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
+                engine.dispose()
+    rows_in = sum(floor["rows"][name] for name in NIGHT_TABLES)
+    stage_work = sum(night["stage_seconds"].values())
+    prefect = night["prefect_import_seconds"] + night["outside_stages_seconds"]
+    shown = parse_url(url, "--warehouse").render_as_string(hide_password=True)
+    command = f"mql bench night --leads {leads} --activities-per-lead {activities_per_lead:g} --seed {seed}" + (
+        f" --warehouse {shown}" if warehouse else "")
+    return {
+        "benchmark": "night", "command": command, "database": url.split(":", 1)[0].split("+")[0],
+        "input_rows": {name: floor["rows"][name] for name in NIGHT_TABLES},
+        "generate_seconds": round(generated, 1),
+        "night_over_floor": round(night["wall_seconds"] / floor["seconds"], 2),
+        "stage_work_over_floor": round(stage_work / floor["seconds"], 2),
+        "night": {key: value for key, value in night.items() if key != "counts"},
+        "floor": floor,
+        "stage_work_seconds": round(stage_work, 2),
+        "fixed_cost": {"prefect_import_seconds": night["prefect_import_seconds"],
+                       "gx_import_seconds": night["gx_import_seconds"],
+                       "outside_stages_seconds": night["outside_stages_seconds"],
+                       "prefect_share": round(prefect / night["wall_seconds"], 3)},
+        "rows_written": written,
+        "rows_written_per_input_row": round(sum(written.values()) / rows_in, 2),
+        "base_night": {key: base[key] for key in ("wall_seconds", "cpu_seconds", "peak_rss_mb")},
+        "targets": {"night_over_floor": 3, "peak_rss_mb": 6144, "prefect_share": 0.05},
+    }

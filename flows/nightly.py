@@ -25,7 +25,7 @@ from flows.artifacts import (emit_night_event, monitor_stage, publish_backfill_r
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
 from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, export_stage, extract_stage,
                           failed_stage, load_state_stage, match_stage, qualify_stage, score_stage, screen_stage,
-                          survive_stage, validate_stage, warehouse_hashing, write_stage)
+                          stage_seconds, survive_stage, validate_stage, warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.identity import assignment
 from tasks.intake.extract import extract_exists, no_extract_message, wait_for_extract
@@ -70,6 +70,7 @@ class RunSummary:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     error: str | None = None
     report_path: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def code_version() -> str:
@@ -242,11 +243,15 @@ def _nightly(run_date: date | None, extracts_dir: str | None, warehouse_url: str
                 export_stage(engine, run_date, settings.export_to, settings.export_format)
     finally:
         engine.dispose()
+    from prefect.runtime import flow_run
+
+    seconds = stage_seconds(flow_run.id)
+    get_run_logger().info("run date %s: seconds by stage %s", run_date, json.dumps(seconds))
     if monitored.anomalies.fired and settings.fail_on_anomaly:
         raise AnomalyError(f"{run_date}: " + "; ".join(a.message for a in monitored.anomalies.fired)
                            + " (results are written; MQL_FAIL_ON_ANOMALY is set)")
     return RunSummary(run_id=run_id, run_date=run_date, status="succeeded", counts=counts,
-                      report_path=monitored.report_path)
+                      report_path=monitored.report_path, stage_seconds=seconds)
 
 
 def failed_run(exc: MqlError, night: str, alert: bool = True) -> Any:
@@ -257,6 +262,7 @@ def failed_run(exc: MqlError, night: str, alert: bool = True) -> Any:
     from prefect.states import Failed
 
     message = str(exc)
+    stage_seconds(flow_run.id)
     stage = failed_stage(flow_run.id)
     if stage == "start" and isinstance(exc, ExtractError):
         stage = "extract"  # refused before its stages ran: the date's extracts are missing or unreadable

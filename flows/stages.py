@@ -3,8 +3,12 @@ warehouse I/O at its edges; flows/nightly.py only calls them in order."""
 
 from __future__ import annotations
 
+import functools
+import time
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 from prefect import task
@@ -42,10 +46,37 @@ def failed_stage(flow_run_id: object) -> str:
     return _FAILED_STAGES.pop(str(flow_run_id), "start")
 
 
-STAGE = {"cache_policy": NO_CACHE, "retries": 0, "on_failure": [note_failed_stage]}
+_STAGE_SECONDS: dict[str, dict[str, float]] = {}  # flow run id -> seconds spent in each stage
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-@task(name="extract", **STAGE)
+def stage(name: str) -> Callable[[F], F]:
+    """A stage: a Prefect task named `name` (no result cache, no retries unless a caller asks,
+    failures noted for the run's alert), whose wall time is kept for `stage_seconds`."""
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            from prefect.runtime import flow_run
+
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds = _STAGE_SECONDS.setdefault(str(flow_run.id), {})
+                seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+
+        return task(name=name, cache_policy=NO_CACHE, retries=0, on_failure=[note_failed_stage])(timed)
+
+    return decorate
+
+
+def stage_seconds(flow_run_id: object) -> dict[str, float]:
+    """Seconds each stage of the flow run took so far (retries included), in the order they ran;
+    forgets them."""
+    return {name: round(value, 3) for name, value in _STAGE_SECONDS.pop(str(flow_run_id), {}).items()}
+
+
+@stage("extract")
 def extract_stage(engine: Engine, extracts_dir: str | Path, run_date: date) -> Extract:
     extract = read_extract(extracts_dir, run_date)
     with engine.connect() as conn:
@@ -53,7 +84,7 @@ def extract_stage(engine: Engine, extracts_dir: str | Path, run_date: date) -> E
     return review.with_released_rows(extract, released)
 
 
-@task(name="validate", **STAGE)
+@stage("validate")
 def validate_stage(extract: Extract, run_date: date, expectations_dir: Path, engine: Engine | None = None,
                    run_id: str | None = None, data_docs_dir: Path | None = None) -> dict[str, ValidationReport]:
     reports = {
@@ -91,7 +122,7 @@ def warehouse_hashing(engine: Engine, settings: Settings) -> tuple[HashKeys, Led
         return keys, load_ledger(conn, keys)
 
 
-@task(name="screen", **STAGE)
+@stage("screen")
 def screen_stage(engine: Engine, extract: Extract, reports: dict[str, ValidationReport], rules: FraudRules,
                  run_date: date, ledger: Ledger):
     with engine.connect() as conn:
@@ -106,7 +137,7 @@ def screen_stage(engine: Engine, extract: Extract, reports: dict[str, Validation
     return leads, screen.flag_bots(activities, rules), outcomes, quarantined
 
 
-@task(name="match", **STAGE)
+@stage("match")
 def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
                 run_date: date, config: assignment.DedupeConfig, keys: HashKeys
                 ) -> tuple[pd.DataFrame, pd.DataFrame, assignment.Known]:
@@ -119,7 +150,7 @@ def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFram
         return fields, day_keys, lookup.known(day_keys, config.linkage.max_block)
 
 
-@task(name="dedupe", **STAGE)
+@stage("dedupe")
 def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFrame, known: assignment.Known,
                  activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date, config: assignment.DedupeConfig
                  ) -> tuple[assignment.Assignment, pd.DataFrame, pd.DataFrame]:
@@ -129,7 +160,7 @@ def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFra
             outcomes.assign(lead_id=assignment.attribute(outcomes, known, assigned.rows)))
 
 
-@task(name="load_state", **STAGE)
+@stage("load_state")
 def load_state_stage(engine: Engine, assigned: assignment.Assignment, activities: pd.DataFrame,
                      outcomes: pd.DataFrame, run_date: date) -> state.LeadState:
     """What the day before left of every lead the day touches, and of those due for a look."""
@@ -140,7 +171,7 @@ def load_state_stage(engine: Engine, assigned: assignment.Assignment, activities
                                      run_date)
 
 
-@task(name="survive", **STAGE)
+@stage("survive")
 def survive_stage(survivors: pd.DataFrame, assigned: assignment.Assignment, prior: state.LeadState,
                   activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date,
                   rules: survivorship.Survivorship) -> pd.DataFrame:
@@ -152,7 +183,7 @@ def survive_stage(survivors: pd.DataFrame, assigned: assignment.Assignment, prio
     return profiles
 
 
-@task(name="score", **STAGE)
+@stage("score")
 def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.DataFrame, run_date: date,
                 model: ScoringModel) -> tuple[pd.DataFrame, score.Scores]:
     derived = score.derive_attributes(profiles, model)
@@ -161,7 +192,7 @@ def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.D
     return derived, score.score_leads(derived, prior.engagement, countable, run_date, model)
 
 
-@task(name="qualify", **STAGE)
+@stage("qualify")
 def qualify_stage(profiles: pd.DataFrame, scored: score.Scores, outcomes: pd.DataFrame, run_date: date,
                   model: ScoringModel) -> tuple[qualify.Lifecycle, pd.DataFrame]:
     """Lifecycle changes, and the `leads` rows of the day: profile, scores and lifecycle together."""
@@ -172,14 +203,14 @@ def qualify_stage(profiles: pd.DataFrame, scored: score.Scores, outcomes: pd.Dat
     return lifecycle, state.lead_rows(profiles, scored.scores, lifecycle.leads, model.version, run_date)
 
 
-@task(name="enroll", **STAGE)
+@stage("enroll")
 def enroll_stage(lead_rows: pd.DataFrame, profiles: pd.DataFrame, open_enrollments: pd.DataFrame, run_date: date,
                  model: ScoringModel) -> pd.DataFrame:
     leads = lead_rows.merge(profiles[["lead_id", "event_at"]], on="lead_id")
     return nurture.enroll(leads, open_enrollments, run_date.isoformat(), model)
 
 
-@task(name="assemble", **STAGE)
+@stage("assemble")
 def assemble_stage(run_date: date, model: ScoringModel, extract: Extract, leads: ScreenedLeads,
                    lead_rows: pd.DataFrame, assigned: assignment.Assignment, scored: score.Scores,
                    lifecycle: qualify.Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame,
@@ -196,7 +227,7 @@ def assemble_stage(run_date: date, model: ScoringModel, extract: Extract, leads:
     return day, counts
 
 
-@task(name="write", **STAGE)
+@stage("write")
 def write_stage(engine: Engine, run_id: str, run_date: date, day: state.DayResult,
                 counts: dict[str, dict[str, int]], reports: dict[str, ValidationReport]) -> None:
     with engine.begin() as conn:
@@ -221,7 +252,7 @@ def _write_audit(conn, run_id: str, run_date: date, counts: dict[str, dict[str, 
         bulk_insert(conn, "validation_results", results)
 
 
-@task(name="export", **STAGE)
+@stage("export")
 def export_stage(engine: Engine, run_date: date, to: str, fmt: str) -> str:
     """Write the run date's hand-offs (view lead_handoffs) to `to` (a folder or fsspec URL) as
     handoffs_<date>.<fmt>, replacing the date's earlier export; where it went."""

@@ -171,7 +171,7 @@ ROLE_LOCAL_PARTS = ("info", "sales", "marketing", "contact")
 
 def generate_extracts(
     out: Path, start: date, days: int, leads_per_day: int, seed: int, fmt: str = "csv", *,
-    hard: bool = False,
+    hard: bool = False, activities_per_lead: float | None = None,
 ) -> dict[str, int]:
     """Write `days` daily extract folders under `out` from `start`, plus the ground truth.
 
@@ -193,7 +193,7 @@ def generate_extracts(
                       HARD_DUPLICATE_SHARE if hard else DUPLICATE_SHARE)
     people = _make_people(people_rng, len(plan))
     leads = _lead_rows(rows_rng, start, plan, people, hard_rng if hard else None)
-    activities = _make_activities(activity_rng, start, leads, days)
+    activities = _make_activities(activity_rng, start, leads, days, activities_per_lead)
     outcomes, converted = _make_outcomes(outcome_rng, start, leads, days)
     truth = _ground_truth(start, leads, converted)
 
@@ -1157,8 +1157,9 @@ def _assign_lead_ids(leads: pd.DataFrame) -> None:
 
 
 def _make_activities(rng: np.random.Generator, start: date, leads: pd.DataFrame,
-                     days: int) -> pd.DataFrame:
-    """Every activity of every identifiable lead, in file order, with hidden day and truth."""
+                     days: int, per_lead: float | None = None) -> pd.DataFrame:
+    """Every activity of every identifiable lead, in file order, with hidden day and truth; with
+    `per_lead`, rates scaled so that the last day expects that many activities per lead row."""
     role = leads["role"].to_numpy()
     tracked = np.flatnonzero((role != "malformed") & (leads["source_lead_id"] != "").to_numpy())
     junk_kind = leads["junk_kind"].to_numpy()[tracked]
@@ -1170,6 +1171,9 @@ def _make_activities(rng: np.random.Generator, start: date, leads: pd.DataFrame,
     # A second record of a person collects part of their activity; scripts click a lot.
     weight = np.select([bot, junk, role[tracked] == "duplicate"], [2.0, 0.3, 0.6], 1.0)
     daily_rate = weight * (0.4 + 3.0 * propensity)
+    if per_lead is not None:
+        daily_rate = daily_rate * _activity_scale(leads, tracked, created_day, created_second, daily_rate,
+                                                  days, per_lead)
 
     record_parts, day_parts, second_parts = [], [], []
     for offset in range(days):
@@ -1228,6 +1232,19 @@ def _make_activities(rng: np.random.Generator, start: date, leads: pd.DataFrame,
     activities["run_date"] = _day_dates(start, int(day.max(initial=0)) + 1)[day]
     _plant_malformed_activities(rng, activities)
     return activities
+
+
+def _activity_scale(leads: pd.DataFrame, tracked: np.ndarray, created_day: np.ndarray,
+                    created_second: np.ndarray, daily_rate: np.ndarray, days: int, per_lead: float) -> float:
+    """The factor on every daily rate that makes the last day's expected activities (the drawn
+    ones plus one submission per lead created that day) `per_lead` times the day's lead rows."""
+    offset = days - 1 - created_day
+    expected = daily_rate * 0.6 ** offset
+    expected = np.where(offset == 0, expected * (SECONDS_PER_DAY - created_second) / SECONDS_PER_DAY, expected)
+    last_day_rows = int((leads["day"].to_numpy() == days - 1).sum())
+    submissions = int(np.isin(leads["lead_source"].to_numpy()[tracked][offset == 0], list(CREATION_ACTIVITY)).sum())
+    drawn = float(expected.sum())
+    return max(per_lead * last_day_rows - submissions, 0.0) / drawn if drawn else 1.0
 
 
 def _activity_types(rng: np.random.Generator, propensity: np.ndarray, bot: np.ndarray,

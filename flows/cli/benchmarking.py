@@ -137,6 +137,25 @@ def bench_cost(days: Annotated[int, typer.Option(min=3, help="Timed days.")] = 3
     _print_json(cost_benchmark(days, leads_per_day, seed, warmup_days, folder))
 
 
+@bench.command("night")
+@user_errors
+def bench_night(leads: Annotated[int, typer.Option(min=100, help="Lead rows of each generated day.")] = 100_000,
+                activities_per_lead: Annotated[float, typer.Option(
+                    min=0.5, help="Activities per lead row on the timed day.")] = 10.0,
+                seed: Annotated[int, typer.Option()] = 7,
+                warehouse: Annotated[str | None, typer.Option(
+                    help="Warehouse URL (PostgreSQL: a schema of its own, dropped after); "
+                         "default: a SQLite file in the folder.")] = None,
+                folder: Annotated[Path | None, typer.Option(
+                    help="Keep (and reuse) the generated days here.")] = None) -> None:
+    """A night's wall and CPU time, seconds by stage, rows written, peak memory and fixed cost, against
+    its I/O floor (reading the day's files and bulk-writing its rows once), as JSON."""
+    _quiet_prefect()
+    from flows.benchmarks import night_benchmark
+
+    _print_json(night_benchmark(leads, activities_per_lead, seed, warehouse, folder))
+
+
 @bench.command("model-fit")
 @user_errors
 def bench_model_fit(leads: Annotated[int, typer.Option(min=1000, help="Leads in the made-up history.")] = 1_000_000,

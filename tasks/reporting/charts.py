@@ -32,24 +32,28 @@ def funnel_chart(steps: list[tuple[str, int]]) -> Any:
 
 
 def histogram_chart(values: pd.Series, title: str, threshold: float | None = None,
-                    threshold_label: str = "") -> Any:
+                    threshold_label: str = "", bins: int = 20) -> Any:
     """A histogram of scores: leads per score bin with the count on each bar, titled axes, and the
-    threshold as a labelled red rule when there is one."""
+    threshold as a labelled red rule when there is one. The bins are counted here, so the chart
+    carries `bins` rows however many leads there are."""
     import altair as alt
+    import numpy as np
 
-    frame = pd.DataFrame({"score": pd.to_numeric(values, errors="coerce").dropna()})
-    bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("score:Q", bin=alt.Bin(maxbins=20), title=title),
-        y=alt.Y("count():Q", title="leads"))
-    counts = alt.Chart(frame).mark_text(dy=-5, fontSize=9).encode(
-        x=alt.X("score:Q", bin=alt.Bin(maxbins=20)), y="count():Q", text="count():Q")
-    layers = [bars, counts]
+    scores = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    counts, edges = np.histogram(scores, bins=bins) if len(scores) else (np.zeros(0, int), np.zeros(1))
+    frame = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "leads": counts})
+    frame = frame[frame["leads"] > 0]
+    x = alt.X("start:Q", title=title, bin="binned")
+    bars = alt.Chart(frame).mark_bar().encode(x=x, x2="end:Q", y=alt.Y("leads:Q", title="leads"))
+    labels = alt.Chart(frame.assign(middle=(frame["start"] + frame["end"]) / 2)).mark_text(dy=-5, fontSize=9).encode(
+        x="middle:Q", y="leads:Q", text="leads:Q")
+    layers = [bars, labels]
     if threshold is not None:
         rule = pd.DataFrame({"score": [threshold], "label": [threshold_label]})
         layers.append(alt.Chart(rule).mark_rule(color="#d62728", strokeWidth=2).encode(x="score:Q"))
         layers.append(alt.Chart(rule).mark_text(color="#d62728", align="left", dx=4, dy=-4, baseline="top").encode(
             x="score:Q", y=alt.value(0), text="label:N"))
-    return alt.layer(*layers).properties(width=300, height=180, title=f"{title} (n={len(frame)})")
+    return alt.layer(*layers).properties(width=300, height=180, title=f"{title} (n={len(scores)})")
 
 
 def stacked_bars_chart(frame: pd.DataFrame, value: str, color: str, y_title: str, color_title: str) -> Any:

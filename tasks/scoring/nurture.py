@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pandas as pd
 
 from tasks.scoring.model import ScoringModel, SegmentCondition
@@ -35,18 +36,23 @@ def _matches(leads: pd.DataFrame, when: SegmentCondition) -> pd.Series:
 
 def interests(profiles: pd.DataFrame, activities: pd.DataFrame, model: ScoringModel) -> pd.Series:
     """Each lead's topics (JSON list): those it had, plus those of the assets it consumed today.
-    Bot activities show no interest."""
+    Bot activities show no interest. Patterns are tried once per distinct asset, and stored
+    lists read once per distinct value."""
     human = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
     assets = human["asset"].fillna("").astype(str)
+    distinct = pd.unique(assets.to_numpy())
     found = []
     for topic, pattern in model.interests.items():
         rx = re.compile(pattern, re.IGNORECASE)
-        hit = assets.map(lambda a: bool(rx.search(a))).astype(bool)
-        found.append(pd.DataFrame({"lead_id": human.loc[hit.to_numpy(), "lead_id"], "topic": topic}))
+        hit = assets.isin([asset for asset in distinct if rx.search(asset)]).to_numpy()
+        found.append(pd.DataFrame({"lead_id": human.loc[hit, "lead_id"], "topic": topic}))
     today = pd.concat(found, ignore_index=True).groupby("lead_id")["topic"].agg(set) if found else pd.Series()
     before = profiles["interests"] if "interests" in profiles else pd.Series(None, index=profiles.index)
+    had = {old: set(json.loads(old)) for old in pd.unique(before.to_numpy(dtype=object)) if isinstance(old, str)}
+    shown = {old: json.dumps(sorted(topics)) for old, topics in had.items()}
     merged = [
-        json.dumps(sorted(set(json.loads(old) if isinstance(old, str) else []) | today.get(lead, set())))
+        json.dumps(sorted((had[old] if isinstance(old, str) else set()) | today[lead])) if lead in today
+        else shown.get(old, "[]") if isinstance(old, str) else "[]"
         for lead, old in zip(profiles["lead_id"], before)
     ]
     return pd.Series(merged, index=profiles.index, dtype=object)
@@ -67,36 +73,40 @@ def _emailable(leads: pd.DataFrame) -> pd.Series:
     return leads["email_key"].notna() & leads["email_key"].astype(object).ne("")
 
 
-def _exit_reason(lead: pd.Series, new_segment: str | None) -> str:
-    if lead["do_not_contact"]:
-        return "do_not_contact"
-    if not lead["email_consent"]:
-        return "no_email_consent"
-    if not isinstance(lead["email_key"], str) or not lead["email_key"]:
-        return "no_email_address"
-    if lead["lifecycle_stage"] in SALES_STAGES:
-        return "became_" + lead["lifecycle_stage"]
-    return f"moved_to:{new_segment}" if new_segment else "no_longer_eligible"
+def _exit_reasons(leads: pd.DataFrame, new_segment: pd.Series) -> np.ndarray:
+    """Why each lead leaves its open enrollment, the first reason that holds."""
+    stage = leads["lifecycle_stage"].astype(object)
+    return np.select(
+        [leads["do_not_contact"].astype(bool).to_numpy(), ~leads["email_consent"].astype(bool).to_numpy(),
+         ~_emailable(leads).to_numpy(), stage.isin(SALES_STAGES).to_numpy(), new_segment.notna().to_numpy()],
+        ["do_not_contact", "no_email_consent", "no_email_address", "became_" + stage.fillna("").astype(str),
+         "moved_to:" + new_segment.fillna("").astype(str)],
+        "no_longer_eligible").astype(object)
 
 
 def enroll(leads: pd.DataFrame, open_enrollments: pd.DataFrame, run_date: str, model: ScoringModel) -> pd.DataFrame:
     """Enrollment rows to store for `leads` after `run_date`: their open enrollments (closed if
-    they left the segment) and new ones. `leads` carries event_at, the time changes are stamped with."""
-    target = choose_segment(leads, model)
-    current = open_enrollments.set_index("lead_id")
-    rows = []
-    for position, lead in leads.reset_index(drop=True).iterrows():
-        new_segment = target.iloc[position]
-        lead_id = lead["lead_id"]
-        if lead_id in current.index:
-            enrollment = current.loc[lead_id].to_dict()
-            if enrollment["segment"] == new_segment:
-                rows.append({"lead_id": lead_id, **enrollment})
-                continue
-            rows.append({"lead_id": lead_id, **enrollment, "exited_run_date": run_date,
-                         "exited_at": lead["event_at"], "exit_reason": _exit_reason(lead, new_segment)})
-        if isinstance(new_segment, str):
-            rows.append({"lead_id": lead_id, "segment": new_segment, "entered_run_date": run_date,
-                         "entered_at": lead["event_at"], "exited_run_date": None, "exited_at": None,
-                         "exit_reason": None})
-    return pd.DataFrame(rows, columns=ENROLLMENT_COLUMNS)
+    they left the segment) and new ones, lead by lead in the order of `leads`. `leads` carries
+    event_at, the time changes are stamped with."""
+    leads = leads.reset_index(drop=True)
+    target = choose_segment(leads, model).reset_index(drop=True)
+    current = open_enrollments.drop(columns=[c for c in ENROLLMENT_COLUMNS[4:] if c in open_enrollments])
+    held = leads.reset_index(names="position").merge(current, on="lead_id")
+    wanted = target.iloc[held["position"]].reset_index(drop=True)
+    stays = held["segment"].eq(wanted).to_numpy()
+    leaving = held.loc[~stays].reset_index(drop=True)
+    closed = leaving.assign(exited_run_date=run_date, exited_at=leaving["event_at"],
+                            exit_reason=_exit_reasons(leaving, wanted[~stays].reset_index(drop=True)))
+    kept_segment = pd.Series(False, index=leads.index)
+    kept_segment.iloc[held.loc[stays, "position"]] = True
+    joining = target.notna() & ~kept_segment
+    new = pd.DataFrame({"position": np.flatnonzero(joining), "lead_id": leads.loc[joining, "lead_id"].to_numpy(),
+                        "segment": target[joining].to_numpy(), "entered_run_date": run_date,
+                        "entered_at": leads.loc[joining, "event_at"].to_numpy(), "exited_run_date": None,
+                        "exited_at": None, "exit_reason": None})
+    parts = [part for part in (held.loc[stays].assign(order=0), closed.assign(order=0), new.assign(order=1))
+             if len(part)]
+    if not parts:
+        return pd.DataFrame(columns=ENROLLMENT_COLUMNS)
+    rows = pd.concat(parts, ignore_index=True).sort_values(["position", "order"], kind="stable", ignore_index=True)
+    return rows.reindex(columns=ENROLLMENT_COLUMNS)

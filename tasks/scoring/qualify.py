@@ -30,9 +30,61 @@ def qualify(
     `leads`: lead_id, lifecycle_stage (None for a new lead), stage_changed_at, first_mql_at,
     last_mql_at, created_at and event_at (when the lead last acted today; the time a score
     transition is stamped with). `outcomes`: lead_id, occurred_at, status, reason.
+
+    Leads with outcomes today (few) are walked one by one; the others take the score thresholds
+    column-wise. Both give the same rows, in the order of `leads`.
     """
-    rule = model.mql
     state = leads.merge(scores[["lead_id", "fit_score", "total_score"]], on="lead_id", how="left")
+    state["position"] = np.arange(len(state))
+    with_outcomes = state["lead_id"].isin(outcomes["lead_id"]).to_numpy()
+    walked = _walk(state[with_outcomes], outcomes, model)
+    thresholded = _thresholds(state[~with_outcomes], model)
+    records = pd.concat([walked.leads, thresholded.leads], ignore_index=True).sort_values("position", kind="stable")
+    events = pd.concat([walked.events, thresholded.events], ignore_index=True).sort_values(["position", "seq"],
+                                                                                          kind="stable")
+    return Lifecycle(leads=records.drop(columns="position").reset_index(drop=True),
+                     events=events.drop(columns="position").reset_index(drop=True))
+
+
+def _thresholds(state: pd.DataFrame, model: ScoringModel) -> Lifecycle:
+    """The lifecycle of leads without outcomes today: a new lead enters `lead`; a lead at an
+    entry stage whose scores reach the MQL rule becomes an MQL; an MQL below the exit level is
+    recycled."""
+    rule = model.mql
+    stage = state["lifecycle_stage"].where(state["lifecycle_stage"].map(lambda s: isinstance(s, str)), None)
+    new = stage.isna()
+    stage = stage.where(~new, "lead").astype(object)
+    changed = state["stage_changed_at"].where(~new, state["created_at"])
+    total, fit = state["total_score"], state["fit_score"]
+    enters = stage.isin(SCORE_ENTRY_STAGES) & (total >= rule.entry_min_total) & (fit >= rule.entry_min_fit)
+    exits = ~enters & (stage == "mql") & (total < rule.exit_below_total)
+    position = state["position"]
+    new_events = pd.DataFrame({"position": position[new], "lead_id": state.loc[new, "lead_id"], "seq": 0,
+                               "from_stage": None, "to_stage": "lead", "occurred_at": state.loc[new, "created_at"],
+                               "cause": "new", "detail": None})
+    moved = enters | exits
+    detail = [f"total {t:.1f} >= {rule.entry_min_total:g}" if entering else f"total {t:.1f} < {rule.exit_below_total:g}"
+              for t, entering in zip(total[moved], enters[moved])]
+    score_events = pd.DataFrame({"position": position[moved], "lead_id": state.loc[moved, "lead_id"],
+                                 "seq": new[moved].astype(int), "from_stage": stage[moved],
+                                 "to_stage": np.where(enters[moved], "mql", "recycled"),
+                                 "occurred_at": state.loc[moved, "event_at"], "cause": "score", "detail": detail})
+    events = pd.concat([part for part in (new_events, score_events) if len(part)] or [new_events], ignore_index=True)
+    records = pd.DataFrame({
+        "position": position,
+        "lead_id": state["lead_id"],
+        "lifecycle_stage": stage.where(~enters, "mql").where(~exits, "recycled"),
+        "stage_changed_at": changed.where(~moved, state["event_at"]),
+        "first_mql_at": state["first_mql_at"].where(~enters | state["first_mql_at"].notna(), state["event_at"]),
+        "last_mql_at": state["last_mql_at"].where(~enters, state["event_at"]),
+    })
+    return Lifecycle(leads=records, events=events[["position", *EVENT_COLUMNS]])
+
+
+def _walk(state: pd.DataFrame, outcomes: pd.DataFrame, model: ScoringModel) -> Lifecycle:
+    """The lifecycle of leads with outcomes today, lead by lead: the outcomes in time order, then
+    the score thresholds if no outcome moved the lead."""
+    rule = model.mql
     by_lead = {lead: group for lead, group in outcomes.sort_values(["occurred_at", "status"]).groupby("lead_id")}
     records, events = [], []
     for row in state.itertuples(index=False):
@@ -43,7 +95,7 @@ def qualify(
 
         def move(to: str, at: pd.Timestamp, cause: str, detail: str | None = None) -> None:
             nonlocal stage, changed
-            lead_events.append((row.lead_id, len(lead_events), stage, to, at, cause, detail))
+            lead_events.append((row.position, row.lead_id, len(lead_events), stage, to, at, cause, detail))
             stage, changed = to, at
 
         if stage is None:
@@ -67,11 +119,12 @@ def qualify(
             elif stage == "mql" and row.total_score < rule.exit_below_total:
                 move("recycled", row.event_at, "score",
                      f"total {row.total_score:.1f} < {rule.exit_below_total:g}")
-        records.append((row.lead_id, stage, changed, first_mql, last_mql))
+        records.append((row.position, row.lead_id, stage, changed, first_mql, last_mql))
         events.extend(lead_events)
-    result = pd.DataFrame(records, columns=["lead_id", "lifecycle_stage", "stage_changed_at",
-                                            "first_mql_at", "last_mql_at"])
-    return Lifecycle(leads=result, events=pd.DataFrame(events, columns=EVENT_COLUMNS))
+    return Lifecycle(
+        leads=pd.DataFrame(records, columns=["position", "lead_id", "lifecycle_stage", "stage_changed_at",
+                                             "first_mql_at", "last_mql_at"]),
+        events=pd.DataFrame(events, columns=["position", *EVENT_COLUMNS]))
 
 
 # How far ahead a decay-driven crossing is looked for; beyond it a lead waits for new activity.

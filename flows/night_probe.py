@@ -1,0 +1,61 @@
+"""The timed night of `mql bench night`: one run date, as `mql run` runs it, in a process of its own
+(`python -m flows.night_probe DATE EXTRACTS WAREHOUSE_URL`), which prints its figures as JSON: wall
+and CPU seconds from the process's start, what importing Prefect and Great Expectations cost,
+seconds by stage, peak resident memory.
+
+Nothing heavy is imported before the clock starts, so the import costs are the night's own."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. Linux's VmHWM starts afresh with a new program;
+    getrusage's maximum would carry over the parent's peak into a spawned process."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def timed_night(run_date: date, extracts: str, warehouse_url: str) -> dict[str, object]:
+    """Run one date through `mql run`'s code path and time it."""
+    started, started_cpu = time.perf_counter(), time.process_time()
+    from flows.cli.common import _quiet_prefect
+
+    _quiet_prefect()  # as the mql command, before Prefect reads its settings
+    import prefect  # noqa: F401
+
+    prefect_imported = time.perf_counter()
+    import great_expectations  # noqa: F401
+
+    gx_imported = time.perf_counter()
+    from flows.cli.running import run_dates
+
+    summary = run_dates(run_date, run_date, extracts, warehouse_url, None, show_progress=False)[-1]
+    ended = time.perf_counter()
+    stages = summary.stage_seconds
+    return {
+        "wall_seconds": round(ended - started, 2),
+        "cpu_seconds": round(time.process_time() - started_cpu, 2),
+        "peak_rss_mb": peak_rss_mb(),
+        "prefect_import_seconds": round(prefect_imported - started, 2),
+        "gx_import_seconds": round(gx_imported - prefect_imported, 2),
+        "stage_seconds": stages,
+        "outside_stages_seconds": round(ended - gx_imported - sum(stages.values()), 2),
+        "counts": summary.counts,
+    }
+
+
+if __name__ == "__main__":
+    day, folder, url = sys.argv[1:4]
+    print(json.dumps(timed_night(date.fromisoformat(day), folder, url)))
