@@ -28,8 +28,8 @@ from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, e
                           stage_seconds, survive_stage, validate_stage, warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.identity import assignment
-from tasks.intake.extract import extract_exists, no_extract_message, wait_for_extract
-from tasks.intake.location import check_location, open_location, shown_location
+from tasks.intake.extract import check_extracts_location, extract_exists, no_extract_message, wait_for_extract
+from tasks.intake.location import shown_location
 from tasks.reporting.monitoring import AnomalyError, load_monitoring_config
 from tasks.scoring.model import ScoringModel, load_model
 from tasks.screening.fraud import FraudRules, load_fraud_rules
@@ -292,7 +292,7 @@ def _await_extract(settings: Settings, run_date: date) -> str:
     late); what to add to the error when they never came."""
     if settings.extracts_wait_seconds <= 0:
         return ""
-    waited = wait_for_extract(settings.extracts_dir, run_date, settings.extracts_wait_seconds,
+    waited = wait_for_extract(settings.extracts, run_date, settings.extracts_wait_seconds,
                               settings.extracts_poll_seconds)
     if waited is None:
         return f" (waited {settings.extracts_wait_seconds:g} s, MQL_EXTRACTS_WAIT_SECONDS)"
@@ -332,7 +332,7 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
     retrying = {"retries": settings.warehouse_retries, "retry_delay_seconds": settings.warehouse_retry_delay_seconds,
                 "retry_condition_fn": retry_if_transient}
     keys, ledger = warehouse_hashing(engine, settings)
-    extract = extract_stage.with_options(**retrying)(engine, settings.extracts_dir, run_date)
+    extract = extract_stage.with_options(**retrying)(engine, settings.extracts, run_date)
     reports = validate_stage(extract, run_date, settings.expectations_dir, engine, run_id,
                              settings.data_docs_location)
     leads, activities, outcomes, quarantined = screen_stage.with_options(**retrying)(
@@ -404,10 +404,10 @@ def absent_dates(engine: Engine, settings: Settings, dates: list[date], end: dat
     """The dates up to `end` that have no extracts and no loaded results (a loaded date without
     extracts is not skipped: re-running before it must re-run it, and fails naming it). A remote
     location that cannot be listed fails here, in one line."""
-    check_location(open_location(settings.extracts_dir))
+    check_extracts_location(settings.extracts)
     with engine.connect() as conn:
         loaded = set(rerun.loaded_dates_from(conn, dates[0]))
-    return [d for d in dates if d <= end and d not in loaded and not extract_exists(settings.extracts_dir, d)]
+    return [d for d in dates if d <= end and d not in loaded and not extract_exists(settings.extracts, d)]
 
 
 def _refuse_or_skip(engine: Engine, settings: Settings, dates: list[date], end: date, missing: str,
@@ -422,7 +422,7 @@ def _refuse_or_skip(engine: Engine, settings: Settings, dates: list[date], end: 
     if missing == "fail":
         more = (f" (and {len(absent) - 1} more date(s) from {dates[0]} to {end} without extracts; "
                 "--missing skip records them as no_data and runs the others)" if len(absent) > 1 else "")
-        message = no_extract_message(settings.extracts_dir, absent[0]) + note + more
+        message = no_extract_message(settings.extracts, absent[0]) + note + more
         _fail_run(engine, _begin_run(engine, absent[0], _parameters(settings), None), message)
         raise ExtractError(message)
     if len(absent) == sum(1 for d in dates if d <= end):
@@ -434,7 +434,7 @@ def _refuse_or_skip(engine: Engine, settings: Settings, dates: list[date], end: 
 def _no_data(engine: Engine, settings: Settings, day: date) -> RunSummary:
     """Record a date without extracts as `no_data` in `runs`; nothing else is written."""
     run_id = _begin_run(engine, day, _parameters(settings), None)
-    message = no_extract_message(settings.extracts_dir, day)
+    message = no_extract_message(settings.extracts, day)
     _fail_run(engine, run_id, message, status="no_data")
     return RunSummary(run_id=run_id, run_date=day, status="no_data", error=message)
 
@@ -444,7 +444,7 @@ def _open_chain(engine: Engine, settings: Settings, dates: list[date], start: da
     """Check the extracts of every date the chain replaces, then open it; a date that would fail
     fails the run here, with nothing replaced (the `runs` table records why)."""
     try:
-        rerun.check_extracts([day for day in dates if start < day <= through], settings.extracts_dir,
+        rerun.check_extracts([day for day in dates if start < day <= through], settings.extracts,
                              settings.expectations_dir)
     except MqlError as exc:
         message = (f"cannot re-run {start}: the loaded dates after it up to {through} must be re-run too, "
@@ -605,7 +605,7 @@ def _dry_run(engine: Engine, dates: list[date], settings: Settings, progress,
             report_progress(progress, done + 1, len(dates), f"{run_date}: no data")
             continue
         try:
-            extract = extract_stage(engine, settings.extracts_dir, run_date)
+            extract = extract_stage(engine, settings.extracts, run_date)
             validate_stage(extract, run_date, settings.expectations_dir)
             sizes = {f"{name}_in": 0 if frame is None else len(frame) for name, frame in extract.frames.items()}
             summaries.append(RunSummary(run_id="", run_date=run_date, status="dry-run ok", counts={"extract": sizes}))

@@ -38,7 +38,18 @@ class Settings(BaseSettings):
     extracts_dir: str = Field(
         "extracts", description="Where the extracts are: a folder, or any fsspec URL (s3://bucket/path, gs://, "
                                 "abfs://, file://), holding one <YYYY-MM-DD>/ folder per run date; credentials "
-                                "come from the environment as the storage's library reads them."
+                                "come from the environment as the storage's library reads them. Or "
+                                "mapping:<file or name>: the staging tables a loader lands (config/sources/), read "
+                                "from MQL_SOURCE_URL."
+    )
+    source_url: str | None = Field(
+        None, repr=False,
+        description="With --extracts mapping:<file>: SQLAlchemy URL of the database holding the loader's staging "
+                    "tables (its password shown nowhere); unset: the warehouse's database.",
+    )
+    source_schema: str | None = Field(
+        None, description="With --extracts mapping:<file>: the schema of the loader's tables (e.g. hubspot); "
+                          "unset: the database's default schema (search_path on PostgreSQL)."
     )
     extracts_wait_seconds: float = Field(
         0, ge=0, description="How long a scheduled run waits for its date's extracts to land (a loader that "
@@ -116,6 +127,17 @@ class Settings(BaseSettings):
                           "`<file>.match-key` file beside it (made on first use); other warehouses refuse to run."
     )
 
+
+    @property
+    def extracts(self):
+        """Where a run reads its extracts: the folder or URL, or for `mapping:<file or name>` the
+        staging tables of that mapping in the source database (tasks/intake/staging.py)."""
+        from tasks.intake.staging import StagingSource, is_mapping, mapping_path
+
+        if not is_mapping(self.extracts_dir):
+            return self.extracts_dir
+        return StagingSource(mapping_path(self.extracts_dir), self.source_url or self.warehouse_url,
+                             self.source_schema)
 
     @property
     def reports_location(self) -> Path:

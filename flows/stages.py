@@ -19,7 +19,7 @@ from flows.settings import Settings
 from tasks.errors import ConfigError, ExtractError, MqlError
 from tasks.intake.location import open_location, write_file
 from tasks.identity import assignment, survivorship
-from tasks.intake.extract import Extract, read_extract
+from tasks.intake.extract import Extract, Extracts, read_extract
 from tasks.intake.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
 from tasks.privacy.erasure import Ledger, load_ledger
 from tasks.privacy.hash_keys import HashKeys, configured_key, warehouse_keys
@@ -77,7 +77,7 @@ def stage_seconds(flow_run_id: object) -> dict[str, float]:
 
 
 @stage("extract")
-def extract_stage(engine: Engine, extracts_dir: str | Path, run_date: date) -> Extract:
+def extract_stage(engine: Engine, extracts_dir: Extracts, run_date: date) -> Extract:
     extract = read_extract(extracts_dir, run_date)
     with engine.connect() as conn:
         released = review.pending_releases(conn, run_date, extract.leads)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from tasks.intake.contract import EXTRACT_FILES, file_column
 from tasks.intake.location import check_location, day_exists, fetch_day, open_location
+from tasks.intake.staging import StagingSource, check_source, day_synced, no_rows_message, read_staging
 from tasks.errors import ExtractError
 
 SUFFIXES = (".csv", ".parquet")
@@ -41,6 +42,7 @@ class Extract:
     folder: Path | str
     frames: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # staging tables: rows per table
 
     @property
     def leads(self) -> pd.DataFrame:
@@ -49,17 +51,34 @@ class Extract:
         return frame
 
 
-def extract_exists(extracts_dir: str | Path, run_date: date) -> bool:
-    """Whether `run_date` has an extract folder (local or remote; tasks/intake/location.py)."""
+Extracts = str | Path | StagingSource  # a folder or fsspec URL of dated folders, or staging tables
+
+
+def extract_exists(extracts_dir: Extracts, run_date: date) -> bool:
+    """Whether `run_date` has an extract folder (local or remote; tasks/intake/location.py), or rows
+    synced that day in the staging tables of a mapping (tasks/intake/staging.py)."""
+    if isinstance(extracts_dir, StagingSource):
+        return day_synced(extracts_dir, run_date)
     return day_exists(open_location(extracts_dir), run_date)
 
 
-def no_extract_message(extracts_dir: str | Path, run_date: date) -> str:
-    """The one line that says `run_date` has no extract folder."""
+def no_extract_message(extracts_dir: Extracts, run_date: date) -> str:
+    """The one line that says `run_date` has no extract folder (or no rows synced)."""
+    if isinstance(extracts_dir, StagingSource):
+        return no_rows_message(extracts_dir, run_date)
     return f"no extract folder for {run_date}: {open_location(extracts_dir).shown_day(run_date)} does not exist"
 
 
-def wait_for_extract(extracts_dir: str | Path, run_date: date, wait_seconds: float, poll_seconds: float,
+def check_extracts_location(extracts_dir: Extracts) -> None:
+    """Raise ExtractError unless the location can be read: a remote folder listed, a mapping's
+    tables and columns all there."""
+    if isinstance(extracts_dir, StagingSource):
+        check_source(extracts_dir)
+    else:
+        check_location(open_location(extracts_dir))
+
+
+def wait_for_extract(extracts_dir: Extracts, run_date: date, wait_seconds: float, poll_seconds: float,
                      sleep: Callable[[float], None] = time.sleep,
                      clock: Callable[[], float] = time.monotonic) -> float | None:
     """Wait up to `wait_seconds` for `run_date`'s extract folder to appear, looking every
@@ -74,10 +93,15 @@ def wait_for_extract(extracts_dir: str | Path, run_date: date, wait_seconds: flo
         sleep(min(poll_seconds, left))
 
 
-def read_extract(extracts_dir: str | Path, run_date: date) -> Extract:
+def read_extract(extracts_dir: Extracts, run_date: date) -> Extract:
     """Read every extract file of `run_date`, from a local folder or any fsspec location (its files
     copied to a temporary folder first); a missing required file or unreadable file raises
-    ExtractError, naming the file where it is."""
+    ExtractError, naming the file where it is. From staging tables, the rows synced that day."""
+    if isinstance(extracts_dir, StagingSource):
+        staged = read_staging(extracts_dir, run_date)
+        return Extract(run_date=run_date, folder=extracts_dir.shown, frames=staged.frames,
+                       files={stream: f"{extracts_dir.shown} ({stream})" for stream in staged.frames
+                              if staged.frames[stream] is not None}, counts=staged.counts)
     location = open_location(extracts_dir)
     if location.local:
         return _read_folder(Path(location.root) / run_date.isoformat(), run_date, str(extracts_dir))
