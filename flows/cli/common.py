@@ -33,7 +33,8 @@ def fail(message: str, status: int) -> typer.Exit:
 
 DateOption = Annotated[str, typer.Option(help="Run date, YYYY-MM-DD.")]
 ExtractsOption = Annotated[str | None, typer.Option(
-    "--extracts", help="Folder or fsspec URL (s3://bucket/path, gs://, abfs://, file://) of <YYYY-MM-DD>/ extract folders.")]
+    "--extracts", help="Folder or fsspec URL (s3://bucket/path, gs://, abfs://, file://) of <YYYY-MM-DD>/ extract folders, "
+            "or mapping:<name or file>: a loader's staging tables (MQL_SOURCE_URL).")]
 WarehouseOption = Annotated[str | None, typer.Option("--warehouse", help="SQLAlchemy URL of the warehouse.")]
 ModelOption = Annotated[str | None, typer.Option("--model", help="Scoring model YAML file.")]
 

@@ -8,7 +8,6 @@ runs from them end to end."""
 from __future__ import annotations
 
 import csv
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -86,19 +85,14 @@ def mark_deleted(url: str, schema: str | None, table: str, flag: str, record_id:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def source_db(request, tmp_path):
-    """(URL, schema) of a database to land seed tables in: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'source.db'}", None
-        return
-    url = request.getfixturevalue("postgres_url")
-    schema = "src_test_" + uuid.uuid4().hex[:10]
-    yield url, schema
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-    engine.dispose()
+@pytest.fixture
+def source_db(warehouse, tmp_path):
+    """(URL, schema) of a database to land seed tables in: a SQLite file, or a fresh PostgreSQL
+    schema (the warehouse fixture's, dropped afterwards)."""
+    url, schema = warehouse
+    if url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'source.db'}", None
+    return url, schema
 
 
 def variant(tmp_path: Path, shipped: Path, edit) -> Path:
