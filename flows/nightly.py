@@ -269,7 +269,17 @@ def failed_run(exc: MqlError, night: str, alert: bool = True) -> Any:
     if alert:
         emit_night_event("failed", night, stage, message)
     get_run_logger().error("%s", message)
+    _send_logs_now()
     return Failed(message=message, data=exc)
+
+
+def _send_logs_now() -> None:
+    """Send the run's queued log lines to the Prefect API before its final state is set: lines still
+    queued then (the logger ships in batches) would reach the API only as the process exits, after
+    the run already shows as failed, with its error missing from its log."""
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.instance().drain()  # the next line logged starts a new one
 
 
 class _OneLineUserErrors(logging.Filter):

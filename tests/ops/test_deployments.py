@@ -352,6 +352,20 @@ def test_optional_parameters_are_plain_fields_in_the_run_form():
     assert nightly_schema["run_date"]["type"] == "string" and nightly_schema["run_date"]["format"] == "date"
 
 
+def run_log(server: Server, flow_run_id: str, ending_with: str | None = None, after: str = "",
+            timeout: float = 30) -> list[str]:
+    """The flow run's log lines in the API, oldest first; with `ending_with`, once its last line is that
+    and follows a line containing `after` (lines logged as the process exits arrive a moment later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [log["message"] for log in server.post("/logs/filter", {
+            "logs": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "TIMESTAMP_ASC"})]
+        if ending_with is None or (lines[-1:] == [ending_with] and any(after in line for line in lines)):
+            return lines
+        assert time.monotonic() < deadline, f"the run's log does not end with {ending_with!r}: {lines[-4:]}"
+        time.sleep(0.5)
+
+
 class Receiver:
     """A local HTTP endpoint standing in for a chat or paging webhook: it keeps every JSON body posted."""
 
@@ -385,11 +399,10 @@ class Receiver:
             time.sleep(0.5)
 
 
-@pytest.mark.server
-def test_a_failed_night_and_an_anomaly_alert_through_the_automations(server, deployed):
-    """The runbook's alert step on the real server: a webhook block, the automations of
-    deployments/automations.yaml, then a nightly run that fails and one whose anomaly check fires
-    (the worker's monitoring config fires on any change of MQL rate) each reach the receiver."""
+@pytest.fixture(scope="module")
+def alerting(server: Server, deployed: dict) -> Iterator[Receiver]:
+    """The runbook's alert step: a webhook block calling a local receiver, then the automations of
+    deployments/automations.yaml created by deployments/automations.py."""
     receiver = Receiver()
     try:
         save = ("from prefect.blocks.notifications import CustomWebhookNotificationBlock as Hook; "
@@ -399,31 +412,80 @@ def test_a_failed_night_and_an_anomaly_alert_through_the_automations(server, dep
         made = subprocess.run([sys.executable, "deployments/automations.py"], cwd=ROOT, env=server.env,
                               capture_output=True, text=True, timeout=120)
         assert made.returncode == 0, made.stderr
-        names = {a["name"] for a in server.post("/automations/filter", {}) if a["enabled"]}
-        assert names == {"mql night failed", "mql night anomaly", "mql night crashed"}
-        nightly = {d["name"]: d for d in server.post("/deployments/filter", {})}["nightly"]
-
-        # A night without extracts fails: the state message is the one line; no traceback is logged.
-        # (Refused before its stages, the run's own log lines do not reach the API before it ends: its
-        # last log line is the deployment's pull step, not the error; an open defect.)
-        missing = LAST_DAY + timedelta(days=10)
-        run = server.post(f"/deployments/{nightly['id']}/create_flow_run", {"parameters": {"run_date": str(missing)}})
-        final = wait_for(server, run["id"])
-        assert final["state_type"] == "FAILED" and final["name"] == f"nightly {missing}"
-        message = final["state"]["message"]
-        assert message.startswith(f"no extract folder for {missing}: ") and "\n" not in message
-        logs = server.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}, "sort": "TIMESTAMP_ASC"})
-        assert logs and not any("Traceback" in log["message"] for log in logs)
-        alert = receiver.wait_for(f"MQL night {missing} failed")
-        assert alert == {"subject": f"MQL night {missing} failed at extract",
-                         "body": f"MQL night {missing} failed at stage extract: {message}"}
-
-        # Re-running the latest loaded night fires its anomaly check (results written, run completed).
-        latest = LAST_DAY + timedelta(days=1)
-        run = server.post(f"/deployments/{nightly['id']}/create_flow_run", {"parameters": {"run_date": str(latest)}})
-        assert wait_for(server, run["id"])["state_type"] == "COMPLETED"
-        alert = receiver.wait_for(f"MQL night {latest} anomaly")
-        assert alert["subject"] == f"MQL night {latest}: anomaly"
-        assert "stage monitor: mql_rate " in alert["body"] and "is outside its baseline" in alert["body"]
+        yield receiver
     finally:
         receiver.http.shutdown()
+
+
+@pytest.mark.server
+def test_a_failed_night_and_an_anomaly_alert_through_the_automations(server, alerting):
+    """On the real server, a nightly run that fails and one whose anomaly check fires (the worker's
+    monitoring config fires on any change of MQL rate) each make their automation call the receiver."""
+    receiver = alerting
+    names = {a["name"] for a in server.post("/automations/filter", {}) if a["enabled"]}
+    assert names == {"mql night failed", "mql night anomaly", "mql night crashed"}
+    nightly = {d["name"]: d for d in server.post("/deployments/filter", {})}["nightly"]
+
+    # A night without extracts fails: the state message is the one line; its log holds the line
+    # as soon as the run shows as failed, ends with it once the process has exited, and holds no
+    # traceback.
+    missing = LAST_DAY + timedelta(days=10)
+    run = server.post(f"/deployments/{nightly['id']}/create_flow_run", {"parameters": {"run_date": str(missing)}})
+    final = wait_for(server, run["id"])
+    assert final["state_type"] == "FAILED" and final["name"] == f"nightly {missing}"
+    message = final["state"]["message"]
+    assert message.startswith(f"no extract folder for {missing}: ") and "\n" not in message
+    logs = run_log(server, run["id"])
+    assert message in logs
+    assert any(f"Beginning flow run 'nightly {missing}'" in line for line in logs[:logs.index(message)])
+    logs = run_log(server, run["id"], ending_with=message, after="Finished in state Failed")
+    assert logs[-1] == message and not any("Traceback" in line for line in logs)
+    alert = receiver.wait_for(f"MQL night {missing} failed")
+    assert alert == {"subject": f"MQL night {missing} failed at extract",
+                     "body": f"MQL night {missing} failed at stage extract: {message}"}
+
+    # Re-running the latest loaded night fires its anomaly check (results written, run completed).
+    latest = LAST_DAY + timedelta(days=1)
+    run = server.post(f"/deployments/{nightly['id']}/create_flow_run", {"parameters": {"run_date": str(latest)}})
+    assert wait_for(server, run["id"])["state_type"] == "COMPLETED"
+    alert = receiver.wait_for(f"MQL night {latest} anomaly")
+    assert alert["subject"] == f"MQL night {latest}: anomaly"
+    assert "stage monitor: mql_rate " in alert["body"] and "is outside its baseline" in alert["body"]
+
+
+def run_processes(flow_run_id: str) -> list[int]:
+    """The processes of this machine that run the flow run (the worker hands each its id in
+    PREFECT__FLOW_RUN_ID)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and f"PREFECT__FLOW_RUN_ID={flow_run_id}".encode() in (
+                    proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            pass
+    return found
+
+
+@pytest.mark.server
+def test_a_crashed_night_alerts_through_the_automation(server, alerting):
+    """A nightly run whose process is killed (here while it waits for late extracts) is marked
+    Crashed by the worker, and the crash automation calls the receiver with the run's name."""
+    started = time.monotonic()
+    nightly = {d["name"]: d for d in server.post("/deployments/filter", {})}["nightly"]
+    waiting = LAST_DAY + timedelta(days=20)
+    run = server.post(f"/deployments/{nightly['id']}/create_flow_run", {
+        "parameters": {"run_date": str(waiting)},
+        "job_variables": {"env": {"MQL_EXTRACTS_WAIT_SECONDS": "300", "MQL_EXTRACTS_POLL_SECONDS": "1"}}})
+    deadline = time.monotonic() + 120
+    while not (pids := run_processes(run["id"])) or server.get(f"/flow_runs/{run['id']}")["state_type"] != "RUNNING":
+        assert time.monotonic() < deadline, "the nightly run did not start in 120 s"
+        time.sleep(0.5)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    final = wait_for(server, run["id"], timeout=60)
+    assert final["state_type"] == "CRASHED" and final["name"] == f"nightly {waiting}"
+    alert = alerting.wait_for(f"MQL run nightly {waiting} crashed")
+    assert alert["subject"] == f"MQL run nightly {waiting} crashed"
+    assert alert["body"].startswith(f"MQL run nightly {waiting} crashed: ") and final["state"]["message"] in alert["body"]
+    print(f"\ncrash alert: {time.monotonic() - started:.1f} s from the run's creation")
