@@ -91,6 +91,7 @@ def publish_dashboard(engine: Engine, settings: Settings, through: date) -> Path
         counts = query(conn, "dashboard_counts", {"since": baseline_since})
         by_source = dashboard.source_frame(query(conn, "dashboard_funnel", {"dimension": "lead_source"}))
         by_cohort = query(conn, "dashboard_funnel", {"dimension": "day"})
+        ranking = query(conn, "dashboard_ranking", {"since": since})
     daily = dashboard.daily_frame(runs, counts, config)
     daily = daily[daily["run_date"] >= since.isoformat()].reset_index(drop=True)
     by_cohort = by_cohort[by_cohort["value"].astype(str).str[:10] >= since.isoformat()]
@@ -98,7 +99,8 @@ def publish_dashboard(engine: Engine, settings: Settings, through: date) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / dashboard.DASHBOARD_FILE
     built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    path.write_text(dashboard.render_dashboard(daily, runs, by_source, by_cohort, folder, built), encoding="utf-8")
+    page = dashboard.render_dashboard(daily, runs, by_source, by_cohort, ranking, folder, built)
+    path.write_text(page, encoding="utf-8")
     publish_link("mql-dashboard", path, settings, f"MQL dashboard, run dates up to {through}")
     return path
 

@@ -126,3 +126,22 @@ def test_views_survive_reopening(journeys, warehouse):
     again = open_warehouse(*warehouse)
     assert rows(again, "day")["2026-03-01"]["leads"] == 3
     again.dispose()
+
+
+def test_the_dashboards_ranking_groups_leads_by_their_first_day_score(journeys, warehouse):
+    from datetime import date
+
+    from tasks.warehouse.connection import query
+
+    # First-day scores (a later day's score of A does not count); F has none on its first day.
+    scores = pd.DataFrame([{"run_date": d, "lead_id": k, "total_score": s, "grade": "B", "model_version": "v"}
+                           for k, d, s in (("A", "2026-03-01", 61.6), ("A", "2026-03-02", 10.0),
+                                           ("B", "2026-03-01", 62.4), ("C", "2026-03-01", 20.0),
+                                           ("D", "2026-03-02", 20.2), ("E", "2025-12-31", 90.0),
+                                           ("F", "2026-03-03", 5.0))])
+    with journeys.begin() as conn:
+        bulk_insert(conn, "lead_scores", filled(journeys, warehouse[1], "lead_scores", scores))
+    with journeys.connect() as conn:
+        ranking = query(conn, "dashboard_ranking", {"since": date(2026, 3, 1)})
+    assert [(float(r.score), int(r.leads), int(r.sales_accepted), int(r.won)) for r in ranking.itertuples()] == [
+        (20.0, 2, 1, 0), (62.0, 2, 1, 1)]
