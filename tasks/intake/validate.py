@@ -207,7 +207,7 @@ def write_data_docs(reports: dict[str, ValidationReport], folder: Path, title: s
     links = []
     with _GX_LOCK:
         for name, report in reports.items():
-            results = list(report.gx_results)
+            results = [_named_by_contract(result) for result in report.gx_results]
             passed = sum(bool(r.success) for r in results)
             page = ExpectationSuiteValidationResult(
                 success=passed == len(results), results=results, suite_name=name,
@@ -230,6 +230,37 @@ def write_data_docs(reports: dict[str, ValidationReport], folder: Path, title: s
     return index
 
 
+# How Data Docs name a "_" helper column: by the contract's columns it is made from.
+_DOCS_HELPER_NAMES = {
+    "_longest_value": "the row's longest value, in characters",
+    "_has_identity": "email, phone, first_name, last_name: any that tells who the person is",
+    "_activity_id_repeat": "activity_id repeated for the same source_system",
+    "_readable": "the row, read whole",
+}
+
+
+def docs_column(column: str) -> str:
+    """A column as Data Docs show it: a contract column as it is; a "_" helper column by what it
+    is made from (`created_at, as a timestamp`)."""
+    if not column.startswith("_"):
+        return column
+    if column.endswith("_utc") and any(column == f"_{name}_utc" for names in TIMESTAMP_COLUMNS.values()
+                                       for name in names):
+        return f"{column[1:-4]}, as a timestamp"
+    return _DOCS_HELPER_NAMES.get(column, column.lstrip("_"))
+
+
+def _named_by_contract(result: ExpectationValidationResult) -> ExpectationValidationResult:
+    """A validation result whose expectation names its column as the contract does (GX's pages
+    print the `column` argument as it is)."""
+    config = result.expectation_config
+    column = config.kwargs.get("column") if config is not None else None
+    if isinstance(column, str) and column.startswith("_"):
+        result.expectation_config = type(config)(
+            type=config.type, kwargs={**config.kwargs, "column": docs_column(column)}, meta=config.meta)
+    return result
+
+
 # Data Docs pages are read offline and from any folder: GX's page links its stylesheets and scripts
 # from the internet and its navigation to a site layout this folder does not have.
 DATA_DOCS_STYLE = (
@@ -239,7 +270,9 @@ DATA_DOCS_STYLE = (
     ".card-header{font-weight:bold;background:#f5f5f5;padding:.4em}.text-danger{color:#b00020}"
     ".text-success{color:#1b7f3b}.badge{border:1px solid #999;border-radius:3px;padding:0 .3em}"
     "nav,.navbar{background:#f5f5f5;padding:.5em;margin-bottom:1em}a{color:#0b5cad}"
-    ".fa,.fas,.far{display:none}code{background:#f3f3f3;padding:0 .2em}"
+    ".fa,.fas,.far{font-style:normal;font-weight:bold}.fa-check-circle::before{content:'\\2713 passed'}"
+    ".fa-times::before{content:'\\2717 failed'}.fa:not(.fa-check-circle):not(.fa-times),"
+    ".fas:not(.fa-check-circle):not(.fa-times),.far{display:none}code{background:#f3f3f3;padding:0 .2em}"
 )
 
 

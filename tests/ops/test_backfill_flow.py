@@ -108,23 +108,33 @@ def test_runs_are_named_by_their_dates_and_write_nothing_in_the_working_folder(t
     assert [r["written"] for r in table] == written["value"].tolist()
 
     # The pages, in headless Chromium with every network request refused: they load, their charts
-    # render, their links resolve, no raw markdown shows.
+    # render, their links resolve, no raw markdown and no internal "_" column shows.
     dashboard = beside / "dashboard.html"
     report = Path(runs["report_path"].iloc[-1])
-    for page, name in ((dashboard, "dashboard"), (report, "run-report")):
-        dom = in_chromium(page, tmp_path, name)
-        assert dom.count("<svg") >= 4, name
-        text = re.sub(r"<[^>]+>", " ", dom)
+    docs = Path(runs["data_docs_path"].iloc[-1])
+    pages = {"dashboard": (dashboard, 7), "run-report": (report, 4), "data-docs": (docs, 0),
+             **{f"data-docs-{suite}": (docs.parent / f"{suite}.html", 0) for suite in ("leads", "activities")}}
+    doms = {}
+    for name, (page, charts) in pages.items():
+        dom = doms[name] = in_chromium(page, tmp_path, name)
+        assert dom.count("<svg") >= charts and "</body>" in dom, name
+        text = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", dom, flags=re.DOTALL)
+        text = re.sub(r"<[^>]+>", " ", text)
         assert not re.search(r"\|\s*---|\*\*|^#+ |\]\(", text, re.MULTILINE), f"raw markdown on {name}"
+        assert not re.search(r"\b_[a-z]+(?:_[a-z]+)*_(?:utc|value|identity|repeat)\b|\b_readable\b", text), name
         for link in re.findall(r'href="([^"#]+)"', dom):
             if link.startswith("http"):  # the summary's links to the served reports location
                 assert link.startswith(served) and httpx.get(link, timeout=30).status_code == 200, (name, link)
             else:
                 assert (page.parent / link).is_file(), (name, link)
-    dom = in_chromium(dashboard, tmp_path, "dashboard")
-    assert f">{FIRST_DAY}<" in dom and ">MQL rate (new MQLs / leads scored)<" in dom and ">lead rows<" in dom
-    dom = in_chromium(report, tmp_path, "run-report")
-    assert ">MQL threshold 90<" in dom and ">leads<" in dom and "<table>" in dom and "<strong>" in dom
+    assert f">{FIRST_DAY}<" in doms["dashboard"] and ">lead rows<" in doms["dashboard"]
+    assert ">MQL rate (new MQLs / leads scored)<" in doms["dashboard"] and "Model ranking: " in doms["dashboard"]
+    assert ">score on the lead's first run date (bands of about equal leads)<" in doms["dashboard"]
+    report_dom = doms["run-report"]
+    assert ">MQL threshold 90<" in report_dom and ">leads<" in report_dom and "<table>" in report_dom
+    assert "<strong>" in report_dom
+    assert 'href="leads.html"' in doms["data-docs"] and 'href="activities.html"' in doms["data-docs"]
+    assert "Validation Filter" in doms["data-docs-leads"] and "created_at, as a timestamp" in doms["data-docs-leads"]
 
     # Where the reports location is served, the artifacts link the report, Data Docs and dashboard
     # over http, and the links answer.
@@ -158,7 +168,8 @@ def serve_folder(folder: Path) -> str:
 
 def in_chromium(page: Path, tmp_path: Path, name: str) -> str:
     """The page's DOM as headless Chromium builds it (every network request refused by a proxy
-    that is not there), and its screenshot kept as a test artifact."""
+    that is not there), and its screenshot kept as a test artifact (in MQL_TEST_ARTIFACTS_DIR, or
+    under the test's temporary folder)."""
     import os
     import shutil
     import subprocess
@@ -174,7 +185,7 @@ def in_chromium(page: Path, tmp_path: Path, name: str) -> str:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--proxy-server=http://127.0.0.1:9",
              "--window-size=1300,2600", f"--user-data-dir={tmp_path / 'chromium-profile'}"]
-    shots = Path(os.environ.get("MQL_TEST_ARTIFACTS_DIR", Path(__file__).resolve().parents[2] / "test-artifacts"))
+    shots = Path(os.environ.get("MQL_TEST_ARTIFACTS_DIR") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     subprocess.run([chromium, *flags, f"--screenshot={shots / (name + '.png')}", page.as_uri()],
                    capture_output=True, timeout=120, check=True)

@@ -308,7 +308,7 @@ def check_deployment_page(server: Server, deployment: dict, run: dict, tmp_path:
             assert time.monotonic() < deadline, f"run {flow_run_name} not shown on {page}:\n{source[-2000:]}"
             time.sleep(1)
         assert ">backfill<" in source  # the deployment's name in the page header
-        shots = Path(os.environ.get("MQL_TEST_ARTIFACTS_DIR", ROOT / "test-artifacts"))
+        shots = Path(os.environ.get("MQL_TEST_ARTIFACTS_DIR") or tmp_path / "screenshots")
         shots.mkdir(parents=True, exist_ok=True)
         shot = shots / "backfill-deployment-page.png"
         shot.write_bytes(base64.b64decode(httpx.get(base + "/screenshot", timeout=60).json()["value"]))
