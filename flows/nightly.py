@@ -231,12 +231,7 @@ def _nightly(run_date: date | None, extracts_dir: str | None, warehouse_url: str
     engine = open_run_warehouse(settings)
     try:
         with _lock(engine, settings, f"run date {run_date}"):
-            run_id = _begin_run(engine, run_date, _parameters(settings), model.version)
-            try:
-                counts = run_day(engine, run_id, run_date, settings, model, rules, linking)
-            except Exception as exc:
-                _fail_run(engine, run_id, _message(exc))
-                raise
+            run_id, counts = score_date(engine, run_date, settings, model, rules, linking)
             monitored = monitor_stage(engine, run_id, run_date, counts, settings,
                                       (model.mql.entry_min_total, model.mql.entry_min_fit))
             if settings.export_to:
@@ -335,16 +330,30 @@ def _within_range(settings: Settings) -> bool:
         engine.dispose()
 
 
+def score_date(engine: Engine, run_date: date, settings: Settings, model: ScoringModel, rules: FraudRules,
+               linking: assignment.DedupeConfig, publish: bool = True) -> tuple[str, dict[str, dict[str, int]]]:
+    """Record a run of the date in `runs`, run its stages (run_day) and mark it succeeded, or
+    failed with the reason; (run id, counts). The caller holds the warehouse's lock."""
+    run_id = _begin_run(engine, run_date, _parameters(settings), model.version)
+    try:
+        return run_id, run_day(engine, run_id, run_date, settings, model, rules, linking, publish)
+    except Exception as exc:
+        _fail_run(engine, run_id, _message(exc))
+        raise
+
+
 def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, model: ScoringModel,
-            rules: FraudRules, linking: assignment.DedupeConfig) -> dict[str, dict[str, int]]:
-    """The stages of one run date, in order; returns the run's counts (raises if anything would be lost)."""
+            rules: FraudRules, linking: assignment.DedupeConfig, publish: bool = True) -> dict[str, dict[str, int]]:
+    """The stages of one run date, in order; returns the run's counts (raises if anything would be lost).
+    Without `publish`, the date's validation results are kept in the warehouse only (no Data Docs,
+    no Prefect artifact): a what-if replay publishes nothing."""
     # Warehouse stages retry after a transient error (a lost connection, a locked database).
     retrying = {"retries": settings.warehouse_retries, "retry_delay_seconds": settings.warehouse_retry_delay_seconds,
                 "retry_condition_fn": retry_if_transient}
     keys, ledger = warehouse_hashing(engine, settings)
     extract = extract_stage.with_options(**retrying)(engine, settings.extracts, run_date)
     reports = validate_stage(extract, run_date, settings.expectations_dir, engine, run_id,
-                             settings.data_docs_location)
+                             settings.data_docs_location if publish else None)
     leads, activities, outcomes, quarantined = screen_stage.with_options(**retrying)(
         engine, extract, reports, rules, run_date, ledger)
     fields, day_keys, known = match_stage.with_options(**retrying)(

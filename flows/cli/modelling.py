@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.common import app, console, user_errors, parse_date, warehouse_settings, WarehouseOption
+from flows.cli.common import (app, console, user_errors, parse_date, warehouse_settings, ExtractsOption,
+                              WarehouseOption)
 from tasks.errors import MqlError
 
 model_app = typer.Typer(help="Scoring models learned from, and measured on, the warehouse's own outcomes.",
@@ -82,3 +83,32 @@ def evaluate(model: Annotated[Path, typer.Option("--model", help="The scoring mo
     from tasks.reporting.model_quality import finite
 
     print(json.dumps(finite(report), indent=2, default=str))
+
+
+@model_app.command("whatif")
+@user_errors
+def whatif(model: Annotated[Path, typer.Option("--model", help="The scoring model YAML to replay with.")],
+           start: Annotated[str, typer.Option(help="First date to replay, YYYY-MM-DD.")],
+           end: Annotated[str, typer.Option(help="Last date to replay, YYYY-MM-DD.")],
+           extracts: ExtractsOption = None, warehouse: WarehouseOption = None,
+           out: Annotated[Path | None, typer.Option(help="Also write the JSON to this file.")] = None,
+           examples: Annotated[int, typer.Option(min=0, help="Gained and lost leads listed.")] = 10,
+           keep: Annotated[bool, typer.Option(help="Keep the scratch copy (printed in the JSON) for a look.")] = False
+           ) -> None:
+    """Replay the loaded dates from --start to --end with another model into a scratch copy of the warehouse
+    (never the live tables) and print, as JSON, its funnel beside the live one and the leads it gains and loses."""
+    from flows.settings import warehouse_option
+    from flows.whatif import plan_replay, whatif as replay
+    from tasks.reporting.model_quality import finite
+
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    settings = warehouse_settings(warehouse)
+    plan_replay(settings, first, last, model, extracts)  # a refusal is one line, before anything starts
+    with warehouse_option(warehouse):  # the flow reads it from there, never as a parameter
+        result = replay(start_date=first, end_date=last, model_path=str(model), extracts_dir=extracts,
+                        examples=examples, keep=keep)
+    text = json.dumps(finite(result), indent=2, default=str)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+    print(text)
