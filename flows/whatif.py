@@ -82,9 +82,10 @@ def plan_replay(settings: Settings, start: date, end: date, model_path: Path, ex
                            + (f"{len(locations)} places ({', '.join(locations)})" if locations else "no recorded place")
                            + ": give --extracts")
         extracts = locations[0]
+    source = settings.model_copy(update={"extracts_dir": extracts}).extracts  # a folder, or staging tables
     for day in loaded:
-        if not extract_exists(extracts, day):
-            raise ExtractError(f"{no_extract_message(extracts, day)}, but its run read extracts there: give "
+        if not extract_exists(source, day):
+            raise ExtractError(f"{no_extract_message(source, day)}, but its run read extracts there: give "
                                f"--extracts where the extracts of {start} to {end} are now")
     versions = sorted(set(succeeded["model_version"].dropna()))
     return Replay(start, end, loaded, no_data, extracts, versions)
@@ -92,9 +93,11 @@ def plan_replay(settings: Settings, start: date, end: date, model_path: Path, ex
 
 def replay_settings(settings: Settings, scratch: Scratch, model_path: Path, extracts: str) -> Settings:
     """The live settings, pointed at the scratch copy and the other model; nothing leaves the
-    scratch folder (no export, reports and Data Docs inside it) and no run waits or upgrades."""
+    scratch folder (no export, reports and Data Docs inside it) and no run waits or upgrades.
+    Staging tables (`mapping:` extracts) are read where the live runs read them."""
     return settings.model_copy(update={
-        "warehouse_url": scratch.url, "warehouse_schema": scratch.schema, "warehouse_url_secret_block": None,
+        "source_url": settings.source_url or settings.warehouse_url, "warehouse_url": scratch.url,
+        "warehouse_schema": scratch.schema, "warehouse_url_secret_block": None,
         "model_path": Path(model_path), "extracts_dir": extracts, "extracts_wait_seconds": 0, "export_to": None,
         "reports_dir": scratch.folder / "reports", "data_docs_dir": scratch.folder / "data_docs",
         "auto_upgrade": False, "fail_on_anomaly": False})
