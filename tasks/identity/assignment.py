@@ -421,5 +421,5 @@ def attribute(frame: pd.DataFrame, known: Known, assigned: pd.DataFrame) -> pd.S
     """The lead each activity or outcome row belongs to, through its source record (None: unknown)."""
     mapping = dict(zip(known.sources["source_key"], known.sources["lead_id"]))
     mapping.update(zip(assigned["source_key"], assigned["lead_id"]))
-    keys = source_key(frame["source_system"], frame["source_lead_id"])
-    return keys.map(mapping).astype(object).where(keys.map(mapping).notna(), None)
+    leads = source_key(frame["source_system"], frame["source_lead_id"]).map(mapping)
+    return leads.astype(object).where(leads.notna(), None)

@@ -38,11 +38,11 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
     most restrictive consent wins, whatever the rules say."""
     incoming = rows.merge(assigned[["row_number", "lead_id", "match_rule"]], on="row_number")
     extra = [c for c in rows.columns if custom_name(c) is not None]
-    incoming = incoming.assign(
-        custom=incoming[extra].apply(lambda r: {custom_name(k): v for k, v in r.items() if isinstance(v, str)},
-                                     axis=1)
-        if extra else [{} for _ in range(len(incoming))]
-    )
+    names = [custom_name(c) for c in extra]
+    incoming = incoming.assign(custom=[
+        {name: value for name, value in zip(names, values) if isinstance(value, str)}
+        for values in zip(*(incoming[c].to_numpy(dtype=object) for c in extra))
+    ] if extra else [{} for _ in range(len(incoming))])
     incoming = incoming.rename(columns={"created_ts": "created_at_ts", "updated_ts": "updated_at_ts"})
     sources = pd.DataFrame({f"_src_{c}": incoming["source_system"] for c in PROFILE_COLUMNS}, index=incoming.index)
     incoming = pd.concat([incoming, sources], axis=1)
@@ -88,12 +88,17 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
     ]
     golden = golden.drop(columns=source_columns)
     # The most restrictive explicit answer wins: any "no" to email, any do-not-contact.
-    golden["email_consent"] = grouped["consent"].agg(lambda v: bool(v.notna().any() and v.dropna().astype(bool).all()))
-    golden["do_not_contact"] = grouped["dnc"].agg(lambda v: bool(v.dropna().astype(bool).any()))
+    lead = stacked["lead_id"]
+    answered = stacked["consent"].notna()
+    golden["email_consent"] = (answered.groupby(lead).any()
+                               & stacked["consent"].where(answered, True).astype(bool).groupby(lead).all())
+    golden["do_not_contact"] = stacked["dnc"].where(stacked["dnc"].notna(), False).astype(bool).groupby(lead).any()
     golden["created_at"] = grouped["created_at_ts"].min()
     golden["updated_at"] = grouped["updated_at_ts"].max()
-    golden["custom_attributes"] = grouped["custom"].agg(
-        lambda dicts: json.dumps({k: v for d in dicts for k, v in d.items()}, sort_keys=True)
-    )
+    custom: dict[str, dict] = {}
+    for lead_id, attributes in zip(lead, stacked["custom"]):  # in order: later values win
+        custom.setdefault(lead_id, {}).update(attributes)
+    golden["custom_attributes"] = pd.Series({k: json.dumps(v, sort_keys=True) for k, v in custom.items()},
+                                            dtype=object)
     return golden.reset_index()
 

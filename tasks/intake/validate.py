@@ -307,6 +307,18 @@ def summary_markdown(reports: dict[str, ValidationReport], data_docs: Path | Non
                       *(["", f"Data Docs: `{data_docs}`"] if data_docs else [])])
 
 
+def _text_lengths(column: pd.Series) -> pd.Series:
+    """Characters of each text value (0 for a missing or non-text value), counted by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: one value at a time
+        return column.map(lambda v: len(v) if isinstance(v, str) else 0)
+    return pd.Series(pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False), index=column.index)
+
+
 def prepare_frame(frame: pd.DataFrame, suite: str) -> pd.DataFrame:
     """A copy of `frame` as plain objects plus the "_" helper columns its suite checks."""
     out = frame.astype(object)
@@ -317,8 +329,8 @@ def prepare_frame(frame: pd.DataFrame, suite: str) -> pd.DataFrame:
     # The longest value of each row, in characters: a pasted document or a 50 MB field is
     # quarantined whole rather than carried into every later stage.
     own = [name for name in frame.columns if not str(name).startswith("_")]
-    lengths = [frame[name].map(lambda v: len(v) if isinstance(v, str) else 0) for name in own]
-    out["_longest_value"] = pd.concat(lengths, axis=1).max(axis=1).astype("int64") if own else 0
+    out["_longest_value"] = pd.concat([_text_lengths(frame[name]) for name in own], axis=1).max(axis=1).astype(
+        "int64") if own else 0
     out["_readable"] = frame[READ_ERROR].isna() if READ_ERROR in frame.columns else True
     if suite == "leads":
         out["_has_identity"] = has_identity(out)

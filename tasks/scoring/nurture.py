@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.scoring.model import ScoringModel, SegmentCondition
+from tasks.screening.normalize import per_distinct
 
 ENROLLMENT_COLUMNS = ["lead_id", "segment", "entered_run_date", "entered_at",
                       "exited_run_date", "exited_at", "exit_reason"]
@@ -22,7 +23,7 @@ def _matches(leads: pd.DataFrame, when: SegmentCondition) -> pd.Series:
         hit &= leads["grade"].isin(when.grades)
     if when.interests is not None:
         wanted = set(when.interests)
-        hit &= leads["interests"].map(lambda topics: bool(wanted & set(json.loads(topics))))
+        hit &= per_distinct(leads["interests"], lambda topics: bool(wanted & set(json.loads(topics)))).astype(bool)
     if when.stages is not None:
         hit &= leads["lifecycle_stage"].isin(when.stages)
     if when.industries is not None:

@@ -152,10 +152,9 @@ def score_engagement(
     by_name = {r.name: r for r in rules}
     today = activities.assign(rule_index=engagement_rule_index(activities, rules))
     today = today[today["rule_index"] >= 0]
-    today = today.assign(
-        rule=today["rule_index"].map(lambda i: rules[i].name),
-        points=today["rule_index"].map(lambda i: float(rules[i].points)),
-    )
+    position = today["rule_index"].to_numpy()
+    today = today.assign(rule=np.array([r.name for r in rules], dtype=object)[position],
+                         points=np.array([float(r.points) for r in rules])[position])
     earned = today.groupby(["lead_id", "rule"], as_index=False)["points"].sum()
     earned["points"] = _clip(earned["points"], earned["rule"].map(lambda r: by_name[r].daily_cap))
 

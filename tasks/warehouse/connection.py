@@ -29,6 +29,9 @@ DDL_FOLDERS = ("schema", "views")  # the warehouse's tables, then its views, in 
 # Enough to keep a query's bound parameters well under SQLite's and PostgreSQL's limits.
 IN_CHUNK = 5_000
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+# SQLite's page cache per connection, in KiB (SQLite's own default is 2 MiB): a night's bulk
+# writes update large indexes, and a cache that holds them saves re-reading pages from the file.
+SQLITE_CACHE_KIB = 512 * 1024
 
 
 def open_warehouse(url: str, schema: str = "mql", *, upgrade_as: str | None = None,
@@ -73,6 +76,8 @@ def connect_warehouse(url: str, schema: str = "mql") -> Engine:
         engine = sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
     except sa.exc.NoSuchModuleError as exc:
         raise ConfigError(f"no database driver for warehouse URL {shown}") from exc
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_cache)
     try:
         with warehouse_errors(engine, "cannot reach"):
             engine.connect().close()
@@ -80,6 +85,13 @@ def connect_warehouse(url: str, schema: str = "mql") -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def _sqlite_cache(connection: Any, _record: Any) -> None:
+    """Each SQLite connection's page cache: up to SQLITE_CACHE_KIB, taken only as pages are read."""
+    cursor = connection.cursor()
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB:d}")  # a constant: PRAGMA takes no parameters
+    cursor.close()
 
 
 def _check_writable(engine: Engine) -> None:
@@ -325,15 +337,39 @@ def query_in(
 
 
 def _python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """Rows as tuples of plain Python values: timestamps as ISO text, missing values as None."""
+    """Rows as tuples of plain Python values: timestamps and dates as ISO text, missing values as None."""
     converted = {}
     for name, column in frame.items():
         if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(column):
-            column = column.map(lambda ts: None if pd.isna(ts) else ts.isoformat())
-        elif column.dtype == object:
-            column = column.map(lambda v: v.isoformat() if isinstance(v, (datetime, date)) else v)
+            column = _iso_timestamps(column)
+        elif column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in _PLAIN_KINDS:
+            column = column.where(column.notna(), None).map(  # NaT is a datetime too: missing first
+                lambda v: v.isoformat() if isinstance(v, (datetime, date)) else v)
         converted[name] = column.astype(object).where(column.notna(), None)
     return list(zip(*converted.values())) if converted else []
+
+
+# What pandas infers of an object column that holds no date or time: its values go as they are.
+_PLAIN_KINDS = frozenset({"string", "empty", "integer", "floating", "mixed-integer-float", "boolean", "bytes"})
+
+
+def _iso_timestamps(column: pd.Series) -> pd.Series:
+    """Timestamps as `Timestamp.isoformat` writes them ("2026-03-02T09:15:00+00:00", with
+    microseconds only when there are some), built column-wise for naive and UTC columns."""
+    zone = getattr(column.dtype, "tz", None)
+    utc = zone is not None and str(zone) == "UTC"
+    if zone is not None and not utc:
+        return column.map(lambda ts: None if pd.isna(ts) else ts.isoformat())
+    values = (column.dt.tz_localize(None) if utc else column).to_numpy()
+    given = ~np.isnat(values)
+    if (values[given].astype("datetime64[ns]").astype(np.int64) % 1000 != 0).any():  # nanoseconds: as isoformat does
+        return column.map(lambda ts: None if pd.isna(ts) else ts.isoformat())
+    micro = values.astype("datetime64[us]")
+    text = np.where(micro.astype(np.int64) % 1_000_000 != 0, np.datetime_as_string(micro, unit="us"),
+                    np.datetime_as_string(micro, unit="s")).astype(object)
+    if utc:
+        text = text + "+00:00"
+    return pd.Series(text, index=column.index).where(column.notna(), None)
 
 
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
