@@ -137,7 +137,7 @@ class Settings(BaseSettings):
         if not is_mapping(self.extracts_dir):
             return self.extracts_dir
         return StagingSource(mapping_path(self.extracts_dir), self.source_url or self.warehouse_url,
-                             self.source_schema)
+                             self.source_schema, location=self.extracts_dir)
 
     @property
     def reports_location(self) -> Path:

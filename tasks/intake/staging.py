@@ -159,10 +159,11 @@ class StagingSource:
     mapping_path: Path
     url: str = field(repr=False)  # SQLAlchemy URL of the database holding the loader's tables
     schema: str | None = None     # their schema (None: the database's default)
+    location: str | None = None   # the location as given (`mapping:fivetran_hubspot`)
 
     @property
     def shown(self) -> str:
-        return PREFIX + str(self.mapping_path)
+        return self.location or PREFIX + str(self.mapping_path)
 
 
 def is_mapping(location: object) -> bool:

@@ -226,36 +226,55 @@ def test_mappings_are_validated_when_loaded(tmp_path):
 
 
 @pytest.mark.usefixtures("prefect_api")
-def test_a_night_runs_from_salesforce_tables_and_an_unknown_value_writes_nothing(tmp_path, monkeypatch):
-    source_url = f"sqlite:///{tmp_path / 'source.db'}"
-    land(source_url, None, "salesforce")
-    monkeypatch.setenv("MQL_SOURCE_URL", source_url)
-    warehouse = f"sqlite:///{tmp_path / 'warehouse.db'}"
+def test_nights_run_from_salesforce_tables_and_an_unknown_value_writes_nothing(in_schema, tmp_path, monkeypatch):
+    """SQLite: the source is a file of its own (MQL_SOURCE_URL); PostgreSQL: a schema of the
+    warehouse's own database (MQL_SOURCE_URL unset, MQL_SOURCE_SCHEMA)."""
+    url, schema = in_schema
+    if url.startswith("sqlite"):
+        source_url = f"sqlite:///{tmp_path / 'source.db'}"
+        land(source_url, None, "salesforce")
+        monkeypatch.setenv("MQL_SOURCE_URL", source_url)
+    else:
+        source_schema = schema + "_sf"
+        land(url, source_schema, "salesforce")
+        monkeypatch.delenv("MQL_SOURCE_URL", raising=False)
+        monkeypatch.setenv("MQL_SOURCE_SCHEMA", source_schema)
     runner = CliRunner()
+    try:
+        no_meeting = variant(tmp_path, SALESFORCE,
+                             lambda d: d["activities"][1]["values"]["activity_type"]["map"].pop("Meeting"))
+        refused = runner.invoke(app, ["run", "--date", "2019-11-11", "--extracts", f"mapping:{no_meeting}",
+                                      "--warehouse", url])
+        assert refused.exit_code == 2, refused.output
+        # The command's own answer is one line (Prefect's log lines above it are its own).
+        assert [line for line in refused.output.splitlines() if line.startswith("error:")] == [
+            f"error: salesforce: table event, column type: value 'Meeting' is not in the mapping's activity_type "
+            f"values ({no_meeting})"], refused.output
+        assert read_sql(url, "SELECT count(*) AS n FROM leads", schema)["n"][0] == 0
+        assert read_sql(url, "SELECT count(*) AS n FROM activities", schema)["n"][0] == 0
 
-    no_meeting = variant(tmp_path, SALESFORCE, lambda d: d["activities"][1]["values"]["activity_type"]["map"].pop(
-        "Meeting"))
-    refused = runner.invoke(app, ["run", "--date", "2019-11-11", "--extracts", f"mapping:{no_meeting}",
-                                  "--warehouse", warehouse])
-    assert refused.exit_code == 2, refused.output
-    # The command's own answer is one line (Prefect's log lines above it are its own).
-    assert [line for line in refused.output.splitlines() if line.startswith("error:")] == [
-        f"error: salesforce: table event, column type: value 'Meeting' is not in the mapping's activity_type values "
-        f"({no_meeting})"], refused.output
-    assert read_sql(warehouse, "SELECT count(*) AS n FROM leads")["n"][0] == 0
-    assert read_sql(warehouse, "SELECT count(*) AS n FROM runs WHERE status = 'succeeded'")["n"][0] == 0
-
-    ran = runner.invoke(app, ["run", "--date", "2019-11-11", "--extracts", "mapping:fivetran_salesforce",
-                              "--warehouse", warehouse])
-    assert ran.exit_code == 0, ran.output
-    leads = read_sql(warehouse, "SELECT i.source_system, i.source_lead_id, l.email, l.company, l.email_consent "
-                                "FROM leads l JOIN lead_identities i ON i.lead_id = l.lead_id")
-    assert leads.values.tolist() == [["salesforce", "00Q1G00000nDnM5UAK", "h@gmail.com", "Z", 1]]
-    # The four meetings are with contacts the warehouse does not know: kept, without a lead.
-    activities = read_sql(warehouse, "SELECT activity_id, activity_type, lead_id FROM activities ORDER BY activity_id")
-    assert activities.values.tolist() == [[a, "demo_request", None] for a in (
-        "00U1G00000DEQL7UAP", "00U1G00000DEQM0UAP", "00U1G00000DEQNmUAP", "00U1G00000DEQP2UAP")]
-    runs = read_sql(warehouse, "SELECT status, error, parameters FROM runs ORDER BY started_at")
-    assert runs["status"].tolist() == ["failed", "succeeded"]  # the refused run's audit row says why
-    assert "value 'Meeting' is not in the mapping" in runs["error"][0]
-    assert '"extracts_dir": "mapping:fivetran_salesforce"' in runs["parameters"][1]
+        # 2019-11-10: nothing synced (no_data); 2019-11-11: the lead, its day's tasks and events.
+        ran = runner.invoke(app, ["backfill", "--start", "2019-11-10", "--end", "2019-11-11", "--extracts",
+                                  "mapping:fivetran_salesforce", "--warehouse", url])
+        assert ran.exit_code == 0, ran.output
+        leads = read_sql(url, "SELECT i.source_system, i.source_lead_id, l.email, l.company, l.first_mql_at "
+                              "FROM leads l JOIN lead_identities i ON i.lead_id = l.lead_id", schema)
+        # Not an MQL: no first_mql_at (a day without any MQL once wrote the text NaT there)
+        assert leads.values.tolist() == [["salesforce", "00Q1G00000nDnM5UAK", "h@gmail.com", "Z", None]]
+        # The four meetings are with contacts the warehouse does not know: kept, without a lead.
+        activities = read_sql(url, "SELECT activity_id, activity_type, lead_id FROM activities ORDER BY activity_id",
+                              schema)
+        assert activities.values.tolist() == [[a, "demo_request", None] for a in (
+            "00U1G00000DEQL7UAP", "00U1G00000DEQM0UAP", "00U1G00000DEQNmUAP", "00U1G00000DEQP2UAP")]
+        runs = read_sql(url, "SELECT run_date, status, error, parameters FROM runs ORDER BY started_at", schema)
+        assert runs[["run_date", "status"]].astype(str).values.tolist() == [
+            ["2019-11-11", "failed"], ["2019-11-10", "no_data"], ["2019-11-11", "succeeded"]]
+        assert "value 'Meeting' is not in the mapping" in runs["error"][0]  # the refused run's audit row
+        assert "no rows synced that day in the tables of mapping:fivetran_salesforce" in runs["error"][1]
+        assert '"extracts_dir": "mapping:fivetran_salesforce"' in runs["parameters"][2]
+    finally:
+        if not url.startswith("sqlite"):
+            engine = sa.create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(sa.schema.DropSchema(source_schema, cascade=True, if_exists=True))
+            engine.dispose()
