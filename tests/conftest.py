@@ -91,6 +91,11 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
     url = request.getfixturevalue("postgres_url")
     schema = "mql_test_" + uuid.uuid4().hex[:10]
     yield url, schema
+    drop_schema(url, schema)
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop a PostgreSQL schema a test made, with everything in it."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))

@@ -8,14 +8,13 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.nightly import backfill, nightly
 from tasks.errors import ExtractError
 from tasks.reporting.evaluate import duplicate_quality, junk_quality
-from tests.conftest import FIRST_DAY, read_sql, read_table
+from tests.conftest import FIRST_DAY, drop_schema, read_sql, read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 LAST_DAY = FIRST_DAY + timedelta(days=4)
@@ -205,10 +204,7 @@ def test_rerunning_a_changed_middle_date_equals_loading_from_scratch(in_schema, 
         assert_same(snapshot(fresh_url, fresh_schema), corrected)
     finally:
         if not url.startswith("sqlite"):
-            engine = sa.create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(sa.schema.DropSchema(fresh_schema, cascade=True, if_exists=True))
-            engine.dispose()
+            drop_schema(url, fresh_schema)
     # The correction really changed days 3 to 5, and left days 1 and 2 alone.
     dates = set(before["lead_scores"]["run_date"].str[:10])
     differs = {day for day in dates

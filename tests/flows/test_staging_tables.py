@@ -21,7 +21,7 @@ from flows.cli import app
 from tasks.errors import ConfigError, ExtractError
 from tasks.intake.extract import read_extract
 from tasks.intake.staging import SOURCES_DIR, StagingSource, load_mapping
-from tests.conftest import read_sql
+from tests.conftest import drop_schema, read_sql
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fivetran"
 SEEDS = {
@@ -274,7 +274,4 @@ def test_nights_run_from_salesforce_tables_and_an_unknown_value_writes_nothing(i
         assert '"extracts_dir": "mapping:fivetran_salesforce"' in runs["parameters"][2]
     finally:
         if not url.startswith("sqlite"):
-            engine = sa.create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(sa.schema.DropSchema(source_schema, cascade=True, if_exists=True))
-            engine.dispose()
+            drop_schema(url, source_schema)
