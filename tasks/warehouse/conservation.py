@@ -61,6 +61,9 @@ def stage_counts(run_date: date, extract: Extract, set_aside: pd.DataFrame, assi
             "exited": int((day.nurture_enrollments["exited_run_date"] == run_date.isoformat()).sum()),
         },
     }
+    if extract.counts:  # read from staging tables: each table's rows synced, left out as deleted or not mapped, read
+        counts["source"] = {f"{table}:{metric}": n for table, metrics in extract.counts.items()
+                            for metric, n in metrics.items()}
     counts["conservation"] = {
         "leads_in": sizes["leads"],
         "written": counts["dedupe"]["leads_written"],

@@ -272,6 +272,15 @@ def test_nights_run_from_salesforce_tables_and_an_unknown_value_writes_nothing(i
         assert "value 'Meeting' is not in the mapping" in runs["error"][0]  # the refused run's audit row
         assert "no rows synced that day in the tables of mapping:fivetran_salesforce" in runs["error"][1]
         assert '"extracts_dir": "mapping:fivetran_salesforce"' in runs["parameters"][2]
+        # What each table gave the night, beside the run's other counts.
+        source = read_sql(url, "SELECT c.metric, c.value FROM run_counts c JOIN runs r ON r.run_id = c.run_id "
+                               "WHERE c.stage = 'source' AND r.status = 'succeeded'", schema)
+        assert dict(source.values.tolist()) == {
+            f"{table}:{metric}": n for table, numbers in {
+                "leads.lead": (1, 0, 0, 1), "leads.contact": (0, 0, 0, 0), "activities.task": (10, 0, 10, 0),
+                "activities.event": (10, 0, 6, 4), "activities.campaign_member": (0, 0, 0, 0),
+                "outcomes.opportunity": (0, 0, 0, 0)}.items()
+            for metric, n in zip(("synced", "deleted", "not_mapped", "read"), numbers)}
     finally:
         if not url.startswith("sqlite"):
             drop_schema(url, source_schema)
