@@ -284,3 +284,25 @@ def test_nights_run_from_salesforce_tables_and_an_unknown_value_writes_nothing(i
     finally:
         if not url.startswith("sqlite"):
             drop_schema(url, source_schema)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_night_from_hubspot_tables_rejects_the_seeds_hashed_contacts_with_reasons(tmp_path, monkeypatch):
+    """The seed's contacts carry hashes for addresses and names: screened out as junk, each with
+    its reasons, none lost; the one flagged deleted is not read at all."""
+    source_url, warehouse = f"sqlite:///{tmp_path / 'source.db'}", f"sqlite:///{tmp_path / 'warehouse.db'}"
+    land(source_url, None, "hubspot")
+    mark_deleted(source_url, None, "contact", "_fivetran_deleted", "36842001")
+    monkeypatch.setenv("MQL_SOURCE_URL", source_url)
+    mapping = variant(tmp_path, HUBSPOT, hubspot_readable)
+    ran = CliRunner().invoke(app, ["run", "--date", "2021-04-02", "--extracts", f"mapping:{mapping}",
+                                   "--warehouse", warehouse])
+    assert ran.exit_code == 0, ran.output
+    rejected = read_sql(warehouse, "SELECT source_lead_id, reasons FROM rejected_leads ORDER BY source_lead_id")
+    assert len(rejected) == 19 and "36842001" not in set(rejected["source_lead_id"])
+    assert set(rejected["reasons"]) == {"invalid_email;gibberish_name"}
+    assert read_sql(warehouse, "SELECT count(*) AS n FROM leads")["n"][0] == 0
+    counts = read_sql(warehouse, "SELECT stage, metric, value FROM run_counts WHERE stage IN ('source', 'conservation')")
+    stored = {(s, m): v for s, m, v in counts.values.tolist()}
+    assert stored.items() >= {("source", "leads.contact:deleted"): 1, ("source", "leads.contact:read"): 19,
+                              ("conservation", "leads_in"): 19, ("conservation", "rejected"): 19}.items()
