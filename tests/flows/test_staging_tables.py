@@ -306,3 +306,16 @@ def test_a_night_from_hubspot_tables_rejects_the_seeds_hashed_contacts_with_reas
     stored = {(s, m): v for s, m, v in counts.values.tolist()}
     assert stored.items() >= {("source", "leads.contact:deleted"): 1, ("source", "leads.contact:read"): 19,
                               ("conservation", "leads_in"): 19, ("conservation", "rejected"): 19}.items()
+
+
+def test_an_unreachable_source_or_missing_mapping_is_one_line_without_the_password(tmp_path):
+    with pytest.raises(ExtractError) as unreachable:
+        read_extract(StagingSource(SALESFORCE, "postgresql+psycopg://reader:s3cret-pw@127.0.0.1:1/crm", None,
+                                   location="mapping:fivetran_salesforce"), date(2019, 11, 11))
+    message = str(unreachable.value)
+    assert message.startswith("source database postgresql+psycopg://reader:***@127.0.0.1:1/crm "
+                              "(mapping:fivetran_salesforce): ")
+    assert "s3cret-pw" not in message and "\n" not in message
+    with pytest.raises(ConfigError) as missing:
+        load_mapping(tmp_path / "nowhere.yaml")
+    assert str(missing.value) == f"{tmp_path / 'nowhere.yaml'}: source mapping file not found"
