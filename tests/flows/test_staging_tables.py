@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.errors import ConfigError, ExtractError
+from tasks.intake.contract import ACTIVITY_TYPES
 from tasks.intake.extract import read_extract
 from tasks.intake.staging import SOURCES_DIR, StagingSource, load_mapping
 from tests.conftest import drop_schema, read_sql
@@ -214,8 +215,8 @@ def test_mappings_are_validated_when_loaded(tmp_path):
         assert str(error.value).endswith(expected), str(error.value)
 
     bad(lambda d: d["activities"][1]["values"]["activity_type"]["map"].update(OPEN="email_read"),
-        "activities.1: Value error, table email_event: values.activity_type: email_read not one of " + ", ".join(
-            __import__("tasks.intake.contract", fromlist=["x"]).ACTIVITY_TYPES))
+        "activities.1: Value error, table email_event: values.activity_type: email_read not one of "
+        + ", ".join(ACTIVITY_TYPES))
     bad(lambda d: d["leads"][0]["columns"].pop("created_at"),
         "Value error, leads: table contact: no column for created_at")
     bad(lambda d: d["leads"][0]["values"]["email_consent"]["map"].update({"maybe": None}),
