@@ -55,6 +55,8 @@ def monitor_stage(engine: Engine, run_id: str, run_date: date, counts: monitorin
     with engine.begin() as conn:
         execute(conn, "set_report_path", {"run_id": run_id, "report_path": str(path)})
 
+    copy_pages(settings, [path, *(sorted(Path(data_docs).parent.glob("*.html")) if data_docs else [])])
+
     create_markdown_artifact(summary, key="mql-run-summary", description=f"MQL run {run_date}: summary")
     publish_link("mql-run-report", path, settings, f"MQL run {run_date}: report")
     if data_docs:
@@ -101,8 +103,29 @@ def publish_dashboard(engine: Engine, settings: Settings, through: date) -> Path
     built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = dashboard.render_dashboard(daily, runs, by_source, by_cohort, ranking, folder, built)
     path.write_text(page, encoding="utf-8")
+    copy_pages(settings, [path])
     publish_link("mql-dashboard", path, settings, f"MQL dashboard, run dates up to {through}")
     return path
+
+
+def copy_pages(settings: Settings, pages: list[Path]) -> None:
+    """Copy pages written under the reports location to the remote reports location (MQL_REPORTS_DIR
+    as an fsspec URL), each at the same path under it, so that its relative links work there too
+    (pages elsewhere, such as Data Docs in their own MQL_DATA_DOCS_DIR, stay where they are). A copy
+    that fails is a warning: the run's results are written and its pages are kept locally."""
+    from tasks.errors import MqlError
+    from tasks.intake.location import open_location, write_file
+
+    if (remote := settings.reports_copy_to) is None:
+        return
+    folder = settings.reports_location
+    try:
+        location = open_location(remote, "reports location")
+        for page in (Path(p).resolve() for p in pages):
+            if page.is_relative_to(folder):
+                write_file(location, page.relative_to(folder).as_posix(), page.read_bytes())
+    except MqlError as exc:
+        get_run_logger().warning("pages not copied to the reports location: %s", exc)
 
 
 def report_links(report: Path, data_docs: str | None, settings: Settings) -> dict[str, str]:

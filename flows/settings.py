@@ -84,9 +84,10 @@ class Settings(BaseSettings):
         None, description="Folder for each run's Great Expectations Data Docs (<run date>/<run id>/); "
                           "default: <reports location>/data_docs, beside the run reports."
     )
-    reports_dir: Path | None = Field(
-        None, description="Folder for the per-run HTML reports (<run date>/<run id>.html) and the Data Docs; "
-                          "default: beside the warehouse (see reports_location)."
+    reports_dir: str | None = Field(
+        None, description="Folder for the per-run HTML reports (<run date>/<run id>.html), the Data Docs and "
+                          "the dashboard; default: beside the warehouse (see reports_location). An fsspec URL "
+                          "(s3://, gs://, abfs://) gets a copy of every page at the same path under it."
     )
     monitoring_path: Path = Field(
         CONFIG_DIR / "monitoring.yaml", description="Anomaly-check thresholds (trailing baseline) YAML file."
@@ -145,8 +146,15 @@ class Settings(BaseSettings):
         file `<folder>/<file stem>-reports/`, for any other warehouse
         `<user data folder>/mql-pipeline/reports/<backend>-<host>-<database>-<schema>/` (the user data
         folder: $XDG_DATA_HOME, else ~/.local/share). Never the working folder."""
-        if self.reports_dir is not None:
-            return Path(self.reports_dir).expanduser().resolve()
+        if self.reports_dir:
+            from tasks.intake.location import URL, open_location
+
+            if not URL.match(self.reports_dir):
+                return Path(self.reports_dir).expanduser().resolve()
+            location = open_location(self.reports_dir, "reports location")
+            if location.local:  # file://
+                return Path(location.root).resolve()
+            # A remote location: the pages are written beside the warehouse, then copied there.
         from tasks.warehouse.connection import parse_url, warehouse_file
 
         database = warehouse_file(self.warehouse_url)
@@ -157,6 +165,16 @@ class Settings(BaseSettings):
                                                self.warehouse_schema))
         data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
         return data.expanduser().resolve() / "mql-pipeline" / "reports" / _safe_name(name)
+
+    @property
+    def reports_copy_to(self) -> str | None:
+        """The remote reports location (an fsspec URL that is not file://) that gets a copy of every
+        page written under reports_location; None when the reports location is a local folder."""
+        from tasks.intake.location import URL, open_location
+
+        if not self.reports_dir or not URL.match(self.reports_dir):
+            return None
+        return None if open_location(self.reports_dir, "reports location").local else self.reports_dir
 
     @property
     def data_docs_location(self) -> Path:

@@ -136,12 +136,12 @@ def fetch_day(location: Location, run_date: date, names: list[str], into: Path) 
 
 
 def write_file(location: Location, name: str, data: bytes) -> str:
-    """Write `data` as the file `name` in the location's folder (made if missing), replacing any
-    file of that name; where it went, as shown."""
+    """Write `data` as the file `name` (a path relative to the location's folder, `/`-separated) in
+    the location's folder (made if missing), replacing any file of that name; where it went, as shown."""
     if location.local:
         folder = Path(location.root)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
         except OSError as exc:
             raise ExtractError(f"{location.role} {folder / name}: cannot be written: {exc.strerror or exc}") from None

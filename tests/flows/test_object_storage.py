@@ -8,6 +8,7 @@ reaches no surface."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from datetime import timedelta
 
 import pandas as pd
@@ -93,3 +94,37 @@ def test_a_local_folder_given_as_a_file_url_is_read_in_place(in_schema, generate
                                       "--warehouse", url])
     assert result.exit_code == 0, result.output
     assert read_sql(url, "SELECT status FROM runs", schema)["status"].tolist() == ["succeeded"]
+
+
+def test_reports_dashboard_and_data_docs_are_copied_to_a_bucket(as_user, generated, tmp_path, monkeypatch):
+    """MQL_REPORTS_DIR as an s3:// URL: every page a nightly run writes (its report, its Data Docs,
+    the dashboard) is in the bucket at the same path as in the local working copy beside the
+    warehouse, so that the pages' relative links work there; a key that may not write only warns."""
+    import s3fs
+
+    from flows.nightly import nightly
+
+    as_user("reader")
+    monkeypatch.delenv("MQL_DATA_DOCS_DIR", raising=False)
+    monkeypatch.setenv("MQL_REPORTS_DIR", f"s3://{BUCKET}/reports")
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    first = nightly(run_date=DAYS[0], extracts_dir=str(generated), warehouse_url=url)
+    assert first.status == "succeeded"
+    local = tmp_path / "w-reports"
+    report = Path(first.report_path)
+    docs = Path(read_sql(url, "SELECT data_docs_path FROM runs")["data_docs_path"][0])
+    assert report.is_relative_to(local) and docs.is_relative_to(local / "data_docs")
+    pages = [report, *sorted(docs.parent.glob("*.html")), local / "dashboard.html"]
+    assert len(pages) == 6  # the report, Data Docs' index and three suites, the dashboard
+    bucket = s3fs.S3FileSystem(skip_instance_cache=True)
+    for page in pages:
+        key = f"{BUCKET}/reports/{page.relative_to(local).as_posix()}"
+        assert bucket.cat_file(key) == page.read_bytes(), key
+    assert f"{BUCKET}/reports/{DAYS[0]}/{first.run_id}.html" in bucket.find(f"{BUCKET}/reports")
+
+    as_user("stranger")  # may not write: the run succeeds and its pages stay in the working copy
+    second = nightly(run_date=DAYS[0], extracts_dir=str(generated), warehouse_url=url)
+    assert second.status == "succeeded" and Path(second.report_path).is_file()
+    as_user("reader")
+    bucket = s3fs.S3FileSystem(skip_instance_cache=True)
+    assert f"{BUCKET}/reports/{DAYS[0]}/{second.run_id}.html" not in bucket.find(f"{BUCKET}/reports")

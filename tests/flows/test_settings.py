@@ -46,3 +46,13 @@ def test_configured_folders_win(tmp_path, monkeypatch):
     assert settings.data_docs_location == tmp_path / "out" / "reports" / "data_docs"
     monkeypatch.setenv("MQL_DATA_DOCS_DIR", str(tmp_path / "docs"))
     assert Settings().data_docs_location == tmp_path / "docs"
+    assert settings.reports_copy_to is None
+
+
+def test_a_remote_reports_location_gets_copies_of_a_working_copy_beside_the_warehouse(tmp_path, monkeypatch):
+    monkeypatch.setenv("MQL_REPORTS_DIR", "s3://reports-bucket/mql")
+    settings = Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}")
+    assert settings.reports_location == tmp_path / "w-reports" and settings.reports_copy_to == "s3://reports-bucket/mql"
+    monkeypatch.setenv("MQL_REPORTS_DIR", f"file://{tmp_path / 'out'}")
+    settings = Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}")
+    assert settings.reports_location == tmp_path / "out" and settings.reports_copy_to is None
