@@ -40,6 +40,21 @@ def test_bulk_insert_round_trips_types_and_hostile_text(warehouse):
     engine.dispose()
 
 
+def test_a_missing_time_among_times_is_written_as_null(warehouse):
+    # A column of timestamps and NaT as objects (what a column-wise stage may build): NULL, not 'NaT'.
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    at = pd.Timestamp("2026-03-02T10:00:00Z")
+    rows = pd.DataFrame([_lead_row("L1", "2026-03-02"), _lead_row("L2", "2026-03-02")])
+    rows["first_mql_at"] = pd.Series([at, pd.NaT], dtype=object)
+    with engine.begin() as conn:
+        bulk_insert(conn, "leads", rows)
+    with engine.connect() as conn:
+        got = conn.execute(sa.text("SELECT lead_id, first_mql_at FROM leads ORDER BY lead_id")).all()
+    engine.dispose()
+    assert got[0][1] is not None and got[1][1] is None
+
+
 def test_bulk_insert_rolls_back_with_the_transaction(warehouse):
     url, schema = warehouse
     engine = open_warehouse(url, schema)
