@@ -176,8 +176,10 @@ def whatif(start_date: date, end_date: date, model_path: str, extracts_dir: OrDe
     settings = resolve_settings()
     plan = plan_replay(settings, start_date, end_date, Path(model_path), extracts_dir or None)
     with scratch_copy(settings.warehouse_url, settings.warehouse_schema, start_date, keep) as scratch:
+        copied = time.perf_counter()
         other = replay_settings(settings, scratch, Path(model_path), plan.extracts)
         replay(other, start_date, end_date)
+        replayed_at = time.perf_counter()
         outcomes, latest = read_outcomes(settings)
         live = report.lead_frame(read_side(settings, start_date, end_date), outcomes)
         replayed = report.lead_frame(read_side(other, start_date, end_date), outcomes)
@@ -195,6 +197,7 @@ def whatif(start_date: date, end_date: date, model_path: str, extracts_dir: OrDe
         "outcomes_through": latest,
         **figures,
         "seconds": round(time.perf_counter() - started, 1),
+        "copy_seconds": round(copied - started, 1), "replay_seconds": round(replayed_at - copied, 1),
     }
     if keep:
         result["scratch"] = {"url": shown(scratch.url), "schema": scratch.schema, "folder": str(scratch.folder)}
