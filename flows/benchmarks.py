@@ -489,7 +489,8 @@ def _timed_night(run_date: date, extracts: Path, url: str, schema: str) -> dict[
     import subprocess
     import sys
 
-    environment = {**os.environ, "MQL_WAREHOUSE_SCHEMA": schema}
+    # The benchmark's own schema (or file), keyed by a secret of its own unless one is set.
+    environment = {"MQL_MATCH_KEY_SECRET": "mql-bench-night-" + "0" * 32, **os.environ, "MQL_WAREHOUSE_SCHEMA": schema}
     done = subprocess.run([sys.executable, "-m", "flows.night_probe", run_date.isoformat(), str(extracts), url],
                           capture_output=True, text=True, env=environment, cwd=Path(__file__).parent.parent)
     if done.returncode:

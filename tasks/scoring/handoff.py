@@ -48,12 +48,14 @@ def reasons(contributions: pd.DataFrame, model: ScoringModel, top: int = TOP_REA
     """Per lead, its `top` largest positive contributions in words, largest first:
     `engagement: demo request or contact request +40; fit: seniority is director +20`."""
     rules = {r.name: ("fit", r) for r in model.fit.rules} | {r.name: ("engagement", r) for r in model.engagement.rules}
+    described = {name: f"{kind}: {describe_rule(rule)} +" for name, (kind, rule) in rules.items()}
     positive = contributions[(contributions["points"] > 0) & contributions["rule"].isin(list(rules))]
     positive = positive.sort_values(["lead_id", "points", "rule"], ascending=[True, False, True])
     positive = positive.groupby("lead_id", sort=False).head(top)
-    words = [f"{rules[rule][0]}: {describe_rule(rules[rule][1])} +{points:.0f}"
-             for rule, points in zip(positive["rule"], positive["points"])]
-    return pd.Series(words, index=positive["lead_id"].to_numpy(), dtype=object).groupby(level=0).agg("; ".join)
+    joined: dict[str, list[str]] = {}
+    for lead, rule, points in zip(positive["lead_id"], positive["rule"], positive["points"]):
+        joined.setdefault(lead, []).append(f"{described[rule]}{points:.0f}")
+    return pd.Series({lead: "; ".join(words) for lead, words in joined.items()}, dtype=object)
 
 
 def handoffs(run_date: date, events: pd.DataFrame, scores: pd.DataFrame, contributions: pd.DataFrame,
@@ -81,7 +83,8 @@ def handoffs(run_date: date, events: pd.DataFrame, scores: pd.DataFrame, contrib
     open_segments = enrollments[enrollments["exited_run_date"].isna()].drop_duplicates("lead_id")
     rows["segment"] = rows["lead_id"].map(open_segments.set_index("lead_id")["segment"]).astype(object)
     rows["segment"] = rows["segment"].where(rows["segment"].notna(), None)
-    rows["reasons"] = rows["lead_id"].map(reasons(contributions, model)).fillna("").astype(object)
+    said = reasons(contributions[contributions["lead_id"].isin(rows["lead_id"])], model)
+    rows["reasons"] = rows["lead_id"].map(said).fillna("").astype(object)
     rows["run_date"] = run_date.isoformat()
     rows["model_version"] = model.version
     return rows[HANDOFF_COLUMNS].sort_values("lead_id", ignore_index=True)

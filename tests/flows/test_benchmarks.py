@@ -1,5 +1,6 @@
 """`mql bench dedupe --labels`: identity resolution measured against a team's own labels, beside
-its extracts (run through the nightly flow) or against a warehouse already loaded."""
+its extracts (run through the nightly flow) or against a warehouse already loaded; `mql bench
+night`: a night's figures against its I/O floor."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from flows.cli import app
 from synthetic.generate import generate_extracts
 from tasks.reporting.evaluate import cluster_quality, pairwise_quality
 from tasks.warehouse.connection import query_warehouse
-from tests.conftest import FIRST_DAY
+from tests.conftest import FIRST_DAY, read_sql
 
 
 @pytest.mark.prefect
@@ -57,3 +58,40 @@ def test_bench_dedupe_with_labels_beside_extracts_and_against_a_warehouse(prefec
 
     bad = runner.invoke(app, ["bench", "dedupe", "--labels", str(tmp_path / "absent.csv")])
     assert bad.exit_code == 2 and bad.output.count("\n") == 1 and "absent.csv" in bad.output
+
+
+STAGES = ["extract", "validate", "screen", "match", "dedupe", "load_state", "survive", "score", "qualify", "enroll",
+          "assemble", "write", "monitor"]
+
+
+@pytest.mark.prefect
+def test_bench_night_times_each_stage_against_the_io_floor(prefect_api, tmp_path, monkeypatch):
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # the nights run in processes of their own
+    monkeypatch.setenv("MQL_REPORTS_DIR", str(tmp_path / "reports"))
+    folder = tmp_path / "bench"
+    ran = CliRunner().invoke(app, ["bench", "night", "--leads", "300", "--activities-per-lead", "4",
+                                   "--folder", str(folder)])
+    assert ran.exit_code == 0, ran.output
+    figures = json.loads(ran.output)
+    day = folder / "extracts" / "2026-03-03"
+    files = {name: len(pd.read_csv(day / f"{name}.csv", dtype=str)) for name in ("leads", "activities", "outcomes")}
+    assert figures["input_rows"] == files and files["leads"] == 300
+    assert 3.4 <= files["activities"] / files["leads"] <= 4.6  # as asked, within the draw's noise
+    night, floor = figures["night"], figures["floor"]
+    assert list(night["stage_seconds"]) == STAGES and all(v >= 0 for v in night["stage_seconds"].values())
+    assert sum(night["stage_seconds"].values()) < night["wall_seconds"]
+    assert figures["night_over_floor"] == round(night["wall_seconds"] / floor["seconds"], 2)
+    # The rows written are those of the timed date, as the warehouse holds them; the floor writes
+    # every input row once and a row per lead scored, into tables it drops again.
+    url = f"sqlite:///{folder / 'warehouse.db'}"
+    scores, activities, tables = (read_sql(url, sql) for sql in (
+        "select count(*) as n from lead_scores where run_date = '2026-03-03'",
+        "select count(*) as n from activities where run_date = '2026-03-03'",
+        "select name from sqlite_master where type = 'table'"))
+    assert figures["rows_written"]["lead_scores"] == scores["n"][0] > 0
+    assert figures["rows_written"]["activities"] == activities["n"][0] > 0.9 * files["activities"]
+    assert floor["rows"] == {**files, "scores": figures["rows_written"]["lead_scores"]}
+    assert not [name for name in tables["name"] if name.startswith("io_floor_")]
+    assert figures["fixed_cost"]["gx_import_seconds"] > 0 and 0 < figures["fixed_cost"]["prefect_share"] < 1
