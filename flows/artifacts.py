@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from prefect import get_run_logger
@@ -108,6 +109,18 @@ def publish_dashboard(engine: Engine, settings: Settings, through: date) -> Path
     return path
 
 
+def run_logger() -> Any:
+    """The flow run's logger; outside a flow run (the `mql` command after its runs), the `mql` logger."""
+    import logging
+
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("mql")
+
+
 def copy_pages(settings: Settings, pages: list[Path]) -> None:
     """Copy pages written under the reports location to the remote reports location (MQL_REPORTS_DIR
     as an fsspec URL), each at the same path under it, so that its relative links work there too
@@ -125,7 +138,7 @@ def copy_pages(settings: Settings, pages: list[Path]) -> None:
             if page.is_relative_to(folder):
                 write_file(location, page.relative_to(folder).as_posix(), page.read_bytes())
     except MqlError as exc:
-        get_run_logger().warning("pages not copied to the reports location: %s", exc)
+        run_logger().warning("pages not copied to the reports location: %s", exc)
 
 
 def report_links(report: Path, data_docs: str | None, settings: Settings) -> dict[str, str]:

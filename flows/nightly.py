@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from prefect import flow, get_run_logger
 from sqlalchemy.engine import Engine
 
 from flows.artifacts import (emit_night_event, monitor_stage, publish_backfill_results, publish_dashboard,
-                             publish_dry_run, report_progress, start_progress)
+                             publish_dry_run, report_progress, run_logger, start_progress)
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
 from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, export_stage, extract_stage,
                           failed_stage, load_state_stage, match_stage, qualify_stage, score_stage, screen_stage,
@@ -222,7 +223,7 @@ def _nightly(run_date: date | None, extracts_dir: str | None, warehouse_url: str
                            model_path=model_path)
 
         summary = run_range(settings, run_date, run_date, run, f"run date {run_date}", note=note)[0]
-        _rebuild_dashboard(settings, summary.run_date)
+        rebuild_dashboard(settings, summary.run_date)
         return summary
     model = load_model(settings.model_path)
     rules = load_fraud_rules(settings.fraud_rules_path)
@@ -562,21 +563,23 @@ def _backfill(start_date: date, end_date: date, extracts_dir: str | None, wareho
 
     summaries = run_range(settings, start_date, end_date, run, f"backfill {start_date} to {end_date}", progress,
                           missing=missing)
-    _rebuild_dashboard(settings, max(s.run_date for s in summaries))
+    rebuild_dashboard(settings, max(s.run_date for s in summaries))
     return summaries
 
 
-def _rebuild_dashboard(settings: Settings, through: date) -> None:
-    """The dashboard across run dates, rebuilt once a run's dates are written."""
+def rebuild_dashboard(settings: Settings, through: date) -> Path | None:
+    """The dashboard across run dates, rebuilt once a run's dates are written; its page (None when
+    it could not be rebuilt: a warning says why)."""
     engine = open_run_warehouse(settings)
     try:
         path = publish_dashboard(engine, settings, through)
     except Exception as exc:  # the results are written: a view of them that fails must not fail the run
-        get_run_logger().warning("dashboard not rebuilt: %s", _message(exc))
-        return
+        run_logger().warning("dashboard not rebuilt: %s", _message(exc))
+        return None
     finally:
         engine.dispose()
-    get_run_logger().info("dashboard: %s", path)
+    run_logger().info("dashboard: %s", path)
+    return path
 
 
 def _result_rows(dates: list[date], results: dict[date, RunSummary]) -> list[dict[str, object]]:

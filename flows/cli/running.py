@@ -18,11 +18,12 @@ from tasks.errors import MqlError
 
 
 def run_dates(start: date, end: date, extracts: str | None, warehouse: str | None, model: str | None,
-              show_progress: bool = True, missing: str = "fail") -> list[Any]:
+              show_progress: bool = True, missing: str = "fail", dashboard: bool = False) -> list[Any]:
     """Run each date in order (and the later loaded dates that depend on them), with a progress bar;
-    dates without extracts are recorded as no_data (`missing` "skip") or refuse the range ("fail")."""
+    dates without extracts are recorded as no_data (`missing` "skip") or refuse the range ("fail").
+    With `dashboard`, the dashboard across run dates is rebuilt afterwards, as the flows do."""
     _quiet_prefect()
-    from flows.nightly import nightly, resolve_settings, run_range
+    from flows.nightly import nightly, rebuild_dashboard, resolve_settings, run_range
     from flows.settings import warehouse_option
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -38,7 +39,10 @@ def run_dates(start: date, end: date, extracts: str | None, warehouse: str | Non
 
         with warehouse_option(warehouse):  # the flows read it from there, never as a parameter
             settings = resolve_settings(extracts_dir=extracts, model_path=model)
-            return run_range(settings, start, end, run, f"mql run/backfill {start} to {end}", progress, missing)
+            summaries = run_range(settings, start, end, run, f"mql run/backfill {start} to {end}", progress, missing)
+            if dashboard and summaries:
+                rebuild_dashboard(settings, max(s.run_date for s in summaries))
+            return summaries
 
 
 @app.command()
@@ -47,7 +51,7 @@ def run(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-DD.
         extracts: ExtractsOption = None, warehouse: WarehouseOption = None, model: ModelOption = None) -> None:
     """Run one date (re-running a loaded date replaces it, and re-runs the loaded dates after it)."""
     day = parse_date(date_, "--date")
-    summaries = run_dates(day, day, extracts, warehouse, model, show_progress=False)
+    summaries = run_dates(day, day, extracts, warehouse, model, show_progress=False, dashboard=True)
     print_summaries(summaries)
 
 
@@ -67,7 +71,7 @@ def backfill(start: Annotated[str, typer.Option(help="First run date, YYYY-MM-DD
 
     if missing not in MISSING:
         raise MqlError(f"--missing must be one of {', '.join(MISSING)}, not {missing!r}")
-    print_summaries(run_dates(first, last, extracts, warehouse, model, missing=missing))
+    print_summaries(run_dates(first, last, extracts, warehouse, model, missing=missing, dashboard=True))
 
 
 @app.command()
@@ -115,13 +119,18 @@ def demo(folder: Annotated[Path, typer.Option(help="Folder for the demo's extrac
     first = date(2026, 3, 2)
     generate_extracts(extracts, first, days, leads_per_day, seed)
     url = f"sqlite:///{warehouse_file.resolve()}"
-    summaries = run_dates(first, first + timedelta(days=days - 1), str(extracts), url, None)
+    summaries = run_dates(first, first + timedelta(days=days - 1), str(extracts), url, None, dashboard=True)
     print_summaries(summaries)
     from tasks.reporting.evaluate import demo_quality
 
     quality = demo_quality(extracts / "ground_truth.csv", url)
     console.print("against the generator's ground truth: " + ", ".join(f"{k} {v}" for k, v in quality.items()))
     console.print(f"warehouse: {warehouse_file.resolve()}  (sqlite3 {warehouse_file} 'select * from leads limit 5')")
+    from flows.settings import Settings
+
+    dashboard = Settings(warehouse_url=url).reports_location / "dashboard.html"
+    if dashboard.is_file():
+        console.print(f"dashboard: {dashboard}")
     console.print(f"wall time: {time.perf_counter() - started:.1f} s")
 
 

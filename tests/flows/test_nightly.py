@@ -169,12 +169,15 @@ def test_cli_user_errors_are_one_line(tmp_path):
         assert "secret" not in result.output
 
 
-def test_cli_run_prints_the_day(in_schema, generated):
+def test_cli_run_prints_the_day_and_rebuilds_the_dashboard(in_schema, generated, tmp_path, monkeypatch):
     url, _ = in_schema
+    monkeypatch.setenv("MQL_REPORTS_DIR", str(tmp_path / "reports"))
     result = CliRunner().invoke(app, ["run", "--date", str(FIRST_DAY), "--extracts", str(generated),
                                       "--warehouse", url])
     assert result.exit_code == 0, result.output
     assert str(FIRST_DAY) in result.output and "new MQLs" in result.output
+    dashboard = (tmp_path / "reports" / "dashboard.html").read_text()
+    assert f"<td>{FIRST_DAY}</td>" in dashboard and dashboard.count("<svg") >= 4
 
 
 def test_rerunning_a_changed_middle_date_equals_loading_from_scratch(in_schema, generated, tmp_path, monkeypatch):
