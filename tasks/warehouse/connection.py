@@ -373,27 +373,58 @@ def _iso_timestamps(column: pd.Series) -> pd.Series:
 
 
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
-    """Append `frame` to `table` in one bulk operation: COPY on PostgreSQL, executemany elsewhere."""
+    """Append `frame` to `table` in one bulk operation: COPY on PostgreSQL (CSV written by Arrow,
+    or row by row when Arrow cannot type a column), executemany elsewhere."""
     if frame.empty:
         return 0
-    rows = _python_rows(frame)
     columns: Sequence[str] = [str(c) for c in frame.columns]
     driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         from psycopg import sql as pgsql
 
-        copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
-            pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
-        )
-        with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        target = sa.table(table, *(sa.column(c) for c in columns))
-        statement = str(sa.insert(target).compile(dialect=conn.dialect))
-        cursor = driver.cursor()
-        try:
-            cursor.executemany(statement, rows)
-        finally:
-            cursor.close()
+        target = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+            pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns)))
+        chunks = _csv_chunks(frame)
+        with driver.cursor() as cursor:
+            if chunks is not None:
+                with cursor.copy(target + pgsql.SQL(" (FORMAT csv)")) as copy:
+                    for chunk in chunks:
+                        copy.write(chunk)
+            else:
+                with cursor.copy(target) as copy:
+                    for row in _python_rows(frame):
+                        copy.write_row(row)
+        return len(frame)
+    rows = _python_rows(frame)
+    target = sa.table(table, *(sa.column(c) for c in columns))
+    statement = str(sa.insert(target).compile(dialect=conn.dialect))
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()
     return len(rows)
+
+
+def _csv_chunks(frame: pd.DataFrame, rows_per_chunk: int = 200_000) -> Iterator[bytes] | None:
+    """The frame as CSV for PostgreSQL's COPY, in chunks: a missing value unquoted and empty (NULL),
+    text quoted (so an empty string stays one), timestamps in ISO form with their zone. None when
+    Arrow cannot type a column (mixed values): the caller writes row by row."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if any(pa.types.is_nested(field.type) or pa.types.is_binary(field.type) for field in table.schema):
+        return None
+    options = pacsv.WriteOptions(include_header=False)
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, table.num_rows, rows_per_chunk):
+            buffer = pa.BufferOutputStream()
+            pacsv.write_csv(table.slice(start, rows_per_chunk), buffer, options)
+            yield buffer.getvalue().to_pybytes()
+
+    return chunks()

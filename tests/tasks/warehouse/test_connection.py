@@ -192,3 +192,41 @@ def test_a_mixed_case_schema_name_works(postgres_url):
     finally:
         with sa.create_engine(postgres_url).begin() as conn:
             conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
+
+
+def test_bulk_insert_writes_the_same_values_by_either_copy_path(warehouse, monkeypatch):
+    """PostgreSQL's COPY takes CSV written by Arrow, or rows one by one when a column mixes types;
+    either way (and through SQLite's executemany) the table holds the same values: NULL for a
+    missing value or NaN, an empty string kept, quotes, commas, newlines and backslashes as typed."""
+    import tasks.warehouse.connection as connection
+
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    frame = pd.DataFrame({
+        "day": ["2026-03-03", None, "2026-01-02"], "text": ['a,"b"\nc \\N', "", None],
+        "count": pd.array([1, None, 2**40], dtype="Int64"), "share": [1 / 3, np.nan, 1e-7],
+        "flag": [True, None, False],
+        "at": pd.to_datetime(["2026-03-03T01:02:03.5Z", None, "2026-03-03T00:00:00Z"], utc=True, format="ISO8601"),
+    })
+    table = sa.Table("copy_paths", sa.MetaData(), sa.Column("day", sa.Date), sa.Column("text", sa.Text),
+                     sa.Column("count", sa.BigInteger), sa.Column("share", sa.Float), sa.Column("flag", sa.Boolean),
+                     sa.Column("at", sa.DateTime(timezone=True)),
+                     schema=schema if engine.dialect.name == "postgresql" else None)
+    read = []
+    for by_rows in (False, True):
+        if by_rows:
+            monkeypatch.setattr(connection, "_csv_chunks", lambda frame: None)
+        with engine.begin() as conn:
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+            assert bulk_insert(conn, "copy_paths", frame) == 3
+        with engine.connect() as conn:
+            read.append([tuple(row) for row in conn.execute(sa.select(table))])
+    assert read[0] == read[1]
+    first, second, third = read[0]
+    assert str(first[0]) == "2026-03-03" and first[1] == 'a,"b"\nc \\N' and first[2] == 1 and first[4] is True
+    assert second[1] == "" and second[2:5] == (None, None, None) and second[0] is None and second[5] is None
+    assert third[1] is None and third[2] == 2**40 and third[3] == 1e-7 and third[4] is False
+    written = pd.Timestamp(first[5])
+    assert (written if written.tzinfo else written.tz_localize("UTC")) == pd.Timestamp("2026-03-03T01:02:03.5Z")
+    engine.dispose()
