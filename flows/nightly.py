@@ -540,6 +540,9 @@ def _backfill(start_date: date, end_date: date, extracts_dir: str | None, wareho
     def progress(dates: list[date], done: int, message: str) -> None:
         if not artifact:
             artifact.extend([start_progress(len(dates), dates[0], dates[-1]), dates])
+        for day in dates[:done]:  # a date done without running: recorded as no_data (run_range)
+            results.setdefault(day, RunSummary(run_id="", run_date=day, status="no_data",
+                                               error=no_extract_message(settings.extracts_dir, day)))
         report_progress(artifact[0], done, len(dates), message)
         publish_backfill_results(_result_rows(dates, results))
 

@@ -16,6 +16,7 @@ from flows.cli import app
 from flows.nightly import backfill, nightly
 from tasks.errors import ExtractError
 from tests.conftest import FIRST_DAY, read_sql
+from tests.ops.test_backfill_flow import artifacts, latest
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 DAYS = [FIRST_DAY + timedelta(days=i) for i in range(5)]
@@ -92,8 +93,14 @@ def test_the_backfill_flow_skips_by_default_and_its_dry_run_shows_no_data(in_sch
                        dry_run=True)
     assert [s.status for s in checked] == ["dry-run ok", "no_data", "dry-run ok"]
     assert runs(url, schema) == []
-    summaries = backfill(start_date=DAYS[0], end_date=DAYS[2], extracts_dir=str(sparse), warehouse_url=url)
-    assert [s.status for s in summaries] == ["succeeded", "no_data", "succeeded"]
+    state = backfill(start_date=DAYS[0], end_date=DAYS[2], extracts_dir=str(sparse), warehouse_url=url,
+                     return_state=True)
+    assert [s.status for s in state.result()] == ["succeeded", "no_data", "succeeded"]
+    # The run's page: its per-date table says so too.
+    table = latest(artifacts("mql-backfill-results"), state.state_details.flow_run_id)
+    assert [(r["run date"], r["result"]) for r in table] == [
+        (str(DAYS[0]), "succeeded"), (str(DAYS[1]), "no_data"), (str(DAYS[2]), "succeeded")]
+    assert table[1]["error"].startswith(f"no extract folder for {DAYS[1]}") and table[1]["leads_in"] == ""
     with pytest.raises(ExtractError, match=f"^no extract folder for {DAYS[1]}"):
         backfill(start_date=DAYS[0], end_date=DAYS[2], extracts_dir=str(sparse), warehouse_url=url, missing="fail")
 
