@@ -214,7 +214,9 @@ def write_data_docs(reports: dict[str, ValidationReport], folder: Path, title: s
                 statistics={"evaluated_expectations": len(results), "successful_expectations": passed,
                             "unsuccessful_expectations": len(results) - passed,
                             "success_percent": 100.0 * passed / len(results) if results else 100.0},
-                meta={"run_id": title, "active_batch_definition": None},
+                # The page names its data asset from batch_kwargs: the extract file.
+                meta={"run_id": title, "active_batch_definition": None,
+                      "batch_kwargs": {"data_asset_name": f"{name}.csv"}},
             )
             html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(page))
             (folder / f"{name}.html").write_text(offline_page(html, title), encoding="utf-8")

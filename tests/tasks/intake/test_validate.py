@@ -423,6 +423,7 @@ def test_data_docs_site_and_summary_show_counts_not_values(tmp_path):
     assert "employee_count" in page and "Failed" in page
     # Columns named as the contract names them, never by the "_" helper columns validation adds.
     assert not re.search(r"_(?:created_at_utc|longest_value|has_identity|readable)\b", page)
+    assert "Data asset: leads.csv" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "created_at, as a timestamp" in page and "the row's longest value, in characters" in page
     assert "secret.person" not in page and "Germany" not in page and "lots" not in page
     # Offline and on its own: nothing from the internet, navigation to this run's index, no __none__.
