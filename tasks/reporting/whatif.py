@@ -96,7 +96,8 @@ def _changed(both: pd.DataFrame, scores: dict[str, pd.DataFrame], gained: bool, 
 
 
 def _points(value: float) -> float | None:
-    return None if pd.isna(value) else round(float(value), 1)
+    # Unrounded: a total of 89.96 under an entry of 90 must not show as 90.0.
+    return None if pd.isna(value) else float(value)
 
 
 def compare(live: pd.DataFrame, whatif: pd.DataFrame, scores: dict[str, pd.DataFrame], start: date, end: date,
