@@ -53,7 +53,9 @@ class _EmptyMeansDefault:
         return {**kinds[0], **schema} if len(kinds) == 1 else {"anyOf": kinds, **schema}
 
 
-# An optional flow parameter: empty (None, or "" from a form) means the setting's default.
+# An optional flow parameter: empty (None, or "" from a form) means the setting's default. A text
+# parameter defaults to "" rather than None: the run form sends an empty field as the default's
+# value, and refuses a null one ("None is not of type 'string'").
 OrDefault = Annotated[T | None, _EmptyMeansDefault()]
 
 
@@ -185,16 +187,18 @@ def backfill_run_name() -> str:
 @flow(name="mql-nightly", flow_run_name=nightly_run_name, log_prints=False)
 def nightly(
     run_date: OrDefault[date] = None,
-    extracts_dir: OrDefault[str] = None,
-    warehouse_url: OrDefault[str] = None,
-    model_path: OrDefault[str] = None,
+    extracts_dir: OrDefault[str] = "",
+    warehouse_url: OrDefault[str] = "",
+    model_path: OrDefault[str] = "",
 ) -> RunSummary:
     """Score and qualify one run date's extracts into the warehouse (default: the schedule's logical
     day, the day before the run was scheduled to start), then re-run the loaded dates after it.
 
     Args:
-        run_date: The date to score; empty: the day before the run was scheduled to start.
-        extracts_dir: Folder of the <YYYY-MM-DD>/ extract folders; empty: MQL_EXTRACTS_DIR.
+        run_date: The date to score (a Custom run needs one); empty, as in a Quick run or a scheduled
+            one: the day before the run was scheduled to start.
+        extracts_dir: Folder (or fsspec URL) of the dated extract folders, one per YYYY-MM-DD; empty:
+            MQL_EXTRACTS_DIR.
         warehouse_url: SQLAlchemy URL without a password; empty: MQL_WAREHOUSE_URL or the Secret block
             named by MQL_WAREHOUSE_URL_SECRET_BLOCK, where credentials belong.
         model_path: The scoring model YAML file; empty: MQL_MODEL_PATH.
@@ -496,9 +500,9 @@ def backfill_dates(settings: Settings, engine: Engine, start_date: date, end_dat
 def backfill(
     start_date: date,
     end_date: date,
-    extracts_dir: OrDefault[str] = None,
-    warehouse_url: OrDefault[str] = None,
-    model_path: OrDefault[str] = None,
+    extracts_dir: OrDefault[str] = "",
+    warehouse_url: OrDefault[str] = "",
+    model_path: OrDefault[str] = "",
     dry_run: bool = False,
     missing: Missing = "skip",
 ) -> list[RunSummary]:
@@ -509,7 +513,8 @@ def backfill(
     Args:
         start_date: The first date to run.
         end_date: The last date to run (the loaded dates after it are re-run too).
-        extracts_dir: Folder of the <YYYY-MM-DD>/ extract folders; empty: MQL_EXTRACTS_DIR.
+        extracts_dir: Folder (or fsspec URL) of the dated extract folders, one per YYYY-MM-DD; empty:
+            MQL_EXTRACTS_DIR.
         warehouse_url: SQLAlchemy URL without a password; empty: MQL_WAREHOUSE_URL or the Secret block
             named by MQL_WAREHOUSE_URL_SECRET_BLOCK, where credentials belong.
         model_path: The scoring model YAML file; empty: MQL_MODEL_PATH.

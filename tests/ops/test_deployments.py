@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
 import signal
 import socket
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+                  "--disable-component-update", "--disable-sync", "--lang=en-US"]
 LAST_DAY = FIRST_DAY + timedelta(days=2)
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 RETRIED_STATUSES = {429, 502, 503}
@@ -310,12 +311,59 @@ def check_deployment_page(server: Server, deployment: dict, run: dict, tmp_path:
         assert ">backfill<" in source  # the deployment's name in the page header
         shots = Path(os.environ.get("MQL_TEST_ARTIFACTS_DIR") or tmp_path / "screenshots")
         shots.mkdir(parents=True, exist_ok=True)
-        shot = shots / "backfill-deployment-page.png"
-        shot.write_bytes(base64.b64decode(httpx.get(base + "/screenshot", timeout=60).json()["value"]))
-        assert shot.stat().st_size > 10_000
+
+        def screenshot(name: str) -> None:
+            shot = shots / name
+            shot.write_bytes(base64.b64decode(httpx.get(base + "/screenshot", timeout=60).json()["value"]))
+            assert shot.stat().st_size > 10_000
+
+        screenshot("backfill-deployment-page.png")
+        submit_custom_run_form(server, deployment, base, page, screenshot)
         httpx.delete(base, timeout=30)
     finally:
         stop(driver)
+
+
+def submit_custom_run_form(server: Server, deployment: dict, base: str, page: str, screenshot) -> None:
+    """The backfill's Custom run form as a person uses it: both dates picked in the date inputs (typed
+    as the en-US picker takes them), every optional field left empty, Submit. The run starts with
+    those dates and the optional fields empty, and completes."""
+    day = LAST_DAY + timedelta(days=1)  # the latest loaded date: a short re-run
+    before = {r["id"] for r in server.post("/flow_runs/filter", {})}
+    httpx.post(base + "/url", json={"url": page + "/run"}, timeout=60).raise_for_status()
+
+    def elements(css: str) -> list[str]:
+        deadline = time.monotonic() + 60
+        while True:
+            found = httpx.post(base + "/elements", json={"using": "css selector", "value": css}, timeout=30)
+            ids = [next(iter(e.values())) for e in found.json()["value"]]
+            if ids:
+                return ids
+            assert time.monotonic() < deadline, f"no {css} on {page}/run"
+            time.sleep(0.5)
+
+    dates = elements("input[type=date]")
+    assert len(dates) == 2  # start_date and end_date: date pickers
+    for element in dates:
+        httpx.post(f"{base}/element/{element}/value", json={"text": f"{day:%m%d%Y}"}, timeout=30).raise_for_status()
+        value = httpx.get(f"{base}/element/{element}/property/value", timeout=30).json()["value"]
+        assert value == str(day)
+    screenshot("backfill-custom-run-form.png")
+    (submit,) = [b for b in elements("button")
+                 if httpx.get(f"{base}/element/{b}/text", timeout=30).json()["value"].strip() == "Submit"]
+    httpx.post(f"{base}/element/{submit}/click", json={}, timeout=30).raise_for_status()
+    deadline = time.monotonic() + 60
+    while not (made := [r for r in server.post("/flow_runs/filter", {"flow_runs": {
+            "deployment_id": {"any_": [deployment["id"]]}}}) if r["id"] not in before]):
+        text = re.sub(r"<[^>]+>", " ", httpx.get(base + "/source", timeout=30).json()["value"])
+        assert time.monotonic() < deadline, f"Submit made no run; the form says: {text[-1500:]}"
+        time.sleep(1)
+    (run,) = made
+    assert run["parameters"]["start_date"] == run["parameters"]["end_date"] == str(day)
+    assert all(run["parameters"].get(name, "") == "" for name in ("extracts_dir", "warehouse_url", "model_path"))
+    final = wait_for(server, run["id"])
+    assert final["state_type"] == "COMPLETED", final["state"]["message"]
+    assert final["name"] == f"backfill {day}..{day}"
 
 
 def test_every_flow_parameter_has_a_description_for_the_ui():
@@ -348,6 +396,10 @@ def test_optional_parameters_are_plain_fields_in_the_run_form():
         assert validate({"extracts_dir": "", "model_path": "config/scoring_model.yaml"}, schema,
                         ignore_required=True) == []
         assert validate({"extracts_dir": 3}, schema, ignore_required=True) != []
+        # The form prefills each field with its default and refuses a null one: text fields default
+        # to empty text, which means the setting's default.
+        for name in ("extracts_dir", "warehouse_url", "model_path"):
+            assert schema["properties"][name]["default"] == "", (flow.name, name)
     nightly_schema = parameter_schema(nightly.fn).model_dump()["properties"]
     assert nightly_schema["run_date"]["type"] == "string" and nightly_schema["run_date"]["format"] == "date"
 
@@ -487,5 +539,6 @@ def test_a_crashed_night_alerts_through_the_automation(server, alerting):
     assert final["state_type"] == "CRASHED" and final["name"] == f"nightly {waiting}"
     alert = alerting.wait_for(f"MQL run nightly {waiting} crashed")
     assert alert["subject"] == f"MQL run nightly {waiting} crashed"
-    assert alert["body"].startswith(f"MQL run nightly {waiting} crashed: ") and final["state"]["message"] in alert["body"]
+    assert alert["body"].startswith(f"MQL run nightly {waiting} crashed: ")
+    assert final["state"]["message"] in alert["body"]
     print(f"\ncrash alert: {time.monotonic() - started:.1f} s from the run's creation")
