@@ -28,6 +28,8 @@ SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 DDL_FOLDERS = ("schema", "views")  # the warehouse's tables, then its views, in file order
 # Enough to keep a query's bound parameters well under SQLite's and PostgreSQL's limits.
 IN_CHUNK = 5_000
+# Rows a bulk write turns into Python values at a time: its memory stays that of a slice.
+WRITE_CHUNK = 100_000
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 # SQLite's page cache per connection, in KiB (SQLite's own default is 2 MiB): a night's bulk
 # writes update large indexes, and a cache that holds them saves re-reading pages from the file.
@@ -392,18 +394,19 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
                         copy.write(chunk)
             else:
                 with cursor.copy(target) as copy:
-                    for row in _python_rows(frame):
-                        copy.write_row(row)
+                    for start in range(0, len(frame), WRITE_CHUNK):
+                        for row in _python_rows(frame.iloc[start:start + WRITE_CHUNK]):
+                            copy.write_row(row)
         return len(frame)
-    rows = _python_rows(frame)
     target = sa.table(table, *(sa.column(c) for c in columns))
     statement = str(sa.insert(target).compile(dialect=conn.dialect))
     cursor = driver.cursor()
     try:
-        cursor.executemany(statement, rows)
+        for start in range(0, len(frame), WRITE_CHUNK):  # Python's copy of the rows, a slice at a time
+            cursor.executemany(statement, _python_rows(frame.iloc[start:start + WRITE_CHUNK]))
     finally:
         cursor.close()
-    return len(rows)
+    return len(frame)
 
 
 def _csv_chunks(frame: pd.DataFrame, rows_per_chunk: int = 200_000) -> Iterator[bytes] | None:
