@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from tasks.scoring.model import EngagementRule, FitRule, ScoringModel
+from tasks.scoring.model import Condition, EngagementRule, FitRule, ScoringModel
 
 HANDOFF_COLUMNS = ["run_date", "lead_id", "from_stage", "to_stage", "new_mql", "changed_at", "cause", "fit_score",
                    "engagement_score", "total_score", "grade", "segment", "reasons", "model_version"]
@@ -24,24 +24,36 @@ def describe_rule(rule: FitRule | EngagementRule) -> str:
         if rule.campaign_pattern:
             text += f" in campaigns matching {rule.campaign_pattern}"
         return text
-    field = rule.field.replace("_", " ")
-    if rule.op == "equals":
-        return f"{field} is {rule.value}"
-    if rule.op in ("in", "not_in"):
-        listed = (", ".join(rule.values[:-1]) + " or " + rule.values[-1] if len(rule.values) > 1
-                  else rule.values[0])
-        return f"{field} is {'not ' if rule.op == 'not_in' else ''}{listed}"
-    if rule.op == "bins":
+    return describe_condition(rule)
+
+
+def describe_condition(test: FitRule | Condition, nested: bool = False) -> str:
+    """A fit rule's test in words: `seniority is c_level or vp and not (industry is Education)`;
+    a combination inside another is in parentheses."""
+    if test.combination is not None:
+        if test.combination == "not":
+            return f"not ({describe_condition(test.conditions[0])})"
+        words = f" {'and' if test.combination == 'all' else 'or'} ".join(
+            describe_condition(c, nested=True) for c in test.conditions)
+        return f"({words})" if nested and len(test.conditions) > 1 else words
+    field = test.field.replace("_", " ")
+    if test.op == "equals":
+        return f"{field} is {test.value}"
+    if test.op in ("in", "not_in"):
+        listed = (", ".join(test.values[:-1]) + " or " + test.values[-1] if len(test.values) > 1
+                  else test.values[0])
+        return f"{field} is {'not ' if test.op == 'not_in' else ''}{listed}"
+    if test.op == "bins":
         return f"{field} (points by bin)"
-    if rule.op == "missing":
+    if test.op == "missing":
         return f"no {field}"
-    if rule.op == "pattern":
-        return f"{field} matches {rule.pattern}"
-    if rule.max is None:
-        return f"{field} at least {rule.min:g}"
-    if rule.min is None:
-        return f"{field} at most {rule.max:g}"
-    return f"{field} {rule.min:g} to {rule.max:g}"
+    if test.op == "pattern":
+        return f"{field} matches {test.pattern}"
+    if test.max is None:
+        return f"{field} at least {test.min:g}"
+    if test.min is None:
+        return f"{field} at most {test.max:g}"
+    return f"{field} {test.min:g} to {test.max:g}"
 
 
 def reasons(contributions: pd.DataFrame, model: ScoringModel, top: int = TOP_REASONS) -> pd.Series:

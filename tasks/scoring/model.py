@@ -32,16 +32,88 @@ class Bin(Strict):
     points: float
 
 
-class FitRule(Strict):
-    """Points for a lead attribute: equals / in / not_in / range / bins / pattern / missing.
+def _check_test(test: Condition | FitRule) -> None:
+    """The operands a single-field test needs (a condition, or a fit rule over one field)."""
+    if test.field is None or test.op is None:
+        raise ValueError("needs 'field' and 'op', or one of 'all', 'any', 'not'")
+    needed = {"equals": "value", "in": "values", "not_in": "values", "pattern": "pattern", "bins": "bins"}.get(test.op)
+    if needed and getattr(test, needed) is None:
+        raise ValueError(f"op {test.op!r} needs {needed!r}")
+    if test.op == "range" and test.min is None and test.max is None:
+        raise ValueError("op 'range' needs 'min' or 'max'")
+    if test.pattern is not None:
+        try:
+            re.compile(test.pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern {test.pattern!r} is not a regular expression: {exc}") from exc
+
+
+class Combined(Strict):
+    """`all` / `any` of a list of conditions, or `not` one; exclusive of a single-field test."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    all_: list[Condition] | None = Field(None, alias="all")
+    any_: list[Condition] | None = Field(None, alias="any")
+    not_: Condition | None = Field(None, alias="not")
+
+    @property
+    def combination(self) -> str | None:
+        """`all`, `any` or `not`: how the conditions combine (None: a single-field test)."""
+        given = [name for name in ("all", "any", "not") if getattr(self, f"{name}_") is not None]
+        return given[0] if given else None
+
+    @property
+    def conditions(self) -> list[Condition]:
+        return [self.not_] if self.not_ is not None else list(self.all_ or self.any_ or ())
+
+    def check_combination(self, where: str) -> None:
+        """One of all / any / not, or a single-field test, never both; every nested condition
+        checked; errors say where (`all[1].any[0]: op 'equals' needs 'value'`)."""
+        given = [name for name in ("all", "any", "not") if getattr(self, f"{name}_") is not None]
+        single = [name for name in ("field", "op", "value", "values", "min", "max", "bins", "pattern")
+                  if getattr(self, name, None) is not None]
+        if len(given) > 1:
+            raise ValueError(f"{where}give one of 'all', 'any', 'not', not {' and '.join(repr(g) for g in given)}")
+        if given and single:
+            raise ValueError(f"{where}'{given[0]}' combines conditions: leave out {', '.join(repr(s) for s in single)}")
+        if not given:
+            try:
+                _check_test(self)  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise ValueError(f"{where}{exc}") from None
+            return
+        if given[0] != "not" and not self.conditions:
+            raise ValueError(f"{where}'{given[0]}' needs at least one condition")
+        for position, condition in enumerate(self.conditions):
+            condition.check_combination(f"{where}{given[0]}" + ("" if given[0] == "not" else f"[{position}]") + ": ")
+
+
+class Condition(Combined):
+    """A condition of a fit rule: one field tested (equals / in / not_in / range / pattern /
+    missing, as in a fit rule), or `all` / `any` / `not` of conditions."""
+
+    field: str | None = None
+    op: Literal["equals", "in", "not_in", "range", "pattern", "missing"] | None = None
+    value: str | float | None = None
+    values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+
+
+class FitRule(Combined):
+    """Points for a lead attribute: equals / in / not_in / range / bins / pattern / missing; or
+    for a combination of such tests over several fields: `all` / `any` / `not`.
 
     `in` and `not_in` need a present value (one not missing and not a placeholder), so a
     `not_in` list of the known categories catches the unseen ones; `bins` gives the points of
-    the bin a numeric value falls in (values in no bin, or missing, get none)."""
+    the bin a numeric value falls in (values in no bin, or missing, get none); `not` holds
+    where its condition does not, a missing value included."""
 
     name: str
-    field: str
-    op: Literal["equals", "in", "not_in", "range", "bins", "pattern", "missing"]
+    field: str | None = None
+    op: Literal["equals", "in", "not_in", "range", "bins", "pattern", "missing"] | None = None
     value: str | float | None = None
     values: list[str] | None = None
     min: float | None = None
@@ -52,12 +124,7 @@ class FitRule(Strict):
 
     @model_validator(mode="after")
     def _operands(self) -> FitRule:
-        needed = {"equals": "value", "in": "values", "not_in": "values", "pattern": "pattern",
-                  "bins": "bins"}.get(self.op)
-        if needed and getattr(self, needed) is None:
-            raise ValueError(f"op {self.op!r} needs {needed!r}")
-        if self.op == "range" and self.min is None and self.max is None:
-            raise ValueError("op 'range' needs 'min' or 'max'")
+        self.check_combination(f"rule {self.name!r}: ")
         if self.op == "bins":
             edges = [(b.min if b.min is not None else -math.inf, b.max if b.max is not None else math.inf)
                      for b in self.bins or ()]
@@ -68,12 +135,11 @@ class FitRule(Strict):
                     raise ValueError(f"bin [{low:g}, {high:g}) is empty: min must be below max")
                 if next_low < high:
                     raise ValueError(f"bins must be in increasing order without overlap (at {high:g})")
-        if self.pattern is not None:
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {self.pattern!r} is not a regular expression: {exc}") from exc
         return self
+
+
+Condition.model_rebuild()
+FitRule.model_rebuild()
 
 
 class EngagementRule(Strict):

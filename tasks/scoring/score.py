@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.intake.contract import LEAD_COLUMNS
-from tasks.scoring.model import BASE_RULE, DERIVED, EngagementRule, FitRule, ScoringModel
+from tasks.scoring.model import BASE_RULE, DERIVED, Condition, EngagementRule, FitRule, ScoringModel
 from tasks.screening.normalize import per_distinct
 
 # A carried engagement value smaller than this has faded out and is no longer stored.
@@ -73,7 +73,7 @@ def _fit_rule_points(values: pd.Series, rule: FitRule, missing_values: list[str]
     return pd.Series(np.where(_fit_rule_hits(values, rule, present), float(rule.points), np.nan), index=values.index)
 
 
-def _fit_rule_hits(values: pd.Series, rule: FitRule, present: pd.Series) -> pd.Series:
+def _fit_rule_hits(values: pd.Series, rule: FitRule | Condition, present: pd.Series) -> pd.Series:
     if rule.op == "missing":
         return ~present
     if rule.op == "range":
@@ -104,6 +104,21 @@ def _attribute(profiles: pd.DataFrame, field: str, model: ScoringModel, customs:
     return customs[field]
 
 
+def condition_holds(profiles: pd.DataFrame, condition: FitRule | Condition, model: ScoringModel,
+                    customs: dict[str, pd.Series]) -> pd.Series:
+    """Whether each lead meets the condition: a single-field test, or `all` / `any` / `not` of
+    conditions (`not` holds where its condition does not, a missing value included)."""
+    if condition.combination is None:
+        values = _attribute(profiles, condition.field, model, customs)
+        hits = _fit_rule_hits(values, condition, present_values(values, model.missing_values))
+        return pd.Series(np.asarray(hits, dtype=bool), index=profiles.index)
+    held = [condition_holds(profiles, c, model, customs) for c in condition.conditions]
+    if condition.combination == "not":
+        return ~held[0]
+    combine = np.logical_and if condition.combination == "all" else np.logical_or
+    return pd.Series(combine.reduce([h.to_numpy() for h in held]), index=profiles.index)
+
+
 def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
     """One contribution row per lead and fit rule that applies (and the base score, when not 0)."""
     parts = []
@@ -111,8 +126,11 @@ def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
         parts.append(pd.DataFrame({"lead_id": profiles["lead_id"], "rule": BASE_RULE, "points": float(model.fit.base)}))
     customs: dict[str, pd.Series] = {}
     for rule in model.fit.rules:
-        values = _attribute(profiles, rule.field, model, customs)
-        points = _fit_rule_points(values, rule, model.missing_values).to_numpy()
+        if rule.combination is not None:
+            points = np.where(condition_holds(profiles, rule, model, customs).to_numpy(), float(rule.points), np.nan)
+        else:
+            values = _attribute(profiles, rule.field, model, customs)
+            points = _fit_rule_points(values, rule, model.missing_values).to_numpy()
         hit = ~np.isnan(points)
         parts.append(pd.DataFrame({"lead_id": profiles.loc[hit, "lead_id"], "rule": rule.name, "points": points[hit]}))
     fit = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lead_id", "rule", "points"])

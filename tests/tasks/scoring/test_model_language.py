@@ -146,3 +146,72 @@ def test_partial_or_empty_derivations_score_without_them(tmp_path):
 def test_bad_models_fail_at_load_naming_the_field(tmp_path, change, message):
     with pytest.raises(ConfigError, match=r"model.yaml: .*" + message):
         load_model(write(tmp_path, change))
+
+
+def test_rules_over_several_conditions(tmp_path):
+    def combined(data):
+        data["missing_values"] = ["N/A"]
+        data["fit"] = {"cap": 100, "rules": [
+            {"name": "big_software", "points": 20, "all": [
+                {"field": "industry", "op": "in", "values": ["Software"]},
+                {"field": "employee_count", "op": "range", "min": 200}]},
+            {"name": "exec_or_pro", "points": 7, "any": [
+                {"field": "seniority", "op": "equals", "value": "executive"},
+                {"field": "plan", "op": "pattern", "pattern": "^pro"}]},
+            {"name": "not_student_nor_unknown_company", "points": 5, "not": {"any": [
+                {"field": "job_title", "op": "pattern", "pattern": "intern"},
+                {"field": "company", "op": "missing"}]}},
+            {"name": "small_outside_core", "points": -4, "all": [
+                {"field": "employee_count", "op": "range", "max": 50},
+                {"not": {"field": "country", "op": "in", "values": ["US", "DE"]}}]},
+        ]}
+        data["derive"] = {"seniority": {"executive": r"\b(ceo|vp)\b"}}
+
+    model = load_model(write(tmp_path, combined))
+    frame = pd.DataFrame({
+        "lead_id": ["a", "b", "c", "d", "e"],
+        "job_title": ["CEO", "Intern", "Engineer", None, "VP Sales"],
+        "industry": ["software", "Software", "Mining", "Software", None],
+        "employee_count": ["500", "200", "10", "N/A", "20"],
+        "annual_revenue": None, "country": ["US", None, "BR", "DE", "de"],
+        "company": ["Acme", "Acme", "N/A", "", "Acme"],
+        "custom_attributes": ["{}", '{"plan": "Pro"}', '{"plan": "free"}', "{}", '{"plan": "professional"}'],
+    })
+    result = score_leads(derive_attributes(frame, model), NO_STATE, NO_ACTIVITY, date(2026, 3, 2), model)
+    ledger = result.contributions
+    hits = {rule: sorted(ledger.loc[ledger["rule"] == rule, "lead_id"]) for rule in
+            ("big_software", "exec_or_pro", "not_student_nor_unknown_company", "small_outside_core")}
+    assert hits == {"big_software": ["a", "b"], "exec_or_pro": ["a", "b", "e"],
+                    "not_student_nor_unknown_company": ["a", "e"], "small_outside_core": ["c"]}
+    fit = result.scores.set_index("lead_id")["fit_score"]
+    assert fit.to_dict() == {"a": 20 + 7 + 5, "b": 20 + 7, "c": 0, "d": 0, "e": 7 + 5}
+    assert ledger.loc[(ledger["lead_id"] == "c") & (ledger["rule"] == "small_outside_core"), "points"].tolist() == [-4]
+
+    from tasks.scoring.handoff import describe_rule
+    words = {rule.name: describe_rule(rule) for rule in model.fit.rules}
+    assert words == {
+        "big_software": "industry is Software and employee count at least 200",
+        "exec_or_pro": "seniority is executive or plan matches ^pro",
+        "not_student_nor_unknown_company": "not (job title matches intern or no company)",
+        "small_outside_core": "employee count at most 50 and not (country is US or DE)",
+    }
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"name": "x", "points": 1, "all": [{"field": "industry", "op": "equals"}]},
+     r"fit.rules.14: .*rule 'x': all\[0\]: op 'equals' needs 'value'"),
+    ({"name": "x", "points": 1, "not": {"any": [{"field": "industry", "op": "pattern", "pattern": "("}]}},
+     r"rule 'x': not: any\[0\]: pattern '\(' is not a regular expression"),
+    ({"name": "x", "points": 1, "any": []}, r"rule 'x': 'any' needs at least one condition"),
+    ({"name": "x", "points": 1, "all": [{"field": "a", "op": "missing"}], "any": [{"field": "a", "op": "missing"}]},
+     r"rule 'x': give one of 'all', 'any', 'not', not 'all' and 'any'"),
+    ({"name": "x", "points": 1, "field": "industry", "not": {"field": "a", "op": "missing"}},
+     r"rule 'x': 'not' combines conditions: leave out 'field'"),
+    ({"name": "x", "points": 1}, r"rule 'x': needs 'field' and 'op', or one of 'all', 'any', 'not'"),
+    ({"name": "x", "points": 1, "all": [{"field": "employee_count", "op": "bins"}]}, r"fit.rules.14.all.0.op: "),
+    ({"name": "x", "points": 1, "all": [{"field": "a", "op": "missing", "and": []}]}, r"all.0.and: Extra inputs"),
+])
+def test_bad_combined_rules_fail_at_load_naming_the_rule(tmp_path, rule, message):
+    with pytest.raises(ConfigError, match=r"model.yaml: .*" + message) as error:
+        load_model(write(tmp_path, lambda d: d["fit"]["rules"].append(rule)))
+    assert "\n" not in str(error.value)
