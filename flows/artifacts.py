@@ -3,7 +3,7 @@ report) and the Prefect artifacts it publishes, and the backfill's progress arti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
 from flows.stages import stage
-from tasks.reporting import dashboard, monitoring
+from tasks.reporting import dashboard, monitoring, ranking
 from tasks.warehouse.connection import execute, query
 
 REPORT_WINDOW_DAYS = 30
@@ -43,16 +43,20 @@ def monitor_stage(engine: Engine, run_id: str, run_date: date, counts: monitorin
         mqls = query(conn, "monitoring_mqls_by_source", {
             "since": run_date - timedelta(days=REPORT_WINDOW_DAYS), "run_date": run_date})
         run = query(conn, "monitoring_run", {"run_id": run_id})
+        cohorts = ranking.read_cohorts(conn, run_date, config.model_ranking)
     mqls["run_date"] = mqls["run_date"].astype(str).str[:10]
-    anomalies = monitoring.check_anomalies(counts, history, config)
+    watch = ranking.watch_ranking(*cohorts, config.model_ranking)
+    anomalies = replace(monitoring.check_anomalies(counts, history, config),
+                        model_checks=(watch.check,) if watch.check else ())
     path = monitoring.report_file(settings.reports_location, run_date, run_id)
     data_docs = run["data_docs_path"].iloc[0] if len(run) else None
     summary = monitoring.summary_markdown(run_date, run_id, counts, validation, enrollments, anomalies,
                                           data_docs and (served_url(data_docs, settings) or data_docs),
-                                          served_url(path, settings) or str(path))
+                                          served_url(path, settings) or str(path), ranking.ranking_markdown(watch))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(monitoring.render_report(run_date, run_id, counts, scores, mqls, summary,
-                                             mql_threshold, report_links(path, data_docs, settings)), encoding="utf-8")
+                                             mql_threshold, report_links(path, data_docs, settings),
+                                             ranking.ranking_report_chart(watch)), encoding="utf-8")
     with engine.begin() as conn:
         execute(conn, "set_report_path", {"run_id": run_id, "report_path": str(path)})
 
@@ -94,7 +98,7 @@ def publish_dashboard(engine: Engine, settings: Settings, through: date) -> Path
         counts = query(conn, "dashboard_counts", {"since": baseline_since})
         by_source = dashboard.source_frame(query(conn, "dashboard_funnel", {"dimension": "lead_source"}))
         by_cohort = query(conn, "dashboard_funnel", {"dimension": "day"})
-        ranking = query(conn, "dashboard_ranking", {"since": since})
+        scored = query(conn, "dashboard_ranking", {"since": since, "through": through})
     daily = dashboard.daily_frame(runs, counts, config)
     daily = daily[daily["run_date"] >= since.isoformat()].reset_index(drop=True)
     by_cohort = by_cohort[by_cohort["value"].astype(str).str[:10] >= since.isoformat()]
@@ -102,7 +106,7 @@ def publish_dashboard(engine: Engine, settings: Settings, through: date) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / dashboard.DASHBOARD_FILE
     built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    page = dashboard.render_dashboard(daily, runs, by_source, by_cohort, ranking, folder, built)
+    page = dashboard.render_dashboard(daily, runs, by_source, by_cohort, scored, folder, built)
     path.write_text(page, encoding="utf-8")
     copy_pages(settings, [path])
     publish_link("mql-dashboard", path, settings, f"MQL dashboard, run dates up to {through}")

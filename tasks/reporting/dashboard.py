@@ -7,13 +7,13 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from tasks.reporting.charts import stacked_bars_chart, svg
 from tasks.reporting.monitoring import (Counts, MonitoringConfig, check_anomalies, counts_by_day, day_metrics,
                                         reject_reasons)
+from tasks.reporting.ranking import ranking_auc, ranking_chart, ranking_frame  # noqa: F401 (the dashboard's)
 
 DISPOSITIONS = ("written", "merged", "rejected", "quarantined")
 DASHBOARD_FILE = "dashboard.html"
@@ -51,70 +51,6 @@ def daily_frame(runs: pd.DataFrame, counts: pd.DataFrame, config: MonitoringConf
                      "rejects": reject_reasons({"fraud": day.get("fraud", {})})})
     return pd.DataFrame(rows, columns=["run_date", "leads_in", *DISPOSITIONS, "new_mqls", "mql_rate", "reject_rate",
                                        "anomalies", "rejects"])
-
-
-RANKING_BANDS = 5
-OUTCOMES = {"sales_accepted": "sales accepted", "won": "won"}
-
-
-def ranking_frame(scored: pd.DataFrame, bands: int = RANKING_BANDS) -> pd.DataFrame:
-    """Leads by score band: the `dashboard_ranking` groups (leads per whole score, and how many reached
-    sales acceptance and won) cut into `bands` bands of about equal size, lowest scores first, each
-    with its score range and each outcome's rate. A score is never split between two bands."""
-    scored = scored.assign(**{c: pd.to_numeric(scored[c], errors="coerce").fillna(0)
-                              for c in ("score", "leads", *OUTCOMES)}).sort_values("score")
-    total = scored["leads"].sum()
-    if not total:
-        return pd.DataFrame(columns=["band", "low", "high", "leads", *OUTCOMES])
-    # The band of a score: by the share of leads scored below it, so that bands hold about total/bands.
-    below = scored["leads"].cumsum() - scored["leads"]
-    band = (below * bands // total).astype(int)
-    grouped = scored.assign(band=band).groupby("band", as_index=False).agg(
-        low=("score", "min"), high=("score", "max"), leads=("leads", "sum"),
-        **{c: (c, "sum") for c in OUTCOMES})
-    grouped["band"] = [f"{low:g}" if low == high else f"{low:g} to {high:g}"
-                       for low, high in zip(grouped["low"], grouped["high"])]
-    return grouped
-
-
-def ranking_auc(scored: pd.DataFrame, outcome: str) -> float | None:
-    """ROC AUC of the first-day score for `outcome` from the grouped counts (the chance that a lead
-    that reached it scored above one that did not; ties count half); None without both kinds."""
-    frame = scored.sort_values("score")
-    positive = pd.to_numeric(frame[outcome]).to_numpy(dtype=float)
-    negative = pd.to_numeric(frame["leads"]).to_numpy(dtype=float) - positive
-    if not positive.sum() or not negative.sum():
-        return None
-    below = negative.cumsum() - negative
-    return float((positive * (below + negative / 2)).sum() / (positive.sum() * negative.sum()))
-
-
-def ranking_chart(scored: pd.DataFrame) -> tuple[str, Any] | None:
-    """(title, chart) of how the score ranks leads: per first-day score band, the share of its leads
-    that reached sales acceptance and that won, with counts; the title gives the ROC AUC of each."""
-    import altair as alt
-
-    bands = ranking_frame(scored)
-    if bands.empty:
-        return None
-    rates = pd.DataFrame([{"band": r["band"], "outcome": label, "rate": r[c] / r["leads"],
-                           "label": f"{int(r[c])} of {int(r['leads'])}"}
-                          for _, r in bands.iterrows() for c, label in OUTCOMES.items()])
-    order = bands["band"].tolist()
-    x = alt.X("band:N", sort=order, title="score on the lead's first run date (bands of about equal leads)",
-              axis=alt.Axis(labelAngle=0))
-    bars = alt.Chart(rates).mark_bar().encode(
-        x=x, xOffset=alt.XOffset("outcome:N", sort=list(OUTCOMES.values())),
-        y=alt.Y("rate:Q", title="share of the band's leads", axis=alt.Axis(format="%")),
-        color=alt.Color("outcome:N", sort=list(OUTCOMES.values()), title="reached"))
-    text = alt.Chart(rates).mark_text(dy=-5, fontSize=9).encode(
-        x=alt.X("band:N", sort=order), xOffset=alt.XOffset("outcome:N", sort=list(OUTCOMES.values())),
-        y="rate:Q", text="label:N")
-    aucs = [f"{label} {auc:.2f}" if (auc := ranking_auc(scored, c)) is not None else f"{label} n/a"
-            for c, label in OUTCOMES.items()]
-    title = (f"Model ranking: conversion by score band ({int(bands['leads'].sum())} leads; "
-             f"ROC AUC {', '.join(aucs)})")
-    return title, (bars + text).properties(width=max(420, 110 * len(bands)), height=220)
 
 
 def _dates(title: str = "run date"):

@@ -31,12 +31,25 @@ class Check(BaseModel):
     max_absolute_change: float | None = Field(None, gt=0)
 
 
+class ModelRankingCheck(BaseModel):
+    """The watch of the live model: its ranking (ROC AUC) on the latest matured cohort against the
+    cohort before it (or a fixed baseline)."""
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["sales_accepted", "won"] = "sales_accepted"
+    horizon_days: int = Field(30, ge=1)
+    cohort_days: int = Field(7, ge=1)
+    min_positives: int = Field(30, ge=1)
+    max_auc_drop: float = Field(0.05, gt=0, lt=1)
+    baseline_auc: float | None = Field(None, gt=0, le=1)
+
+
 class MonitoringConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     baseline_days: int = Field(14, ge=1)
     min_baseline_days: int = Field(5, ge=1)
     dashboard_days: int = Field(90, ge=1)
     checks: dict[Literal["input_volume", "reject_rate", "mql_rate"], Check] = Field(default_factory=dict)
+    model_ranking: ModelRankingCheck = Field(default_factory=ModelRankingCheck)
 
 
 def load_monitoring_config(path: Path) -> MonitoringConfig:
@@ -73,6 +86,9 @@ class AnomalyCheck:
 
     @property
     def message(self) -> str:
+        if self.metric == "ranking_auc":
+            return (f"ranking_auc {_fmt(self.metric, self.value)} fell below its baseline "
+                    f"{_fmt(self.metric, self.baseline)} by more than {self.tolerance}")
         return (f"{self.metric} {_fmt(self.metric, self.value)} is outside its baseline "
                 f"{_fmt(self.metric, self.baseline)} {self.tolerance}")
 
@@ -82,10 +98,11 @@ class AnomalyReport:
     baseline_days: int           # days in the baseline window that had a succeeded run
     checked: bool                # False: not enough history, nothing was checked
     checks: tuple[AnomalyCheck, ...]
+    model_checks: tuple[AnomalyCheck, ...] = ()   # the live model's ranking (tasks/reporting/ranking.py)
 
     @property
     def fired(self) -> list[AnomalyCheck]:
-        return [c for c in self.checks if c.fired]
+        return [c for c in (*self.checks, *self.model_checks) if c.fired]
 
 
 def check_anomalies(counts: Counts, history: pd.DataFrame, config: MonitoringConfig) -> AnomalyReport:
@@ -114,6 +131,8 @@ def check_anomalies(counts: Counts, history: pd.DataFrame, config: MonitoringCon
 def _fmt(metric: str, value: float | None) -> str:
     if value is None:
         return "n/a"
+    if metric == "ranking_auc":
+        return f"{value:.3f}"
     return f"{value:.0f}" if metric == "input_volume" else f"{value:.1%}"
 
 
@@ -160,8 +179,9 @@ def _table(rows: list[dict[str, object]], columns: list[str]) -> str:
 
 def summary_markdown(run_date: date, run_id: str, counts: Counts, validation: pd.DataFrame,
                      enrollments: pd.DataFrame, anomalies: AnomalyReport, data_docs: str | None,
-                     report_path: str | None) -> str:
-    """The run summary artifact: stage counts, rejects, new MQLs, enrollments, validation, anomalies."""
+                     report_path: str | None, model_ranking: str | None = None) -> str:
+    """The run summary artifact: stage counts, rejects, new MQLs, enrollments, validation, anomalies,
+    and the live model's ranking (markdown from tasks/reporting/ranking.py)."""
     c = counts["conservation"]
     failed = validation[~validation["success"].astype(bool)] if len(validation) else validation
     parts = [
@@ -194,6 +214,8 @@ def summary_markdown(run_date: date, run_id: str, counts: Counts, validation: pd
                             ["metric", "value", "baseline", "tolerance", "status"]))
     else:
         parts.append("Not checked: too few trailing days with a succeeded run.\n")
+    if model_ranking:
+        parts.append(model_ranking)
     if report_path:
         shown = f"[{report_path}]({report_path})" if report_path.startswith(("http://", "https://")) \
             else f"`{report_path}`"
@@ -224,10 +246,11 @@ def funnel_steps(counts: Counts) -> list[tuple[str, int]]:
 
 def render_report(run_date: date, run_id: str, counts: Counts, scores: pd.DataFrame, mqls_by_source: pd.DataFrame,
                   summary: str, mql_threshold: tuple[float, float] | None = None,
-                  links: dict[str, str] | None = None) -> str:
+                  links: dict[str, str] | None = None, ranking: tuple[str, str] | None = None) -> str:
     """The run report: links (text -> address relative to the report), funnel, score distributions
     (with the MQL thresholds, total and fit, as rules), MQLs by lead source over the last 30 days,
-    and the summary rendered as HTML."""
+    the live model's ranking chart ((title, SVG), when there is a matured cohort) and the summary
+    rendered as HTML."""
     from markdown_it import MarkdownIt
 
     from tasks.reporting.charts import funnel_chart, histogram_chart, stacked_bars_chart, svg
@@ -253,6 +276,7 @@ table{{border-collapse:collapse;margin-bottom:1em}} td,th{{border:1px solid #ccc
 <h2>Funnel: extract to MQL</h2>{svg(funnel_chart(funnel_steps(counts)))}
 <h2>Score distributions (leads scored on {run_date})</h2><div>{histograms}</div>
 <h2>New MQLs by lead source, last 30 days</h2>{mqls}
+{f"<h2>{html.escape(ranking[0])}</h2>{ranking[1]}" if ranking else ""}
 <h2>Summary</h2><div class="summary">{body}</div>
 </body></html>
 """

@@ -178,6 +178,10 @@ def test_cli_run_prints_the_day_and_rebuilds_the_dashboard(in_schema, generated,
     assert str(FIRST_DAY) in result.output and "new MQLs" in result.output
     dashboard = (tmp_path / "reports" / "dashboard.html").read_text()
     assert f"<td>{FIRST_DAY}</td>" in dashboard and dashboard.count("<svg") >= 4
+    # The run report watches the live model; a first night has no matured cohort, and says so.
+    report = next((tmp_path / "reports" / str(FIRST_DAY)).glob("*.html")).read_text()
+    assert "Live model ranking: latest matured cohort (first run dates 2026-01-25 to 2026-01-31" in report
+    assert "not checked: the latest matured cohort (first run dates 2026-01-25 to 2026-01-31) has 0 of 0" in report
 
 
 def test_rerunning_a_changed_middle_date_equals_loading_from_scratch(in_schema, generated, tmp_path, monkeypatch):

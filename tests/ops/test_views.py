@@ -142,6 +142,6 @@ def test_the_dashboards_ranking_groups_leads_by_their_first_day_score(journeys, 
     with journeys.begin() as conn:
         bulk_insert(conn, "lead_scores", filled(journeys, warehouse[1], "lead_scores", scores))
     with journeys.connect() as conn:
-        ranking = query(conn, "dashboard_ranking", {"since": date(2026, 3, 1)})
+        ranking = query(conn, "dashboard_ranking", {"since": date(2026, 3, 1), "through": date(2026, 3, 31)})
     assert [(float(r.score), int(r.leads), int(r.sales_accepted), int(r.won)) for r in ranking.itertuples()] == [
         (20.0, 2, 1, 0), (62.0, 2, 1, 1)]
