@@ -120,7 +120,7 @@ def fit_from_history(history: pd.DataFrame, activities: pd.DataFrame, outcomes: 
                        f"{as_of}); need at least {config.min_positives} ({config_path.name}: min_positives) and some "
                        "in the newest window")
     frame = fitting.attribute_frame(training.snapshots, live, config)
-    engagement = fitting.decayed_counts(training, live.engagement.half_life_days)
+    engagement = fitting.decayed_counts(training, live.engagement)
     t, v = train.to_numpy(), validation.to_numpy()
     card = fitting.fit_scorecard(frame[t].reset_index(drop=True), engagement[t].reset_index(drop=True), label[t],
                                  config)

@@ -365,7 +365,8 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
         engine, leads.survivors, activities, outcomes, run_date, linking, keys)
     assigned, activities, outcomes = dedupe_stage(leads.survivors, fields, day_keys, known, activities, outcomes,
                                                   run_date, linking)
-    prior = load_state_stage.with_options(**retrying)(engine, assigned, activities, outcomes, run_date)
+    prior = load_state_stage.with_options(**retrying)(engine, assigned, activities, outcomes, run_date,
+                                                      model.engagement.window_days)
     profiles = survive_stage(leads.survivors, assigned, prior, activities, outcomes, run_date, linking.survivorship)
     profiles, scored = score_stage(profiles, prior, activities, run_date, model)
     lifecycle, lead_rows = qualify_stage(profiles, scored, outcomes, run_date, model)

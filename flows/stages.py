@@ -162,13 +162,14 @@ def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFra
 
 @stage("load_state")
 def load_state_stage(engine: Engine, assigned: assignment.Assignment, activities: pd.DataFrame,
-                     outcomes: pd.DataFrame, run_date: date) -> state.LeadState:
-    """What the day before left of every lead the day touches, and of those due for a look."""
+                     outcomes: pd.DataFrame, run_date: date, window_days: int | None = None) -> state.LeadState:
+    """What the day before left of every lead the day touches, and of those due for a look (with a
+    window decay, their activities of the window's earlier days too)."""
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
     with engine.connect() as conn:
         due = state.due_for_review(conn, run_date)
         return state.load_lead_state(conn, pd.concat([pd.Series(touched, dtype=object), due]).drop_duplicates(),
-                                     run_date)
+                                     run_date, window_days)
 
 
 @stage("survive")
@@ -189,7 +190,7 @@ def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.D
     derived = score.derive_attributes(profiles, model)
     derived["interests"] = nurture.interests(derived, activities, model)
     countable = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
-    return derived, score.score_leads(derived, prior.engagement, countable, run_date, model)
+    return derived, score.score_leads(derived, prior.engagement, countable, run_date, model, prior.window_activities)
 
 
 @stage("qualify")
@@ -199,7 +200,7 @@ def qualify_stage(profiles: pd.DataFrame, scored: score.Scores, outcomes: pd.Dat
     lifecycle = qualify.qualify(profiles, scored.scores, outcomes[outcomes["lead_id"].notna()], model)
     engagement = scored.contributions[scored.contributions["kind"] == "engagement"]
     after = lifecycle.leads.merge(scored.scores[["lead_id", "fit_score"]], on="lead_id")
-    lifecycle.leads["review_on"] = qualify.review_dates(after, engagement, run_date, model).to_numpy()
+    lifecycle.leads["review_on"] = qualify.review_dates(after, engagement, run_date, model, scored.window).to_numpy()
     return lifecycle, state.lead_rows(profiles, scored.scores, lifecycle.leads, model.version, run_date)
 
 

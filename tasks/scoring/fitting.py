@@ -22,7 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.intake.contract import ACTIVITY_TYPES, LEAD_COLUMNS
-from tasks.scoring.model import ScoringModel, load_yaml_config
+from tasks.scoring.model import EngagementSection, ScoringModel, load_yaml_config
 from tasks.scoring.score import (category_text, combine_scores, derive_attributes, engagement_rule_index,
                                  present_values, score_fit)
 from tasks.screening.normalize import per_distinct
@@ -133,10 +133,10 @@ def attribute_frame(snapshots: pd.DataFrame, live: ScoringModel, config: FitConf
     return frame[[c for c in frame.columns if c not in drop]]
 
 
-def decayed_counts(training: TrainingSet, half_life_days: float) -> pd.DataFrame:
-    """Each snapshot's decayed count of each activity type on its snapshot date."""
+def decayed_counts(training: TrainingSet, engagement: EngagementSection) -> pd.DataFrame:
+    """Each snapshot's decayed count of each activity type on its snapshot date (the live model's decay)."""
     acts = training.activities
-    weight = np.power(0.5, (acts["snapshot_date"] - acts["run_date"]).dt.days / half_life_days)
+    weight = engagement.weights((acts["snapshot_date"] - acts["run_date"]).dt.days)
     counts = (acts.assign(weight=weight).pivot_table(index="lead_id", columns="activity_type", values="weight",
                                                      aggfunc="sum", fill_value=0.0))
     counts = counts.reindex(index=training.snapshots["lead_id"], fill_value=0.0).fillna(0.0)
@@ -346,10 +346,11 @@ def _bin_rules(binning: Binning, points: list[int]) -> list[dict[str, Any]]:
     return rules
 
 
-def scorecard_model(card: Scorecard, live: ScoringModel, version: str, half_life_days: float,
+def scorecard_model(card: Scorecard, live: ScoringModel, version: str, half_life_days: float | None,
                     entry_min_total: float, grade_cuts: dict[str, float], missing_values: list[str]) -> dict[str, Any]:
     """The scorecard as a scoring model document (what `mql model fit` writes): the live model's
-    derivations, interests, segments and sales rules kept; fit, engagement, grades and MQL entry new."""
+    derivations, interests, segments and sales rules kept; fit, engagement, grades and MQL entry new
+    (`half_life_days` None: the live model's window decay)."""
     fit_rules = [rule for b in card.binnings for rule in _bin_rules(b, card.bin_points[b.field])]
     fit_cap = card.base + sum(max(p) for p in card.bin_points.values())
     engagement_rules = [{"name": activity, "activity_types": [activity], "points": points,
@@ -361,7 +362,8 @@ def scorecard_model(card: Scorecard, live: ScoringModel, version: str, half_life
         "derive": {k: dict(v) for k, v in live.derive.items()},
         "missing_values": list(missing_values),
         "fit": {"base": card.base, "cap": float(max(1, fit_cap)), "rules": fit_rules},
-        "engagement": {"half_life_days": half_life_days, "cap": float(max(1.0, engagement_cap)),
+        "engagement": {**({"half_life_days": half_life_days} if half_life_days is not None
+                          else {"decay": live.engagement.decay.model_dump()}), "cap": float(max(1.0, engagement_cap)),
                        "rules": engagement_rules},
         "total_cap": float(max(1, fit_cap) + max(1.0, engagement_cap)),
         "grades": [{"grade": g, "min_fit": float(v)} for g, v in grade_cuts.items()],
@@ -391,7 +393,7 @@ def snapshot_scores(training: TrainingSet, model: ScoringModel) -> pd.DataFrame:
     points = by_day["rule_index"].map(lambda i: float(rules[i].points)) * by_day["size"]
     daily = by_day["rule_index"].map(lambda i: rules[i].daily_cap).astype(float).fillna(np.inf)
     earned = np.sign(points) * np.minimum(points.abs(), daily)
-    decay = np.power(0.5, (by_day["snapshot_date"] - by_day["run_date"]).dt.days / model.engagement.half_life_days)
+    decay = model.engagement.weights((by_day["snapshot_date"] - by_day["run_date"]).dt.days)
     by_day = by_day.assign(value=earned * decay)
     values = by_day.groupby(["lead_id", "rule_index"], as_index=False)["value"].sum()
     cap = values["rule_index"].map(lambda i: rules[i].cap).astype(float).fillna(np.inf)

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Literal, TypeVar
 
+import numpy as np
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -178,10 +180,35 @@ class FitSection(Strict):
     rules: list[FitRule]
 
 
+class Decay(Strict):
+    window_days: int = Field(gt=0, description="Only the activity of the last N run dates (today included) counts.")
+
+
 class EngagementSection(Strict):
-    half_life_days: float = Field(gt=0, description="Days after which an activity's points count half.")
+    """How engagement fades: `half_life_days`, or `decay: {window_days: N}` (one of the two)."""
+
+    half_life_days: float | None = Field(None, gt=0, description="Days after which an activity's points count half.")
+    decay: Decay | None = None
     cap: float = Field(gt=0)
     rules: list[EngagementRule]
+
+    @model_validator(mode="after")
+    def _one_decay(self) -> EngagementSection:
+        if (self.half_life_days is None) == (self.decay is None):
+            raise ValueError("give one of 'half_life_days' and 'decay: {window_days: N}'")
+        return self
+
+    @property
+    def window_days(self) -> int | None:
+        """The window of a window decay (None: half-life decay)."""
+        return self.decay.window_days if self.decay is not None else None
+
+    def weights(self, elapsed_days: np.ndarray | pd.Series) -> np.ndarray:
+        """What an activity's points count for `elapsed_days` after the run date it was loaded on."""
+        elapsed = np.asarray(elapsed_days, dtype=float)
+        if self.decay is not None:
+            return (elapsed < self.decay.window_days).astype(float)
+        return np.power(0.5, elapsed / self.half_life_days)
 
 
 class Grade(Strict):

@@ -131,14 +131,18 @@ def _walk(state: pd.DataFrame, outcomes: pd.DataFrame, model: ScoringModel) -> L
 REVIEW_HORIZON_DAYS = 400
 
 
-def review_dates(leads: pd.DataFrame, engagement: pd.DataFrame, run_date: date, model: ScoringModel) -> pd.Series:
+def review_dates(leads: pd.DataFrame, engagement: pd.DataFrame, run_date: date, model: ScoringModel,
+                 window: pd.DataFrame | None = None) -> pd.Series:
     """The first later date on which decay alone takes each MQL below the exit level, or None.
 
     Runs pick such leads up on that date, so exits need no nightly scan of all MQLs. (Entering
     MQL takes new activity: a lead is never promoted by the mere passing of time.)
     `leads`: lead_id, lifecycle_stage, fit_score. `engagement`: the day's engagement rows
-    (lead_id, rule, decayed_value).
+    (lead_id, rule, decayed_value). `window`: under a window decay, the points per day of the
+    window (lead_id, rule, day, points; see score.window_points), whose days drop out one by one.
     """
+    if model.engagement.window_days is not None:
+        return _window_review_dates(leads, window, run_date, model)
     caps = {r.name: (r.cap if r.cap is not None else np.inf) for r in model.engagement.rules}
     values = engagement.pivot_table(index="lead_id", columns="rule", values="decayed_value", aggfunc="sum")
     values = values.reindex(index=leads["lead_id"], fill_value=0.0).fillna(0.0)
@@ -158,4 +162,33 @@ def review_dates(leads: pd.DataFrame, engagement: pd.DataFrame, run_date: date, 
         total = np.clip(fit[open_] + np.clip(engaged, 0.0, model.engagement.cap), 0.0, model.total_cap)
         due[np.flatnonzero(open_)[total < model.mql.exit_below_total]] = day
     dates = [None if d < 0 else (run_date + timedelta(days=int(d))).isoformat() for d in due]
+    return pd.Series(dates, index=leads.index, dtype=object)
+
+
+def _window_review_dates(leads: pd.DataFrame, window: pd.DataFrame | None, run_date: date,
+                         model: ScoringModel) -> pd.Series:
+    """review_dates under a window decay: the first date on which the days left in the window
+    (a day loaded `age` days before the run date counts until `window_days - age` days later)
+    no longer hold the MQL at the exit level; every day has left by `window_days` days later."""
+    size = model.engagement.window_days
+    caps = pd.Series({r.name: (r.cap if r.cap is not None else np.inf) for r in model.engagement.rules}, dtype=float)
+    fit = leads.set_index("lead_id")["fit_score"].astype(float)
+    watch = fit[((leads["lifecycle_stage"] == "mql").to_numpy()) & (fit < model.mql.exit_below_total).to_numpy()]
+    due = pd.Series(-1, index=watch.index)
+    days = window if window is not None else pd.DataFrame(columns=["lead_id", "rule", "day", "points"])
+    days = days[days["lead_id"].isin(watch.index)]
+    age = (pd.Timestamp(run_date) - pd.to_datetime(days["day"])).dt.days
+    for later in sorted({size - a for a in age if 0 < size - a <= size} | {size}):
+        open_ = due < 0
+        if not open_.any():
+            break
+        left = days[(age + later < size).to_numpy() & days["lead_id"].isin(due.index[open_]).to_numpy()]
+        held = left.groupby(["lead_id", "rule"])["points"].sum()
+        limit = caps.reindex(held.index.get_level_values("rule")).fillna(np.inf).to_numpy()
+        held = np.sign(held) * np.minimum(held.abs(), limit)
+        engaged = held.groupby(level="lead_id").sum().reindex(due.index[open_], fill_value=0.0)
+        total = np.clip(fit[engaged.index] + np.clip(engaged, 0.0, model.engagement.cap), 0.0, model.total_cap)
+        due[total.index[(total < model.mql.exit_below_total).to_numpy()]] = later
+    dates = [None if d < 0 else (run_date + timedelta(days=int(d))).isoformat()
+             for d in due.reindex(leads["lead_id"], fill_value=-1)]
     return pd.Series(dates, index=leads.index, dtype=object)

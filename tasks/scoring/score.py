@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -22,12 +22,16 @@ from tasks.screening.normalize import per_distinct
 # A carried engagement value smaller than this has faded out and is no longer stored.
 FADED = 0.01
 CONTRIBUTION_COLUMNS = ["lead_id", "kind", "rule", "raw_points", "decay_factor", "decayed_value", "points"]
+# The activities of a window decay's earlier days, as the load_state stage reads them.
+WINDOW_COLUMNS = ["lead_id", "run_date", "activity_type", "asset", "campaign"]
 
 
 @dataclass(frozen=True)
 class Scores:
     scores: pd.DataFrame         # lead_id, fit_score, engagement_score, total_score, grade
     contributions: pd.DataFrame  # CONTRIBUTION_COLUMNS; points sum to total_score per lead
+    # Under a window decay, each rule's points per day of the window (see window_points); else empty.
+    window: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["lead_id", "rule", "day", "points"]))
 
 
 def derive_attributes(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
@@ -158,27 +162,71 @@ def _clip(values: pd.Series, limits: pd.Series) -> pd.Series:
     return np.sign(values) * np.minimum(values.abs(), limits.fillna(np.inf))
 
 
+def _earned(activities: pd.DataFrame, rules: list[EngagementRule], by: list[str]) -> pd.DataFrame:
+    """Points of the activities per lead, rule (the first each matches) and `by`, after the rule's daily cap."""
+    by_name = {r.name: r for r in rules}
+    chosen = activities.assign(rule_index=engagement_rule_index(activities, rules))
+    chosen = chosen[chosen["rule_index"] >= 0]
+    position = chosen["rule_index"].to_numpy()
+    chosen = chosen.assign(rule=np.array([r.name for r in rules], dtype=object)[position],
+                           points=np.array([float(r.points) for r in rules])[position])
+    earned = chosen.groupby(["lead_id", "rule", *by], as_index=False)["points"].sum()
+    earned["points"] = _clip(earned["points"], earned["rule"].map(lambda r: by_name[r].daily_cap))
+    return earned
+
+
+def window_points(lead_ids: pd.Series, window_activities: pd.DataFrame, activities: pd.DataFrame, run_date: date,
+                  model: ScoringModel) -> pd.DataFrame:
+    """Under a window decay, each rule's points per day of the window ending on `run_date` (lead_id,
+    rule, day, points after the daily cap): the countable activities loaded on the window's
+    earlier run dates (`window_activities`: lead_id, run_date, activity_type, asset, campaign) and
+    today's."""
+    columns = ["lead_id", "activity_type", "asset", "campaign"]
+    today = pd.Timestamp(run_date)
+    past = window_activities[window_activities["lead_id"].isin(lead_ids)]
+    days = pd.concat([past.reindex(columns=columns).assign(day=pd.to_datetime(past["run_date"]).dt.normalize()),
+                      activities.reindex(columns=columns).assign(day=today)], ignore_index=True)
+    per_day = _earned(days, model.engagement.rules, ["day"])
+    age = (today - per_day["day"]).dt.days
+    return per_day[(age >= 0) & (age < (model.engagement.window_days or 1))].reset_index(drop=True)
+
+
+def _windowed(per_day: pd.DataFrame, run_date: date, model: ScoringModel) -> pd.DataFrame:
+    """Engagement rows from a window's points per day: `raw_points` today's, `decayed_value` the
+    window's sum (`decay_factor` 1: a day counts fully until it leaves the window)."""
+    by_name = {r.name: r for r in model.engagement.rules}
+    today = per_day["day"] == pd.Timestamp(run_date)
+    rows = per_day.groupby(["lead_id", "rule"], as_index=False)["points"].sum().rename(
+        columns={"points": "decayed_value"})
+    raw = per_day[today].groupby(["lead_id", "rule"])["points"].sum().rename("raw_points")
+    rows = rows.merge(raw, on=["lead_id", "rule"], how="left").fillna({"raw_points": 0.0})
+    rows = rows[(rows["decayed_value"].abs() >= FADED) | (rows["raw_points"] != 0)]
+    rows = rows.assign(decay_factor=1.0, kind="engagement")
+    rows["points"] = _clip(rows["decayed_value"], rows["rule"].map(lambda r: by_name[r].cap))
+    return rows
+
+
 def score_engagement(
-    lead_ids: pd.Series, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel
+    lead_ids: pd.Series, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel,
+    window_activities: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Engagement contributions for `lead_ids` on `run_date`.
 
     `state`: carried values (lead_id, rule, decayed_value, state_date) from each lead's last
     scoring before `run_date`. `activities`: today's countable activities (lead_id, activity_type, asset).
+    Under a window decay the carried values are not read: each rule's value is the sum of the
+    window's days, from `window_activities` (see `window_points`) and today's.
     """
+    if model.engagement.window_days is not None:
+        past = window_activities if window_activities is not None else pd.DataFrame(columns=WINDOW_COLUMNS)
+        return _windowed(window_points(lead_ids, past, activities, run_date, model), run_date, model)
     rules = model.engagement.rules
     by_name = {r.name: r for r in rules}
-    today = activities.assign(rule_index=engagement_rule_index(activities, rules))
-    today = today[today["rule_index"] >= 0]
-    position = today["rule_index"].to_numpy()
-    today = today.assign(rule=np.array([r.name for r in rules], dtype=object)[position],
-                         points=np.array([float(r.points) for r in rules])[position])
-    earned = today.groupby(["lead_id", "rule"], as_index=False)["points"].sum()
-    earned["points"] = _clip(earned["points"], earned["rule"].map(lambda r: by_name[r].daily_cap))
+    earned = _earned(activities, rules, [])
 
     carried = state[state["lead_id"].isin(lead_ids) & state["rule"].isin(by_name)].copy()
     elapsed = (pd.Timestamp(run_date) - pd.to_datetime(carried["state_date"])).dt.days
-    carried["decay_factor"] = np.power(0.5, elapsed / model.engagement.half_life_days)
+    carried["decay_factor"] = model.engagement.weights(elapsed)
     rows = carried[["lead_id", "rule", "decayed_value", "decay_factor"]].rename(columns={"decayed_value": "carried"})
     rows = rows.merge(earned.rename(columns={"points": "raw_points"}), on=["lead_id", "rule"], how="outer")
     rows = rows.fillna({"carried": 0.0, "decay_factor": 1.0, "raw_points": 0.0})
@@ -228,15 +276,23 @@ def combine_scores(ids: pd.Series, fit: pd.DataFrame, engagement: pd.DataFrame, 
 
 
 def score_leads(
-    profiles: pd.DataFrame, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel
+    profiles: pd.DataFrame, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel,
+    window_activities: pd.DataFrame | None = None,
 ) -> Scores:
-    """Fit, engagement and total scores of every profiled lead, and the ledger they sum from."""
+    """Fit, engagement and total scores of every profiled lead, and the ledger they sum from
+    (`window_activities`: see score_engagement)."""
     ids = profiles["lead_id"]
     fit = score_fit(profiles, model)
-    engagement = score_engagement(ids, state, activities, run_date, model)
+    window = None
+    if model.engagement.window_days is not None:
+        past = window_activities if window_activities is not None else pd.DataFrame(columns=WINDOW_COLUMNS)
+        window = window_points(ids, past, activities, run_date, model)
+        engagement = _windowed(window, run_date, model)
+    else:
+        engagement = score_engagement(ids, state, activities, run_date, model)
     caps: list[pd.DataFrame] = []
     scores = combine_scores(ids, fit, engagement, model, caps)
     contributions = pd.concat([fit[CONTRIBUTION_COLUMNS], engagement[CONTRIBUTION_COLUMNS], *caps],
                               ignore_index=True)
-    return Scores(scores=scores, contributions=contributions.sort_values(["lead_id", "kind", "rule"],
-                                                                         ignore_index=True))
+    ledger = contributions.sort_values(["lead_id", "kind", "rule"], ignore_index=True)
+    return Scores(scores=scores, contributions=ledger) if window is None else Scores(scores, ledger, window)

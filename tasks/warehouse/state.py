@@ -8,8 +8,8 @@ transaction.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, fields
-from datetime import date
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from tasks.identity.assignment import Assignment, Known, source_key
 from tasks.identity.blocking import block_sizes
 from tasks.scoring.qualify import Lifecycle
-from tasks.scoring.score import Scores
+from tasks.scoring.score import WINDOW_COLUMNS, Scores
 from tasks.warehouse.connection import bulk_insert, query, query_in, query_joined, run_script
 
 TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_at", "last_mql_at",
@@ -46,6 +46,8 @@ class LeadState:
     profiles: pd.DataFrame     # `leads` columns
     engagement: pd.DataFrame   # lead_id, rule, decayed_value, state_date
     enrollments: pd.DataFrame  # open enrollments: lead_id, segment, entered_run_date, entered_at
+    # Under a window decay, the window's earlier countable activities (score.WINDOW_COLUMNS); else empty.
+    window_activities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -150,10 +152,12 @@ class Lookup:
         )
 
 
-def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date) -> LeadState:
+def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date, window_days: int | None = None
+                    ) -> LeadState:
     """The state of `lead_ids` at the end of the day before `run_date`, looked up as the dedupe
-    stage looks up records (one bound list, joined; its cost follows the leads, not the tables)."""
-    params = {"run_date": run_date}
+    stage looks up records (one bound list, joined; its cost follows the leads, not the tables);
+    with `window_days` (a window decay), also their activities of the window's earlier days."""
+    params = {"run_date": run_date, "window_start": run_date - timedelta(days=window_days or 0)}
     ids = pd.unique(lead_ids.dropna().astype(str).to_numpy(dtype=object))
     # In order: the indexes are read page by page. Arrow sorts text in Python's order, quicker.
     ids = pd.DataFrame({"lead_id": ids[pc.array_sort_indices(pa.array(ids, type=pa.string())).to_numpy()]})
@@ -165,8 +169,10 @@ def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date) -> Le
         floats = [column for column in REAL_COLUMNS if column in frame.columns]
         return typed(frame.astype({column: "float64" for column in floats}))
 
+    window = read("window_activities").reindex(columns=WINDOW_COLUMNS) if window_days else None
     return LeadState(profiles=read("lead_state").drop(columns=["run_date"], errors="ignore"),
-                     engagement=read("engagement_state"), enrollments=read("open_enrollments"))
+                     engagement=read("engagement_state"), enrollments=read("open_enrollments"),
+                     **({"window_activities": window} if window is not None else {}))
 
 
 def due_for_review(conn: Connection, run_date: date) -> pd.Series:

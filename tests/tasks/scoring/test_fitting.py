@@ -24,7 +24,7 @@ def fitted_model() -> tuple[fitting.TrainingSet, fitting.Scorecard, ScoringModel
     training = fitting.training_set(history, activities, outcomes, "won", 30, AS_OF, CONFIG)
     train, validation = fitting.time_split(training.snapshots, CONFIG.validation_share)
     frame = fitting.attribute_frame(training.snapshots, LIVE, CONFIG)
-    engagement = fitting.decayed_counts(training, LIVE.engagement.half_life_days)
+    engagement = fitting.decayed_counts(training, LIVE.engagement)
     label = training.snapshots["label"].fillna(0).to_numpy(dtype=int)
     t = train.to_numpy()
     card = fitting.fit_scorecard(frame[t].reset_index(drop=True), engagement[t].reset_index(drop=True), label[t],

@@ -141,3 +141,74 @@ def test_asset_and_campaign_patterns_pick_the_first_matching_rule():
     assert rows.loc["page_view", "raw_points"] == 1.0
     assert rows.loc["partner_campaign", "raw_points"] == 6.0
     assert rows.loc["email_click", "raw_points"] == 3.0
+
+
+def window_model(tmp_path, days: int = 7):
+    text = (Path(__file__).resolve().parents[3] / "config" / "scoring_model.yaml").read_text()
+    path = tmp_path / "model.yaml"
+    path.write_text(text.replace("half_life_days: 14 ", f"decay: {{window_days: {days}}}"))
+    return load_model(path)
+
+
+def test_window_decay_counts_only_the_last_days(tmp_path):
+    model = window_model(tmp_path)
+    past = pd.DataFrame([
+        ("L1", "2026-03-09", "pricing_page_view"), ("L1", "2026-03-09", "pricing_page_view"),
+        ("L1", "2026-03-09", "pricing_page_view"),                      # 6 days before: 30 capped at 20 a day
+        ("L1", "2026-03-10", "pricing_page_view"), ("L1", "2026-03-09", "webinar_attended"),
+        ("L1", "2026-03-08", "demo_request"), ("L1", "2026-03-08", "pricing_page_view"),  # 7 days before: out
+        ("L2", "2026-03-14", "unsubscribe"), ("L3", "2026-03-14", "demo_request"),  # L3 not scored
+    ], columns=["lead_id", "run_date", "activity_type"]).assign(asset=None, campaign=None)
+    # A carried half-life state is not read under a window.
+    state = pd.DataFrame({"lead_id": ["L1"], "rule": ["trial_signup"], "decayed_value": [35.0],
+                          "state_date": ["2026-03-14"]})
+    rows = score_engagement(pd.Series(["L1", "L2"]), state, activities(("L1", "pricing_page_view")),
+                            date(2026, 3, 15), model, window_activities=past)
+    got = {(r.lead_id, r.rule): (r.raw_points, r.decay_factor, r.decayed_value, r.points) for r in rows.itertuples()}
+    assert got == {("L1", "pricing_page"): (10.0, 1.0, 20.0 + 10.0 + 10.0, 40.0),
+                   ("L1", "webinar_attended"): (0.0, 1.0, 15.0, 15.0),
+                   ("L2", "unsubscribe"): (0.0, 1.0, -20.0, -20.0)}
+    later = score_engagement(pd.Series(["L1"]), NO_STATE, activities(), date(2026, 3, 16), model,
+                             window_activities=past)
+    assert later[["rule", "decayed_value"]].values.tolist() == [["pricing_page", 10.0]]  # 03-10 only
+
+
+def test_window_scores_and_review_dates(tmp_path):
+    from tasks.scoring.qualify import review_dates
+
+    model = window_model(tmp_path, days=5)
+    leads = derive_attributes(pd.DataFrame([profile(job_title="CEO", country="US"),                    # fit 35
+                                            profile(lead_id="L2", job_title="CEO", country="US")]), model)
+    past = pd.DataFrame([("L1", "2026-03-12", "pricing_page_view"), ("L1", "2026-03-12", "pricing_page_view"),
+                         ("L2", "2026-03-11", "trial_signup")],
+                        columns=["lead_id", "run_date", "activity_type"]).assign(asset=None, campaign=None)
+    scored = score_leads(leads, NO_STATE, activities(("L1", "demo_request"), ("L2", "demo_request")),
+                         date(2026, 3, 15), model, past)
+    totals = scored.scores.set_index("lead_id")["total_score"]
+    assert totals.to_dict() == {"L1": 35 + 40 + 20, "L2": 35 + 40 + 35}
+    assert sorted(scored.window["day"].dt.strftime("%m-%d")) == ["03-11", "03-12", "03-15", "03-15"]
+    staged = pd.DataFrame({"lead_id": ["L1", "L2"], "lifecycle_stage": ["mql", "mql"], "fit_score": [35.0, 35.0]})
+    engagement = scored.contributions[scored.contributions["kind"] == "engagement"]
+    due = review_dates(staged, engagement, date(2026, 3, 15), model, scored.window)
+    # L1: the pricing day leaves on 03-17 (75 stays above 60); today's demo leaves on 03-20 (35).
+    # L2: the trial day leaves on 03-16 (75), the demo on 03-20.
+    assert due.tolist() == ["2026-03-20", "2026-03-20"]
+    staged["fit_score"] = [15.0, 35.0]
+    assert review_dates(staged, engagement, date(2026, 3, 15), model, scored.window).tolist() == [
+        "2026-03-17", "2026-03-20"]
+
+
+def test_decay_is_half_life_or_window(tmp_path):
+    text = (Path(__file__).resolve().parents[3] / "config" / "scoring_model.yaml").read_text()
+    bad = tmp_path / "model.yaml"
+    for wrong in ("half_life_days: 14\n  decay: {window_days: 7}", "decay: {window_days: 0}", "cap: 100"):
+        bad.write_text(text.replace("half_life_days: 14 ", wrong, 1) if wrong != "cap: 100"
+                       else text.replace("  half_life_days: 14 ", "  ", 1))
+        with pytest.raises(ConfigError, match=r"model.yaml: engagement(.decay.window_days)?: ") as error:
+            load_model(bad)
+        assert "\n" not in str(error.value)
+
+
+def test_decay_weights_of_either_kind(tmp_path):
+    assert window_model(tmp_path, days=7).engagement.weights([0, 1, 6, 7, 30]).tolist() == [1, 1, 1, 0, 0]
+    assert MODEL.engagement.weights(pd.Series([0, 14, 28])).tolist() == [1.0, 0.5, 0.25]
