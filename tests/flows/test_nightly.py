@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -247,3 +248,20 @@ def test_window_decay_sums_the_window_and_reruns_exactly(in_schema, generated, t
     assert len(engaged) > 50 and set(engaged["lead_id"]) <= active
     assert scored - active  # leads scored on the day without activity in the window: no engagement rows
     assert set(engaged["decay_factor"].astype(float)) == {1.0}
+
+
+def test_a_model_without_derivations_runs(in_schema, generated, tmp_path):
+    """`derive: {}`: the night scores without seniority and department (left empty), no traceback."""
+    url, schema = in_schema
+    shipped = Path(__file__).resolve().parents[2] / "config" / "scoring_model.yaml"
+    data = yaml.safe_load(shipped.read_text())
+    data["derive"] = {}
+    model = tmp_path / "no-derive.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = CliRunner().invoke(app, ["run", "--date", str(FIRST_DAY), "--extracts", str(generated),
+                                      "--warehouse", url, "--model", str(model)])
+    assert result.exit_code == 0, result.output
+    leads = read_table(url, "leads", schema)
+    assert len(leads) > 100 and leads["seniority"].isna().all() and leads["department"].isna().all()
+    rules = set(read_table(url, "score_contributions", schema)["rule"])
+    assert "industry_core" in rules and not {"seniority_executive", "buying_department"} & rules
