@@ -166,6 +166,8 @@ def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date, windo
         # missing), the real-number ones as floats whatever JSON made of a whole number.
         found = query_joined(conn, name, ids, params)
         frame = pd.DataFrame({column: found[column].tolist() for column in found.columns}, columns=found.columns)
+        if frame.empty:  # no values to type from: plain objects, as a driver's empty result
+            frame = frame.astype(object)
         floats = [column for column in REAL_COLUMNS if column in frame.columns]
         return typed(frame.astype({column: "float64" for column in floats}))
 

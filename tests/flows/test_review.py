@@ -138,6 +138,7 @@ def test_a_critical_failure_writes_nothing_and_says_why(tmp_path):
     docs = Path(runs["data_docs_path"][0])  # the failed run's Data Docs show the failure too
     assert docs.name == "index.html" and "critical: leads: created_at: missing or not" in docs.read_text()
     page = (docs.parent / "leads.html").read_text()
-    assert "_created_at_utc" in page and "Failed" in page
+    # Named as the contract names it, never by the helper column behind the check.
+    assert "created_at, as a timestamp" in page and "_created_at_utc" not in page and "failed" in page.lower()
     for table in ("leads", "lead_identities", "rejected_leads", "run_counts", "validation_results"):
         assert read_table(url, table, "mql").empty, table
