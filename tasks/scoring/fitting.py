@@ -85,9 +85,13 @@ def training_set(history: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.D
     snapshots = known.sort_values(["lead_id", "run_date"]).drop_duplicates("lead_id", keep="last")
     reached = outcomes[outcomes["status"].isin(TARGETS[target])].assign(run_date=lambda f: _dates(f["run_date"]))
     first = reached.groupby("lead_id")["run_date"].min()
-    reached_at = snapshots["lead_id"].map(first)
+
+    def reached_by(leads: pd.Series) -> pd.Series:  # NaT: not reached (no leads or no outcomes: no error)
+        return pd.Series(first.reindex(leads.to_numpy()).to_numpy(), index=leads.index, dtype=first.dtype)
+
+    reached_at = reached_by(snapshots["lead_id"])
     snapshots = snapshots[~(reached_at <= snapshots["snapshot_date"])].copy()
-    reached_at = snapshots["lead_id"].map(first)
+    reached_at = reached_by(snapshots["lead_id"])
     horizon = snapshots["snapshot_date"] + pd.Timedelta(days=horizon_days)
     label = (reached_at <= horizon).astype(float)
     snapshots["label"] = label.where(horizon <= cutoff)

@@ -80,6 +80,14 @@ def test_too_little_history_is_one_line_and_no_model(history_warehouse, tmp_path
     assert not out.exists()
 
 
+def test_evaluate_on_a_history_too_young_to_have_snapshots_is_one_line(history_warehouse, tmp_path):
+    url, _ = history_warehouse  # two days in: no lead's snapshot date has come yet
+    result = CliRunner().invoke(app, ["model", "evaluate", "--model", "config/scoring_model.yaml",
+                                      "--as-of", str(FIRST + timedelta(days=2)), "--warehouse", url])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no matured 'won' outcomes to evaluate on") and result.stderr.count("\n") == 1
+
+
 def test_fit_never_writes_over_the_live_model(history_warehouse, tmp_path, monkeypatch):
     url, _ = history_warehouse
     live = tmp_path / "live.yaml"

@@ -53,6 +53,14 @@ def test_training_set_is_point_in_time():
     assert not (train & validation).any() and (train | validation).equals(snaps["label"].notna())
 
 
+def test_training_set_of_a_young_history_or_one_without_outcomes():
+    history, activities, outcomes, _ = made_up_history(leads=100)
+    young = fitting.training_set(history, activities, outcomes, "won", 30, FIRST + timedelta(days=2), CONFIG)
+    assert young.snapshots.empty and young.activities.empty  # no snapshot date has come
+    unsold = fitting.training_set(history, activities, outcomes.iloc[:0], "won", 30, AS_OF, CONFIG)
+    assert len(unsold.snapshots) == 100 and unsold.snapshots["label"].dropna().eq(0).all()
+
+
 def test_fitted_scorecard_is_a_valid_model_that_ranks_like_the_truth():
     training, card, model, train, validation = fitted_model()
     # categories were matched without case, placeholders and rare values did not get bins of their own
