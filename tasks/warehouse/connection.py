@@ -31,9 +31,10 @@ IN_CHUNK = 5_000
 # Rows a bulk write turns into Python values at a time: its memory stays that of a slice.
 WRITE_CHUNK = 100_000
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-# SQLite's page cache per connection, in KiB (SQLite's own default is 2 MiB): a night's bulk
-# writes update large indexes, and a cache that holds them saves re-reading pages from the file.
-SQLITE_CACHE_KIB = 512 * 1024
+# SQLite's page cache per connection, 512 MiB (a negative size is in KiB; SQLite's own default is
+# 2 MiB): a night's bulk writes update large indexes, and a cache that holds them saves re-reading
+# pages from the file. Taken only as pages are read.
+SQLITE_CACHE_PRAGMA = "PRAGMA cache_size = -524288"
 
 
 def open_warehouse(url: str, schema: str = "mql", *, upgrade_as: str | None = None,
@@ -90,9 +91,9 @@ def connect_warehouse(url: str, schema: str = "mql") -> Engine:
 
 
 def _sqlite_cache(connection: Any, _record: Any) -> None:
-    """Each SQLite connection's page cache: up to SQLITE_CACHE_KIB, taken only as pages are read."""
+    """Each SQLite connection's page cache (SQLITE_CACHE_PRAGMA)."""
     cursor = connection.cursor()
-    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB:d}")  # a constant: PRAGMA takes no parameters
+    cursor.execute(SQLITE_CACHE_PRAGMA)
     cursor.close()
 
 
@@ -418,7 +419,7 @@ def _csv_chunks(frame: pd.DataFrame, rows_per_chunk: int = 200_000) -> Iterator[
 
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+    except pa.ArrowException:  # a column Arrow cannot type: row by row
         return None
     if any(pa.types.is_nested(field.type) or pa.types.is_binary(field.type) for field in table.schema):
         return None

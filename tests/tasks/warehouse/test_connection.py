@@ -230,3 +230,10 @@ def test_bulk_insert_writes_the_same_values_by_either_copy_path(warehouse, monke
     written = pd.Timestamp(first[5])
     assert (written if written.tzinfo else written.tz_localize("UTC")) == pd.Timestamp("2026-03-03T01:02:03.5Z")
     engine.dispose()
+
+
+def test_sqlite_connections_get_a_page_cache_for_bulk_writes(tmp_path):
+    engine = open_warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -524288  # 512 MiB
+    engine.dispose()
