@@ -483,14 +483,15 @@ def model_fit_benchmark(leads: int, attributes: int, seed: int, folder: Path | N
 NIGHT_TABLES = ("leads", "activities", "outcomes")
 
 
-def _timed_night(run_date: date, extracts: Path, url: str, schema: str) -> dict[str, Any]:
+def _timed_night(run_date: date, extracts: Path, url: str, schema: str, lead_partitions: int = 1) -> dict[str, Any]:
     """One date run as `mql run` runs it, in a process of its own (flows/night_probe.py)."""
     import json
     import subprocess
     import sys
 
     # The benchmark's own schema (or file), keyed by a secret of its own unless one is set.
-    environment = {"MQL_MATCH_KEY_SECRET": "mql-bench-night-" + "0" * 32, **os.environ, "MQL_WAREHOUSE_SCHEMA": schema}
+    environment = {"MQL_MATCH_KEY_SECRET": "mql-bench-night-" + "0" * 32, **os.environ, "MQL_WAREHOUSE_SCHEMA": schema,
+                   "MQL_LEAD_PARTITIONS": str(lead_partitions)}
     done = subprocess.run([sys.executable, "-m", "flows.night_probe", run_date.isoformat(), str(extracts), url],
                           capture_output=True, text=True, env=environment, cwd=Path(__file__).parent.parent)
     if done.returncode:
@@ -546,10 +547,11 @@ def night_floor(folder: Path, url: str, schema: str, scored: int) -> dict[str, A
 
 
 def night_benchmark(leads: int, activities_per_lead: float, seed: int, warehouse: str | None,
-                    folder: Path | None = None) -> dict[str, Any]:
+                    folder: Path | None = None, lead_partitions: int = 1) -> dict[str, Any]:
     """`mql bench night`: a base day, then the timed day (day 2 of the generator's mix on top of
     day 1), each run as `mql run` runs it in a process of its own, against the night's I/O floor
-    measured on the same files and warehouse."""
+    measured on the same files and warehouse. With `lead_partitions` > 1 the timed night runs its
+    per-lead stages in that many partitions on a local Dask cluster (MQL_LEAD_PARTITIONS)."""
     import json
 
     from flows.nightly import resolve_settings
@@ -579,7 +581,7 @@ def night_benchmark(leads: int, activities_per_lead: float, seed: int, warehouse
         try:
             base = _timed_night(FIRST_DAY, extracts, url, schema)
             before = _table_rows(url, schema)
-            night = _timed_night(FIRST_DAY + timedelta(days=1), extracts, url, schema)
+            night = _timed_night(FIRST_DAY + timedelta(days=1), extracts, url, schema, lead_partitions)
             after = _table_rows(url, schema)
             written = {name: after[name] - before.get(name, 0) for name in after if after[name] != before.get(name, 0)}
             floor = night_floor(extracts / str(FIRST_DAY + timedelta(days=1)), url, schema,
@@ -595,9 +597,10 @@ def night_benchmark(leads: int, activities_per_lead: float, seed: int, warehouse
     prefect = night["prefect_import_seconds"] + night["outside_stages_seconds"]
     shown = parse_url(url, "--warehouse").render_as_string(hide_password=True)
     command = f"mql bench night --leads {leads} --activities-per-lead {activities_per_lead:g} --seed {seed}" + (
-        f" --warehouse {shown}" if warehouse else "")
+        f" --warehouse {shown}" if warehouse else "") + (f" --lead-partitions {lead_partitions}" if lead_partitions > 1 else "")
     return {
         "benchmark": "night", "command": command, "database": url.split(":", 1)[0].split("+")[0],
+        "lead_partitions": lead_partitions,
         "input_rows": {name: floor["rows"][name] for name in NIGHT_TABLES},
         "generate_seconds": round(generated, 1),
         "night_over_floor": round(night["wall_seconds"] / floor["seconds"], 2),

@@ -47,6 +47,9 @@ def timed_night(run_date: date, extracts: str, warehouse_url: str) -> dict[str, 
     return {
         "wall_seconds": round(ended - started, 2),
         "cpu_seconds": round(time.process_time() - started_cpu, 2),
+        # Processes it started and waited for: the Dask workers of a partitioned night.
+        "children_cpu_seconds": round(sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f)
+                                          for f in ("ru_utime", "ru_stime")), 2),
         "peak_rss_mb": peak_rss_mb(),
         "prefect_import_seconds": round(prefect_imported - started, 2),
         "gx_import_seconds": round(gx_imported - prefect_imported, 2),

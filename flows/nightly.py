@@ -24,9 +24,9 @@ from sqlalchemy.engine import Engine
 from flows.artifacts import (emit_night_event, monitor_stage, publish_backfill_results, publish_dashboard,
                              publish_dry_run, report_progress, run_logger, start_progress)
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
-from flows.stages import (utc_now, assemble_stage, dedupe_stage, enroll_stage, export_stage, extract_stage,
-                          failed_stage, load_state_stage, match_stage, qualify_stage, score_stage, screen_stage,
-                          stage_seconds, survive_stage, validate_stage, warehouse_hashing, write_stage)
+from flows.stages import (utc_now, assemble_stage, dedupe_stage, export_stage, extract_stage, failed_stage,
+                          lead_stages, match_stage, partitioned_lead_stages, screen_stage, stage_seconds,
+                          validate_stage, warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.identity import assignment
 from tasks.intake.extract import check_extracts_location, extract_exists, no_extract_message, wait_for_extract
@@ -365,14 +365,13 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
         engine, leads.survivors, activities, outcomes, run_date, linking, keys)
     assigned, activities, outcomes = dedupe_stage(leads.survivors, fields, day_keys, known, activities, outcomes,
                                                   run_date, linking)
-    prior = load_state_stage.with_options(**retrying)(engine, assigned, activities, outcomes, run_date,
-                                                      model.engagement.window_days)
-    profiles = survive_stage(leads.survivors, assigned, prior, activities, outcomes, run_date, linking.survivorship)
-    profiles, scored = score_stage(profiles, prior, activities, run_date, model)
-    lifecycle, lead_rows = qualify_stage(profiles, scored, outcomes, run_date, model)
-    enrollments = enroll_stage(lead_rows, profiles, prior.enrollments, run_date, model)
-    day, counts = assemble_stage(run_date, model, extract, leads, lead_rows, assigned, scored, lifecycle,
-                                 enrollments, activities, outcomes, quarantined)
+    per_lead = (leads.survivors, assigned, activities, outcomes, run_date, model, linking.survivorship, retrying)
+    if settings.lead_partitions > 1:  # on a Dask cluster
+        done = partitioned_lead_stages(engine, settings, *per_lead)
+    else:
+        done = lead_stages(engine, *per_lead)
+    day, counts = assemble_stage(run_date, model, extract, leads, done.lead_rows, assigned, done.scored,
+                                 done.lifecycle, done.enrollments, activities, outcomes, quarantined)
     write_stage.with_options(**retrying)(engine, run_id, run_date, day, counts, reports)
     get_run_logger().info("run date %s: %s", run_date, json.dumps(counts["conservation"]))
     return counts

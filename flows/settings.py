@@ -122,6 +122,14 @@ class Settings(BaseSettings):
     warehouse_retry_delay_seconds: float = Field(
         10, ge=0, description="Seconds between those retries."
     )
+    lead_partitions: int = Field(
+        1, ge=1, description="The per-lead stages (load_state to enroll) run in this many partitions of the "
+                             "day's leads on a Dask cluster (prefect-dask); 1: in the run's own process."
+    )
+    dask_address: str | None = Field(
+        None, description="Address of a running Dask scheduler (tcp://host:8786) for the partitions; unset: a "
+                          "local cluster of one single-threaded worker process per partition, at most one per core."
+    )
     match_key_secret: SecretStr | None = Field(
         None, description="Secret that keys the hashes of match keys and erasure tombstones (at least 16 "
                           "characters; never logged). Unset: a SQLite warehouse uses the random key in the "

@@ -4,8 +4,11 @@ warehouse I/O at its edges; flows/nightly.py only calls them in order."""
 from __future__ import annotations
 
 import functools
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +16,7 @@ from typing import Any, TypeVar
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
@@ -29,9 +33,10 @@ from tasks.screening import review, screen
 from tasks.screening.fraud import FraudRules
 from tasks.screening.screen import ScreenedLeads
 from tasks.warehouse import state
-from tasks.warehouse.connection import bulk_insert, execute, query
+from tasks.warehouse.connection import bulk_insert, connect_warehouse, execute, query
 from tasks.warehouse.conservation import check_conservation, stage_counts
 from tasks.warehouse.locks import check_lock
+from tasks.warehouse.partitions import LeadPartition, concat_dataclass, concat_parts, split_by_lead
 
 _FAILED_STAGES: dict[str, str] = {}  # flow run id -> the name of its stage that failed last
 
@@ -50,20 +55,28 @@ _STAGE_SECONDS: dict[str, dict[str, float]] = {}  # flow run id -> seconds spent
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@contextmanager
+def timing(name: str) -> Iterator[None]:
+    """Adds the block's wall time to the flow run's seconds of stage `name` (see stage_seconds)."""
+    from prefect.runtime import flow_run
+
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = _STAGE_SECONDS.setdefault(str(flow_run.id), {})
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+
+
 def stage(name: str) -> Callable[[F], F]:
     """A stage: a Prefect task named `name` (no result cache, no retries unless a caller asks,
-    failures noted for the run's alert), whose wall time is kept for `stage_seconds`."""
+    failures noted for the run's alert), whose wall time is kept for `stage_seconds`. The plain
+    function stays at `<stage>.fn.__wrapped__` (what a partition on a Dask worker runs)."""
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            from prefect.runtime import flow_run
-
-            started = time.perf_counter()
-            try:
+            with timing(name):
                 return function(*args, **kwargs)
-            finally:
-                seconds = _STAGE_SECONDS.setdefault(str(flow_run.id), {})
-                seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
 
         return task(name=name, cache_policy=NO_CACHE, retries=0, on_failure=[note_failed_stage])(timed)
 
@@ -162,12 +175,16 @@ def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFra
 
 @stage("load_state")
 def load_state_stage(engine: Engine, assigned: assignment.Assignment, activities: pd.DataFrame,
-                     outcomes: pd.DataFrame, run_date: date, window_days: int | None = None) -> state.LeadState:
+                     outcomes: pd.DataFrame, run_date: date, window_days: int | None = None,
+                     partition: LeadPartition | None = None) -> state.LeadState:
     """What the day before left of every lead the day touches, and of those due for a look (with a
-    window decay, their activities of the window's earlier days too)."""
+    window decay, their activities of the window's earlier days too); of one partition's leads only
+    when given one."""
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
     with engine.connect() as conn:
         due = state.due_for_review(conn, run_date)
+        if partition is not None:
+            due = due[partition.holds(due)]
         return state.load_lead_state(conn, pd.concat([pd.Series(touched, dtype=object), due]).drop_duplicates(),
                                      run_date, window_days)
 
@@ -209,6 +226,97 @@ def enroll_stage(lead_rows: pd.DataFrame, profiles: pd.DataFrame, open_enrollmen
                  model: ScoringModel) -> pd.DataFrame:
     leads = lead_rows.merge(profiles[["lead_id", "event_at"]], on="lead_id")
     return nurture.enroll(leads, open_enrollments, run_date.isoformat(), model)
+
+
+@dataclass(frozen=True)
+class LeadResults:
+    """What the per-lead stages (load_state to enroll) give the rest of the run."""
+
+    scored: score.Scores
+    lifecycle: qualify.Lifecycle
+    lead_rows: pd.DataFrame
+    enrollments: pd.DataFrame
+
+
+def lead_stages(engine: Engine, survivors: pd.DataFrame, assigned: assignment.Assignment, activities: pd.DataFrame,
+                outcomes: pd.DataFrame, run_date: date, model: ScoringModel, rules: survivorship.Survivorship,
+                retrying: dict[str, Any], partition: LeadPartition | None = None) -> LeadResults:
+    """The per-lead stages, load_state to enroll: over the day's leads as Prefect stages (the
+    warehouse one with `retrying`), or over one partition of them as plain functions (inside that
+    partition's task on a Dask worker, see partitioned_lead_stages)."""
+    def step(stage_task: Any, **options: Any) -> Callable[..., Any]:
+        if partition is not None:
+            return stage_task.fn.__wrapped__
+        return stage_task.with_options(**options) if options else stage_task
+
+    prior = step(load_state_stage, **retrying)(engine, assigned, activities, outcomes, run_date,
+                                               model.engagement.window_days, partition)
+    profiles = step(survive_stage)(survivors, assigned, prior, activities, outcomes, run_date, rules)
+    profiles, scored = step(score_stage)(profiles, prior, activities, run_date, model)
+    lifecycle, lead_rows = step(qualify_stage)(profiles, scored, outcomes, run_date, model)
+    enrollments = step(enroll_stage)(lead_rows, profiles, prior.enrollments, run_date, model)
+    return LeadResults(scored, lifecycle, lead_rows, enrollments)
+
+
+@task(name="leads", cache_policy=NO_CACHE, retries=0)
+def lead_partition_stage(warehouse: SecretStr, schema: str, partition: LeadPartition, run_date: date,
+                         model: ScoringModel, rules: survivorship.Survivorship) -> LeadResults:
+    """The per-lead stages over one partition of the day's leads, on a Dask worker: it reads the
+    warehouse on a connection of its own and writes nothing."""
+    engine = connect_warehouse(warehouse.get_secret_value(), schema)
+    try:
+        return lead_stages(engine, partition.survivors, partition.assigned, partition.activities,
+                           partition.outcomes, run_date, model, rules, {}, partition)
+    finally:
+        engine.dispose()
+
+
+def partitioned_lead_stages(engine: Engine, settings: Settings, survivors: pd.DataFrame,
+                            assigned: assignment.Assignment, activities: pd.DataFrame, outcomes: pd.DataFrame,
+                            run_date: date, model: ScoringModel, rules: survivorship.Survivorship,
+                            retrying: dict[str, Any]) -> LeadResults:
+    """The per-lead stages in `settings.lead_partitions` partitions by lead, side by side on a Dask
+    cluster through prefect-dask's task runner (MQL_DASK_ADDRESS, else a local cluster); the same
+    rows as one process gives, in lead order. The Prefect UI shows one `leads i/n` task each."""
+    from prefect.runtime import flow_run
+
+    parts = split_by_lead(survivors, assigned, activities, outcomes, settings.lead_partitions)
+    warehouse = SecretStr(engine.url.render_as_string(hide_password=False))
+    try:
+        with timing("leads"), dask_runner(settings) as runner:
+            futures = [runner.submit(lead_partition_stage.with_options(task_run_name=f"leads {part.label}", **retrying),
+                                     parameters={"warehouse": warehouse, "schema": settings.warehouse_schema,
+                                                 "partition": part, "run_date": run_date, "model": model,
+                                                 "rules": rules})
+                       for part in parts]
+            results: list[LeadResults] = [future.result() for future in futures]
+    except BaseException:
+        _FAILED_STAGES[str(flow_run.id)] = "leads"
+        raise
+    return LeadResults(scored=concat_dataclass([r.scored for r in results]),
+                       lifecycle=concat_dataclass([r.lifecycle for r in results]),
+                       lead_rows=concat_parts([r.lead_rows for r in results]),
+                       enrollments=concat_parts([r.enrollments for r in results]))
+
+
+def dask_runner(settings: Settings) -> Any:
+    """prefect-dask's task runner: on the cluster at MQL_DASK_ADDRESS, else on a local cluster of
+    single-threaded worker processes, one per partition and at most one per core."""
+    from prefect_dask import DaskTaskRunner
+
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:  # the workers report to this process's temporary API server rather than start their own
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        api = server.api_url if server.running else None
+    workers = max(1, min(settings.lead_partitions, os.cpu_count() or 1))
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": None, "env": {"PREFECT_API_URL": api} if api else {}})
 
 
 @stage("assemble")

@@ -147,13 +147,16 @@ def bench_night(leads: Annotated[int, typer.Option(min=100, help="Lead rows of e
                     help="Warehouse URL (PostgreSQL: a schema of its own, dropped after); "
                          "default: a SQLite file in the folder.")] = None,
                 folder: Annotated[Path | None, typer.Option(
-                    help="Keep (and reuse) the generated days here.")] = None) -> None:
+                    help="Keep (and reuse) the generated days here.")] = None,
+                lead_partitions: Annotated[int, typer.Option(
+                    min=1, help="Run the timed night's per-lead stages in this many partitions on a local Dask "
+                                "cluster (one worker process per partition, at most one per core).")] = 1) -> None:
     """A night's wall and CPU time, seconds by stage, rows written, peak memory and fixed cost, against
     its I/O floor (reading the day's files and bulk-writing its rows once), as JSON."""
     _quiet_prefect()
     from flows.benchmarks import night_benchmark
 
-    _print_json(night_benchmark(leads, activities_per_lead, seed, warehouse, folder))
+    _print_json(night_benchmark(leads, activities_per_lead, seed, warehouse, folder, lead_partitions))
 
 
 @bench.command("model-fit")

@@ -95,3 +95,13 @@ def test_bench_night_times_each_stage_against_the_io_floor(prefect_api, tmp_path
     assert floor["rows"] == {**files, "scores": figures["rows_written"]["lead_scores"]}
     assert not [name for name in tables["name"] if name.startswith("io_floor_")]
     assert figures["fixed_cost"]["gx_import_seconds"] > 0 and 0 < figures["fixed_cost"]["prefect_share"] < 1
+    # The same night with its per-lead stages in two partitions on a local Dask cluster writes the
+    # same rows, and shows the partitions as one `leads` stage.
+    parted = CliRunner().invoke(app, ["bench", "night", "--leads", "300", "--activities-per-lead", "4",
+                                      "--folder", str(folder), "--lead-partitions", "2"])
+    assert parted.exit_code == 0, parted.output
+    split = json.loads(parted.output)
+    assert split["lead_partitions"] == 2 and split["command"].endswith("--lead-partitions 2")
+    assert split["rows_written"] == figures["rows_written"] and split["input_rows"] == figures["input_rows"]
+    assert list(split["night"]["stage_seconds"]) == [*STAGES[:5], "leads", *STAGES[10:]]
+    assert split["night"]["children_cpu_seconds"] > 0  # the workers' work, counted
