@@ -24,9 +24,9 @@ from sqlalchemy.engine import Engine
 from flows.artifacts import (emit_night_event, monitor_stage, publish_backfill_results, publish_dashboard,
                              publish_dry_run, report_progress, run_logger, start_progress)
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
-from flows.stages import (utc_now, assemble_stage, dedupe_stage, export_stage, extract_stage, failed_stage,
-                          lead_stages, match_stage, partitioned_lead_stages, screen_stage, stage_seconds,
-                          validate_stage, warehouse_hashing, write_stage)
+from flows.stages import (utc_now, DaskChunks, assemble_stage, dedupe_stage, export_stage, extract_stage,
+                          failed_stage, lead_stages, match_stage, partitioned_lead_stages, scale_out, screen_stage,
+                          stage_seconds, validate_stage, warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.identity import assignment
 from tasks.intake.extract import check_extracts_location, extract_exists, no_extract_message, wait_for_extract
@@ -363,13 +363,13 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
         engine, extract, reports, rules, run_date, ledger)
     fields, day_keys, known = match_stage.with_options(**retrying)(
         engine, leads.survivors, activities, outcomes, run_date, linking, keys)
-    assigned, activities, outcomes = dedupe_stage(leads.survivors, fields, day_keys, known, activities, outcomes,
-                                                  run_date, linking)
-    per_lead = (leads.survivors, assigned, activities, outcomes, run_date, model, linking.survivorship, retrying)
-    if settings.lead_partitions > 1:  # on a Dask cluster
-        done = partitioned_lead_stages(engine, settings, *per_lead)
-    else:
-        done = lead_stages(engine, *per_lead)
+    with scale_out(settings) as runner:  # a Dask cluster, with MQL_LEAD_PARTITIONS > 1
+        pool = DaskChunks(runner.client, settings.lead_partitions) if runner else None
+        assigned, activities, outcomes = dedupe_stage(leads.survivors, fields, day_keys, known, activities,
+                                                      outcomes, run_date, linking, pool)
+        per_lead = (leads.survivors, assigned, activities, outcomes, run_date, model, linking.survivorship, retrying)
+        done = (partitioned_lead_stages(runner, engine, settings, *per_lead) if runner
+                else lead_stages(engine, *per_lead))
     day, counts = assemble_stage(run_date, model, extract, leads, done.lead_rows, assigned, done.scored,
                                  done.lifecycle, done.enrollments, activities, outcomes, quarantined)
     write_stage.with_options(**retrying)(engine, run_id, run_date, day, counts, reports)

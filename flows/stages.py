@@ -23,6 +23,7 @@ from flows.settings import Settings
 from tasks.errors import ConfigError, ExtractError, MqlError
 from tasks.intake.location import open_location, write_file
 from tasks.identity import assignment, survivorship
+from tasks.identity.comparisons import ChunkPool
 from tasks.intake.extract import Extract, Extracts, read_extract
 from tasks.intake.validate import ValidationReport, summary_markdown, validate_extract, write_data_docs
 from tasks.privacy.erasure import Ledger, load_ledger
@@ -165,10 +166,11 @@ def match_stage(engine: Engine, survivors: pd.DataFrame, activities: pd.DataFram
 
 @stage("dedupe")
 def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFrame, known: assignment.Known,
-                 activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date, config: assignment.DedupeConfig
-                 ) -> tuple[assignment.Assignment, pd.DataFrame, pd.DataFrame]:
-    """The day's rows assigned to leads; the day's activities and outcomes attributed to them."""
-    assigned = assignment.assign_leads(survivors, known, run_date.isoformat(), config, fields, keys)
+                 activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date, config: assignment.DedupeConfig,
+                 pool: ChunkPool | None = None) -> tuple[assignment.Assignment, pd.DataFrame, pd.DataFrame]:
+    """The day's rows assigned to leads (the candidate pairs scored in `pool`, a Dask cluster, when
+    given); the day's activities and outcomes attributed to them."""
+    assigned = assignment.assign_leads(survivors, known, run_date.isoformat(), config, fields, keys, pool=pool)
     return (assigned, activities.assign(lead_id=assignment.attribute(activities, known, assigned.rows)),
             outcomes.assign(lead_id=assignment.attribute(outcomes, known, assigned.rows)))
 
@@ -271,19 +273,19 @@ def lead_partition_stage(warehouse: SecretStr, schema: str, partition: LeadParti
         engine.dispose()
 
 
-def partitioned_lead_stages(engine: Engine, settings: Settings, survivors: pd.DataFrame,
+def partitioned_lead_stages(runner: Any, engine: Engine, settings: Settings, survivors: pd.DataFrame,
                             assigned: assignment.Assignment, activities: pd.DataFrame, outcomes: pd.DataFrame,
                             run_date: date, model: ScoringModel, rules: survivorship.Survivorship,
                             retrying: dict[str, Any]) -> LeadResults:
-    """The per-lead stages in `settings.lead_partitions` partitions by lead, side by side on a Dask
-    cluster through prefect-dask's task runner (MQL_DASK_ADDRESS, else a local cluster); the same
-    rows as one process gives, in lead order. The Prefect UI shows one `leads i/n` task each."""
+    """The per-lead stages in `settings.lead_partitions` partitions by lead, side by side on the
+    Dask cluster of prefect-dask's task `runner` (see scale_out); the same rows as one process
+    gives, in lead order. The Prefect UI shows one `leads i/n` task each."""
     from prefect.runtime import flow_run
 
     parts = split_by_lead(survivors, assigned, activities, outcomes, settings.lead_partitions)
     warehouse = SecretStr(engine.url.render_as_string(hide_password=False))
     try:
-        with timing("leads"), dask_runner(settings) as runner:
+        with timing("leads"):
             futures = [runner.submit(lead_partition_stage.with_options(task_run_name=f"leads {part.label}", **retrying),
                                      parameters={"warehouse": warehouse, "schema": settings.warehouse_schema,
                                                  "partition": part, "run_date": run_date, "model": model,
@@ -297,6 +299,31 @@ def partitioned_lead_stages(engine: Engine, settings: Settings, survivors: pd.Da
                        lifecycle=concat_dataclass([r.lifecycle for r in results]),
                        lead_rows=concat_parts([r.lead_rows for r in results]),
                        enrollments=concat_parts([r.enrollments for r in results]))
+
+
+@dataclass(frozen=True)
+class DaskChunks:
+    """Chunks of candidate pairs scored on the Dask cluster (comparisons.ChunkPool): what every chunk
+    shares is sent to the workers once."""
+
+    client: Any
+    partitions: int
+
+    def __call__(self, function: Callable[..., pd.DataFrame], parts: list[pd.DataFrame], *shared: Any
+                 ) -> list[pd.DataFrame]:
+        sent = [self.client.scatter(value, broadcast=True) for value in shared]
+        return self.client.gather([self.client.submit(function, part, *sent, pure=False) for part in parts])
+
+
+@contextmanager
+def scale_out(settings: Settings) -> Iterator[Any]:
+    """With MQL_LEAD_PARTITIONS > 1, prefect-dask's task runner, started for the block (a local
+    cluster) or on the cluster at MQL_DASK_ADDRESS; else None (everything runs in this process)."""
+    if settings.lead_partitions == 1:
+        yield None
+        return
+    with dask_runner(settings) as runner:
+        yield runner
 
 
 def dask_runner(settings: Settings) -> Any:

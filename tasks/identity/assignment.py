@@ -27,7 +27,7 @@ from tasks.screening.fraud import DEFAULT_ROLE_LOCAL_PARTS, local_key
 from tasks.identity.blocking import (UNKEYED, HashKey, block_keys, block_sizes, collect_pairs, pair_codes,
                                      pairs_within, run_offsets)
 from tasks.identity.clustering import Clusters, cluster
-from tasks.identity.comparisons import MAX_COMPARED, LinkageConfig, Scorer, conflict_check, find_links
+from tasks.identity.comparisons import MAX_COMPARED, ChunkPool, LinkageConfig, Scorer, conflict_check, find_links
 from tasks.scoring.model import Strict, load_yaml_config
 from tasks.screening.normalize import company_key, name_key, per_distinct
 
@@ -177,8 +177,8 @@ def row_keys(rows: pd.DataFrame, config: DedupeConfig, fields: pd.DataFrame | No
 
 
 def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: DedupeConfig,
-                 fields: pd.DataFrame | None = None, keys: pd.DataFrame | None = None, key: HashKey = UNKEYED
-                 ) -> Assignment:
+                 fields: pd.DataFrame | None = None, keys: pd.DataFrame | None = None, key: HashKey = UNKEYED,
+                 pool: ChunkPool | None = None) -> Assignment:
     """Link each surviving lead row to a golden lead, existing or new.
 
     `rows`: normalised lead rows with `row_number`. `known`: what the warehouse knows of the
@@ -186,6 +186,7 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     record of a lead, so a lead that was "Elizabeth" and then "Liz" still matches "Beth".
     `fields`, `keys`: the rows' `match_fields` and `row_keys`, when the caller has them already
     (else the keys are made under `key`, which must be the one `known.keys` were stored under).
+    The candidate pairs are scored in `pool` when given (a Dask cluster, see find_links).
     """
     linkage = config.linkage
     rows = rows.reset_index(drop=True)
@@ -252,7 +253,7 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     coded = scorer.code(nodes, linked)  # only records that a link can reach are ever compared
     size = len(nodes)
     del nodes, linked  # memory: the codes say all that is compared from here on
-    links = pd.concat([forced.assign(score=FORCED), find_links(coded, pairs, scorer, threads=config.workers)],
+    links = pd.concat([forced.assign(score=FORCED), find_links(coded, pairs, scorer, threads=config.workers, pool=pool)],
                       ignore_index=True)
     del pairs, forced
 

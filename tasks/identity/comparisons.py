@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -420,20 +420,37 @@ def score_nodes(coded: Coded, pairs: pd.DataFrame, scorer: Scorer) -> pd.DataFra
     return scorer.score_columns(coded.take(left), coded.take(right), pairs.index)
 
 
-def find_links(coded: Coded, pairs: pd.DataFrame, scorer: Scorer, chunk: int = 500_000, threads: int = 2
-               ) -> pd.DataFrame:
+def chunk_links(part: pd.DataFrame, coded: Coded, scorer: Scorer) -> pd.DataFrame:
+    """The pairs of `part` whose score reaches the threshold and that no veto stops, with their evidence."""
+    scored = pd.concat([part, score_nodes(coded, part, scorer)], axis=1)
+    return scored[(scored["score"] >= scorer.config.threshold) & ~scored.pop("vetoed").to_numpy(dtype=bool)]
+
+
+class ChunkPool(Protocol):
+    """Somewhere else to score chunks of pairs (a Dask cluster): `function(part, *shared)` for each
+    part, results in the order of the parts; it takes at least `partitions` parts."""
+
+    partitions: int
+
+    def __call__(self, function: Callable[..., pd.DataFrame], parts: list[pd.DataFrame], *shared: Any
+                 ) -> list[pd.DataFrame]: ...
+
+
+def find_links(coded: Coded, pairs: pd.DataFrame, scorer: Scorer, chunk: int = 500_000, threads: int = 2,
+               pool: ChunkPool | None = None) -> pd.DataFrame:
     """The candidate pairs whose score reaches the threshold and that no veto stops, with their
     evidence; scored `chunk` pairs at a time, so memory holds the links, not every pair's
     evidence. Chunks are scored on `threads` threads: integer work (numpy, pandas' integer
-    hash tables) and string similarity (rapidfuzz) run with Python's lock released."""
-
-    def links(start: int) -> pd.DataFrame:
-        part = pairs.iloc[start:start + chunk]
-        scored = pd.concat([part, score_nodes(coded, part, scorer)], axis=1)
-        return scored[(scored["score"] >= scorer.config.threshold) & ~scored.pop("vetoed").to_numpy(dtype=bool)]
-
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        return pd.concat(list(pool.map(links, range(0, max(len(pairs), 1), chunk))))
+    hash tables) and string similarity (rapidfuzz) run with Python's lock released; or, given a
+    `pool`, in at least its `partitions` parts there. Each pair is scored alone, so the links are
+    the same either way."""
+    if pool is not None:
+        chunk = max(1, min(chunk, -(-len(pairs) // pool.partitions)))
+    parts = [pairs.iloc[start:start + chunk] for start in range(0, max(len(pairs), 1), chunk)]
+    if pool is not None:
+        return pd.concat(pool(chunk_links, parts, coded, scorer))
+    with ThreadPoolExecutor(max(1, threads)) as threaded:
+        return pd.concat(list(threaded.map(lambda part: chunk_links(part, coded, scorer), parts)))
 
 
 def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = frozenset()
