@@ -89,9 +89,11 @@ def _points_per_bin(card: fitting.Scorecard) -> list[dict[str, Any]]:
 
 
 def fit_model(url: str, schema: str, live_path: Path, target: str, horizon_days: int, as_of: date, out: Path,
-              mql_per_week: float | None, config_path: Path = FIT_CONFIG_PATH) -> dict[str, Any]:
+              mql_per_week: float | None, config_path: Path = FIT_CONFIG_PATH, target_rate: float | None = None
+              ) -> dict[str, Any]:
     """Fit a model to the warehouse's outcomes, write it to `out` (never the live model file) with
     its report beside it (`<out>.report.json`, `<out>.report.html`); the report's figures."""
+    check_goal(mql_per_week, target_rate)
     if target not in fitting.TARGETS:
         raise MqlError(f"--target {target!r}: expected one of {', '.join(fitting.TARGETS)}")
     if Path(out).resolve() == Path(live_path).resolve():
@@ -99,14 +101,44 @@ def fit_model(url: str, schema: str, live_path: Path, target: str, horizon_days:
                        "by a reviewed change of the model path")
     history, activities, outcomes = read_history(url, schema, as_of)
     return fit_from_history(history, activities, outcomes, live_path, target, horizon_days, as_of, out, mql_per_week,
-                            config_path)
+                            config_path, target_rate=target_rate)
+
+
+def check_goal(mql_per_week: float | None, target_rate: float | None) -> None:
+    """One goal for the MQL threshold: sales capacity or a conversion rate, not both."""
+    if mql_per_week is not None and target_rate is not None:
+        raise MqlError("--mql-per-week and --target-rate both given: the MQL threshold follows one goal, choose one")
+    if target_rate is not None and not 0 < target_rate <= 1:
+        raise MqlError(f"--target-rate {target_rate:g}: expected a conversion rate above 0 and at most 1 (0.25 is 25%)")
+
+
+def _entry_total(total: pd.Series, label: pd.Series, dates: pd.Series, mql_per_week: float | None,
+                 target_rate: float | None, target: str, config: fitting.FitConfig, config_path: Path
+                 ) -> tuple[float, str, dict[str, Any] | None]:
+    """The MQL entry total on the validation window for the stated goal, the goal in words, and
+    (for --target-rate) the rate asked for and reached."""
+    if target_rate is None:
+        goal = (f"{mql_per_week:g} MQLs a week" if mql_per_week else
+                f"top {config.default_mql_share:.0%} of leads ({config_path.name}: default_mql_share)")
+        return fitting.choose_threshold(total, dates, mql_per_week, config.default_mql_share), goal, None
+    found = fitting.threshold_for_rate(total, label, target_rate, config.target_rate_min_mqls)
+    if found.threshold is None:
+        raise MqlError(f"--target-rate {target_rate:g}: no MQL threshold reaches it on the validation window; the best "
+                       f"reachable MQL-to-'{target}' rate is {found.best_rate:.4f} (with at least "
+                       f"{config.target_rate_min_mqls} MQLs, {config_path.name}: target_rate_min_mqls)")
+    return found.threshold, f"MQL-to-'{target}' conversion of at least {target_rate:g}", {
+        "wanted": target_rate, "achieved": round(found.rate or 0.0, 4), "entry_min_total": found.threshold,
+        "mqls": found.mqls, "mqls_per_week": round(found.mqls / fitting.weeks(dates), 1),
+        "best_reachable": round(found.best_rate, 4)}
 
 
 def fit_from_history(history: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame, live_path: Path,
                      target: str, horizon_days: int, as_of: date, out: Path, mql_per_week: float | None,
-                     config_path: Path = FIT_CONFIG_PATH, baselines: bool = True) -> dict[str, Any]:
+                     config_path: Path = FIT_CONFIG_PATH, baselines: bool = True, target_rate: float | None = None
+                     ) -> dict[str, Any]:
     """`fit_model` on history already read (the rows of the model_history, model_activities and
     model_outcomes queries); `baselines=False` leaves out the comparison models."""
+    check_goal(mql_per_week, target_rate)
     started = time.perf_counter()
     config = fitting.load_fit_config(config_path)
     live = load_model(live_path)
@@ -129,7 +161,8 @@ def fit_from_history(history: pd.DataFrame, activities: pd.DataFrame, outcomes: 
         card, live, version, live.engagement.half_life_days, 0.0, {}, config.missing_values))
     scored = fitting.snapshot_scores(training, draft)
     dates = scored.loc[v, "snapshot_date"]
-    entry = fitting.choose_threshold(scored.loc[v, "total_score"], dates, mql_per_week, config.default_mql_share)
+    entry, goal, rate = _entry_total(scored.loc[v, "total_score"], scored.loc[v, "label"], dates, mql_per_week,
+                                     target_rate, target, config, config_path)
     document = fitting.scorecard_model(card, live, version, live.engagement.half_life_days, entry,
                                        fitting.grade_cuts(scored.loc[t, "fit_score"], config.grade_shares),
                                        config.missing_values)
@@ -151,7 +184,8 @@ def fit_from_history(history: pd.DataFrame, activities: pd.DataFrame, outcomes: 
     report.update({
         "title": f"Fitted scoring model {version}",
         "command": (f"mql model fit --target {target} --horizon-days {horizon_days} --as-of {as_of} --out {out}"
-                    + (f" --mql-per-week {mql_per_week:g}" if mql_per_week else "")),
+                    + (f" --mql-per-week {mql_per_week:g}" if mql_per_week else "")
+                    + (f" --target-rate {target_rate:g}" if target_rate is not None else "")),
         "summary": (f"Trained on {int(t.sum())} snapshots ({positives} converted) before "
                     f"{dates.min().date() if len(dates) else '-'}; validated on {int(v.sum())} newer ones "
                     f"({int(label[v].sum())} converted)."),
@@ -164,9 +198,9 @@ def fit_from_history(history: pd.DataFrame, activities: pd.DataFrame, outcomes: 
         "not_matured": int(training.snapshots["label"].isna().sum()),
         "points_to_double_odds": config.points_to_double_odds, "even_odds_total": round(card.even_odds_score, 1),
         "attributes": card.attributes,
-        "threshold_goal": (f"{mql_per_week:g} MQLs a week" if mql_per_week else
-                           f"top {config.default_mql_share:.0%} of leads ({config_path.name}: default_mql_share)"),
+        "threshold_goal": goal,
         "threshold": report["models"]["fitted"]["threshold"],
+        **({"target_rate": rate} if rate else {}),
         "points_per_bin": _points_per_bin(card),
         "engagement_points": {a: {"points": p, "cap": card.activity_caps[a]} for a, p in card.activity_points.items()},
         "seconds": round(time.perf_counter() - started, 1),

@@ -44,15 +44,21 @@ def fit(out: Annotated[Path, typer.Option(help="The model YAML to write (never t
         target: TargetOption = "won", horizon_days: HorizonOption = 90, as_of: AsOfOption = None,
         mql_per_week: Annotated[float | None, typer.Option(min=0.1, help="Sales capacity: the MQL threshold gives "
                                                                          "about this many MQLs a week.")] = None,
+        target_rate: Annotated[float | None, typer.Option(help="Or a conversion goal: the lowest MQL threshold whose "
+                                                               "MQLs reach the target at this rate (0.3 = 30%) on the "
+                                                               "validation window.")] = None,
         warehouse: WarehouseOption = None) -> None:
     """Fit an explainable points model to the warehouse's outcomes; writes the model and its report
     (<out>.report.json and .html) and prints the report's headline figures."""
     from flows.modelling import fit_model
 
+    from flows.modelling import check_goal
+
+    check_goal(mql_per_week, target_rate)  # before anything is read
     settings = warehouse_settings(warehouse)
     day = _as_of(as_of, settings.warehouse_url, settings.warehouse_schema)
     report = fit_model(settings.warehouse_url, settings.warehouse_schema, settings.model_path, target, horizon_days,
-                       day, out, mql_per_week)
+                       day, out, mql_per_week, target_rate=target_rate)
     models = report["models"]
     console.print(f"wrote {out} (version {report['version']}) and {out.parent / (out.stem + '.report.html')}")
     console.print("validation ROC AUC: " + ", ".join(f"{name} {m['auc']}" for name, m in models.items()))

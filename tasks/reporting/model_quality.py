@@ -121,14 +121,14 @@ def report_html(report: dict[str, Any]) -> str:
     models = report.get("models", {})
     rows = "".join(f"<tr><td>{esc(name)}</td><td>{figures.get('auc')}</td><td>{figures.get('leads')}</td>"
                    f"<td>{figures.get('converted')}</td></tr>" for name, figures in models.items())
-    threshold = report.get("threshold", {})
     parts = [f"<h1>{esc(report.get('title', 'Scoring model report'))}</h1>",
              f"<p>{esc(report.get('summary', ''))}</p>",
              "<h2>Ranking on the validation window</h2><table><tr><th>model</th><th>ROC AUC</th><th>leads</th>"
              f"<th>converted</th></tr>{rows}</table>"]
-    if threshold:
-        parts.append("<h2>MQL threshold</h2><table>" + "".join(
-            f"<tr><td>{esc(str(k))}</td><td>{esc(str(v))}</td></tr>" for k, v in threshold.items()) + "</table>")
+    for key, heading in (("threshold", "MQL threshold"), ("target_rate", "Target MQL conversion rate")):
+        if report.get(key):
+            parts.append(f"<h2>{heading}</h2><table>" + "".join(
+                f"<tr><td>{esc(str(k))}</td><td>{esc(str(v))}</td></tr>" for k, v in report[key].items()) + "</table>")
     for title, svg in _charts(report):
         parts.append(f"<h2>{esc(title)}</h2><div>{svg}</div>")
     parts.append("<h2>All figures</h2><pre>" + esc(json.dumps(report, indent=1, default=str)) + "</pre>")

@@ -48,6 +48,7 @@ class FitConfig(BaseModel):
     engagement_cap_quantile: float = Field(0.95, gt=0, le=1)
     regularization: float = Field(1.0, gt=0)
     default_mql_share: float = Field(0.10, gt=0, lt=1)
+    target_rate_min_mqls: int = Field(20, ge=1)
     grade_shares: dict[str, float] = Field(default_factory=lambda: {"A": 0.1, "B": 0.2, "C": 0.3})
     missing_values: list[str] = Field(default_factory=list)
     exclude_fields: list[str] = Field(default_factory=list)
@@ -430,3 +431,33 @@ def choose_threshold(total: pd.Series, dates: pd.Series, mql_per_week: float | N
         return 0.0
     k = int(min(len(ordered), max(1, round(wanted))))
     return round(float(ordered[k - 1]), 1)
+
+
+@dataclass(frozen=True)
+class RateThreshold:
+    """The lowest total whose MQLs convert at `rate` or better (None: no total reaches the rate
+    asked for; `best_rate` is then the best one reachable with enough MQLs)."""
+
+    threshold: float | None
+    rate: float | None
+    mqls: int
+    best_rate: float
+
+
+def threshold_for_rate(total: pd.Series, label: pd.Series, wanted: float, min_mqls: int) -> RateThreshold:
+    """The MQL entry total for a target MQL-to-outcome rate on the validation window: of the
+    totals whose leads at or above it (at least `min_mqls` of them) convert at `wanted` or
+    better, the lowest, so the most MQLs that still reach the rate. Thresholds are whole tenths
+    (a total's MQLs are those at or above it, as the model file's entry rule counts them)."""
+    tenths = np.round(np.floor(total.to_numpy(dtype=float) * 10 + 1e-9) / 10, 1)
+    frame = pd.DataFrame({"total": tenths, "label": label.to_numpy(dtype=float)})
+    by_total = frame.groupby("total")["label"].agg(["sum", "count"]).sort_index(ascending=False)
+    mqls, converted = by_total["count"].cumsum(), by_total["sum"].cumsum()
+    rate = (converted / mqls)[mqls >= min(min_mqls, len(frame))]
+    if rate.empty:
+        return RateThreshold(None, None, 0, 0.0)
+    reaching = rate[rate >= wanted - 1e-12]
+    if reaching.empty:
+        return RateThreshold(None, None, 0, float(rate.max()))
+    lowest = float(reaching.index.min())
+    return RateThreshold(lowest, float(reaching[lowest]), int(mqls[lowest]), float(rate.max()))

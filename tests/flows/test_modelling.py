@@ -97,3 +97,38 @@ def test_fit_never_writes_over_the_live_model(history_warehouse, tmp_path, monke
     result = CliRunner().invoke(app, ["model", "fit", "--out", str(live), "--as-of", str(AS_OF), "--warehouse", url])
     assert result.exit_code == 2 and "that is the live model file" in result.stderr
     assert live.read_text() == before
+
+
+def test_fit_for_a_target_rate_takes_the_most_mqls_that_reach_it(history_warehouse, tmp_path):
+    url, _ = history_warehouse
+    out = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(app, ["model", "fit", "--out", str(out), "--target", "won", "--horizon-days", "30",
+                                      "--as-of", str(AS_OF), "--target-rate", "0.3", "--warehouse", url])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "fitted.report.json").read_text())
+    assert report["target_rate"] == {"wanted": 0.3, "achieved": 0.3098, "entry_min_total": 68.1, "mqls": 326,
+                                     "mqls_per_week": 285.2, "best_reachable": 0.6818}
+    assert load_model(out).mql.entry_min_total == 68.1
+    threshold = report["threshold"]  # the fitted model's own entry rule on the validation window agrees
+    assert (threshold["entry_min_total"], threshold["mqls"], threshold["mql_conversion"]) == (68.1, 326, 0.3098)
+    assert report["threshold_goal"] == "MQL-to-'won' conversion of at least 0.3" and "--target-rate 0.3" in \
+        report["command"]
+    assert "Target MQL conversion rate" in (tmp_path / "fitted.report.html").read_text()
+
+    unreachable = CliRunner().invoke(app, ["model", "fit", "--out", str(tmp_path / "other.yaml"), "--horizon-days",
+                                           "30", "--as-of", str(AS_OF), "--target-rate", "0.9", "--warehouse", url])
+    assert unreachable.exit_code == 2 and unreachable.stderr.count("\n") == 1
+    assert unreachable.stderr.startswith("error: --target-rate 0.9: no MQL threshold reaches it on the validation "
+                                         "window; the best reachable MQL-to-'won' rate is 0.6818")
+    assert not (tmp_path / "other.yaml").exists()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--mql-per-week", "20", "--target-rate", "0.3"], "error: --mql-per-week and --target-rate both given"),
+    (["--target-rate", "1.5"], "error: --target-rate 1.5: expected a conversion rate above 0 and at most 1"),
+])
+def test_target_rate_goal_errors_are_one_line(arguments, message, tmp_path):
+    result = CliRunner().invoke(app, ["model", "fit", "--out", str(tmp_path / "m.yaml"), *arguments,
+                                      "--warehouse", str(tmp_path / "none.db")])
+    assert result.exit_code == 2 and result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert not (tmp_path / "none.db").exists() and not (tmp_path / "m.yaml").exists()

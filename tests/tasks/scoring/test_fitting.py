@@ -120,3 +120,20 @@ def test_numeric_bins_follow_one_trend():
     edges = fitting._monotone_edges(x, y, [1.5, 2.5, 3.5, 4.5])
     assert edges == [1.5, 3.5, 4.5]  # 2 and 3 pooled: 0.1 < 0.25 < 0.5 < 0.6
     assert fitting._monotone_edges(x, 1 - y, [1.5, 2.5, 3.5, 4.5]) == [1.5, 3.5, 4.5]  # falling trend too
+
+
+def test_threshold_for_a_target_rate_takes_the_most_mqls_that_reach_it():
+    total = pd.Series([10.0, 9, 8, 7, 6, 5, 4, 3, 2, 1])
+    label = pd.Series([1, 1, 0, 1, 0, 0, 1, 0, 0, 0])  # at or above 7: 3 of 4; 6: 3 of 5; 3: 4 of 8; 1: 4 of 10
+    found = fitting.threshold_for_rate(total, label, 0.5, 1)
+    assert (found.threshold, found.rate, found.mqls, found.best_rate) == (3.0, 0.5, 8, 1.0)
+    found = fitting.threshold_for_rate(total, label, 0.6, 1)
+    assert (found.threshold, found.rate, found.mqls) == (6.0, 0.6, 5)
+    found = fitting.threshold_for_rate(total, label, 0.7, 3)  # the top two (100%) are too few to count
+    assert (found.threshold, found.rate, found.mqls) == (7.0, 0.75, 4)
+    found = fitting.threshold_for_rate(total, label, 0.8, 3)
+    assert (found.threshold, found.rate, found.mqls, found.best_rate) == (None, None, 0, 0.75)
+    tied = fitting.threshold_for_rate(pd.Series([5.0, 5, 5, 1]), pd.Series([1, 1, 0, 0]), 0.6, 1)
+    assert (tied.threshold, tied.mqls) == (5.0, 3)  # a total is never split: 2 of 3 at 5
+    tenths = fitting.threshold_for_rate(pd.Series([3.37, 3.31, 3.25, 1.0]), pd.Series([1, 1, 0, 0]), 0.7, 1)
+    assert (tenths.threshold, tenths.mqls) == (3.3, 2)  # 3.37 and 3.31 are at or above 3.3, 3.25 is not
