@@ -42,11 +42,16 @@ def history_warehouse(in_schema) -> tuple[str, str]:
     return url, schema
 
 
+def fit(url: str, out: Path, *goal: str):
+    """`mql model fit` of 'won' within 30 days as of AS_OF, with the threshold goal given."""
+    return CliRunner().invoke(app, ["model", "fit", "--out", str(out), "--target", "won", "--horizon-days", "30",
+                                    "--as-of", str(AS_OF), *goal, "--warehouse", url])
+
+
 def test_fit_writes_a_model_the_scorer_reads_and_a_report(history_warehouse, tmp_path):
     url, _ = history_warehouse
     out = tmp_path / "fitted.yaml"
-    result = CliRunner().invoke(app, ["model", "fit", "--out", str(out), "--target", "won", "--horizon-days", "30",
-                                      "--as-of", str(AS_OF), "--mql-per-week", "20", "--warehouse", url])
+    result = fit(url, out, "--mql-per-week", "20")
     assert result.exit_code == 0, result.output
     model = load_model(out)
     assert model.version == f"fitted-won-30d-{AS_OF}"
@@ -102,8 +107,7 @@ def test_fit_never_writes_over_the_live_model(history_warehouse, tmp_path, monke
 def test_fit_for_a_target_rate_takes_the_most_mqls_that_reach_it(history_warehouse, tmp_path):
     url, _ = history_warehouse
     out = tmp_path / "fitted.yaml"
-    result = CliRunner().invoke(app, ["model", "fit", "--out", str(out), "--target", "won", "--horizon-days", "30",
-                                      "--as-of", str(AS_OF), "--target-rate", "0.3", "--warehouse", url])
+    result = fit(url, out, "--target-rate", "0.3")
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "fitted.report.json").read_text())
     assert report["target_rate"] == {"wanted": 0.3, "achieved": 0.3098, "entry_min_total": 68.1, "mqls": 326,
@@ -115,8 +119,7 @@ def test_fit_for_a_target_rate_takes_the_most_mqls_that_reach_it(history_warehou
         report["command"]
     assert "Target MQL conversion rate" in (tmp_path / "fitted.report.html").read_text()
 
-    unreachable = CliRunner().invoke(app, ["model", "fit", "--out", str(tmp_path / "other.yaml"), "--horizon-days",
-                                           "30", "--as-of", str(AS_OF), "--target-rate", "0.9", "--warehouse", url])
+    unreachable = fit(url, tmp_path / "other.yaml", "--target-rate", "0.9")
     assert unreachable.exit_code == 2 and unreachable.stderr.count("\n") == 1
     assert unreachable.stderr.startswith("error: --target-rate 0.9: no MQL threshold reaches it on the validation "
                                          "window; the best reachable MQL-to-'won' rate is 0.6818")
