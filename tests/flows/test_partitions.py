@@ -12,7 +12,7 @@ from tests.conftest import FIRST_DAY, drop_schema, read_sql
 from tests.flows.test_nightly import RESULT_TABLES, assert_same, snapshot
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-LAST_DAY = FIRST_DAY + timedelta(days=2)
+LAST_DAY = FIRST_DAY + timedelta(days=1)  # a new day, then one on top of it
 
 
 def test_partitioned_night_writes_what_one_process_writes(warehouse, generated, monkeypatch):
@@ -28,16 +28,16 @@ def test_partitioned_night_writes_what_one_process_writes(warehouse, generated, 
         monkeypatch.setenv("MQL_LEAD_PARTITIONS", "2")
         parted = backfill(start_date=FIRST_DAY, end_date=LAST_DAY, extracts_dir=str(generated),
                           warehouse_url=other_url)
-        assert [s.status for s in single] == [s.status for s in parted] == ["succeeded"] * 3
+        assert [s.status for s in single] == [s.status for s in parted] == ["succeeded"] * 2
         tables = (*RESULT_TABLES, "lead_merges", "handoffs")
         expected, got = snapshot(url, schema, tables), snapshot(other_url, other_schema, tables)
-        assert len(expected["leads"]) > 500 and len(expected["score_contributions"]) > 1000
+        assert len(expected["leads"]) > 400 and len(expected["score_contributions"]) > 1000
         assert_same(expected, got)
         # The partitions ran as tasks of their own, and the run's stage times say so.
         assert all("leads" in s.stage_seconds and "score" not in s.stage_seconds for s in parted)
         assert all("score" in s.stage_seconds and "leads" not in s.stage_seconds for s in single)
         params = read_sql(other_url, "SELECT count(*) AS n FROM runs WHERE status = 'succeeded'", other_schema)
-        assert int(params["n"].iloc[0]) == 3
+        assert int(params["n"].iloc[0]) == 2
     finally:
         if other_url == url and other_schema != schema:
             drop_schema(url, other_schema)
