@@ -24,6 +24,7 @@ SIMILARITY: dict[str, Callable[[str, str], float]] = {
     "levenshtein": Levenshtein.normalized_similarity,
 }
 MAX_COMPARED = 254  # longest value compared (an email address's limit); callers drop longer ones
+TF_LIMIT = 20.0    # a term-frequency adjustment is kept within +-TF_LIMIT bits
 
 
 class Level(Strict):
@@ -33,11 +34,47 @@ class Level(Strict):
     weight: float
 
 
+class DayLevel(Strict):
+    """Evidence when two dates are at most `days` days apart (and not equal)."""
+
+    days: int = Field(ge=1)
+    weight: float
+
+
+class TermFrequency(Strict):
+    """Agreement on a common value ("smith", "london") says less than on a rare one: the weight of
+    agreeing on value v is `agree` + log2(average / frequency(v)) (as Splink adjusts it), where
+    frequency(v) is the share of records holding v and `average` the chance that two records drawn
+    at random agree (the sum of squared frequencies). Learned by `mql identity train` and kept in
+    the model file: the `top` commonest values held by at least `min_count` records each (so no
+    value only a few people hold is written down); any other value counts as `other` (the mean
+    frequency of those values, as agreeing pairs meet them). Untrained (no `average`): no adjustment."""
+
+    top: int = Field(1000, ge=1, le=100_000)
+    min_count: int = Field(5, ge=2)
+    average: float | None = Field(None, gt=0, le=1)
+    other: float | None = Field(None, gt=0, le=1)
+    values: dict[str, float] = {}
+
+    def adjustments(self, values: np.ndarray) -> np.ndarray:
+        """log2(average / frequency) for each of `values` (0 when untrained), within +-TF_LIMIT."""
+        if self.average is None:
+            return np.zeros(len(values))
+        other = self.other if self.other is not None else self.average
+        frequency = np.array([self.values.get(value, other) for value in values], dtype=float)
+        return np.clip(np.log2(self.average / frequency), -TF_LIMIT, TF_LIMIT)
+
+
 class Part(Strict):
     """Evidence from one value: `agree` when equal, else the best level the string similarity
     reaches, else `typo` when one edit (a letter changed, added, dropped or two swapped) makes
     them equal (short names, where similarity says little: "Li" and "Le"), else `disagree`;
-    `missing` when either side has no value."""
+    `missing` when either side has no value. With `term_frequency`, agreement is weighed by how
+    common the value is (see TermFrequency).
+
+    Dates (method `date`, read with `date_format`; unreadable ones compare as text only): before
+    the similarity levels, `transposed` (day and month swapped, same year), then the closest `days`
+    level two different dates are within; after them (and `typo`), `same_year`."""
 
     scorer: Literal["jaro_winkler", "levenshtein"] = "jaro_winkler"
     agree: float
@@ -45,23 +82,41 @@ class Part(Strict):
     typo: float | None = None
     disagree: float
     missing: float = 0.0
+    term_frequency: TermFrequency | None = None
+    days: list[DayLevel] = []
+    transposed: float | None = None
+    same_year: float | None = None
+    date_format: str = "%Y-%m-%d"
 
     @model_validator(mode="after")
     def _best_first(self) -> Part:
         object.__setattr__(self, "levels", sorted(self.levels, key=lambda level: -level.min))
+        object.__setattr__(self, "days", sorted(self.days, key=lambda level: level.days))
         return self
+
+    @property
+    def dated(self) -> bool:
+        """Whether the part has date outcomes (method `date`)."""
+        return bool(self.days) or self.transposed is not None or self.same_year is not None
+
+    def agreement(self, values: np.ndarray) -> np.ndarray:
+        """The weight of agreeing on each of `values`: `agree`, adjusted by term frequency."""
+        if self.term_frequency is None:
+            return np.full(len(values), self.agree)
+        return self.agree + self.term_frequency.adjustments(values)
 
 
 class Comparison(Part):
     """One piece of evidence about a pair: how alike the values of `columns` are.
 
-    methods: `exact` (equal or not), `similarity` (levels of string similarity), `person_name`
+    methods: `exact` (equal or not), `similarity` (levels of string similarity), `date` (a date:
+    equal, day and month `transposed`, within `days`, similar as text, `same_year`), `person_name`
     (columns first and last: the first name as this part says, with nicknames and initials,
     the last name as `last` says; first and last swapped count with `swapped` added).
     """
 
     name: str
-    method: Literal["exact", "similarity", "person_name"]
+    method: Literal["exact", "similarity", "date", "person_name"]
     columns: list[str] = Field(min_length=1, max_length=2)
     nickname: float = 0.0
     initial: float = 0.0
@@ -74,6 +129,9 @@ class Comparison(Part):
                 (self.method == "person_name") != (self.last is not None):
             raise ValueError("person_name compares two columns (first, last) and needs `last`; "
                              "the other methods compare one column")
+        if (self.method == "date") != self.dated or (self.last is not None and self.last.dated):
+            raise ValueError("`days`, `transposed` and `same_year` belong to a `date` comparison, "
+                             "which needs at least one of them")
         return self
 
 
@@ -131,7 +189,10 @@ def _level(similarity: float, comparison: Part, a: str, b: str) -> float:
 
 def _compare_values(a: str, b: str, comparison: Part) -> float:
     if a == b:
-        return comparison.agree
+        return float(comparison.agreement(np.array([a], dtype=object))[0])
+    if comparison.dated:
+        return float(_levels(np.array([a], dtype=object), np.array([b], dtype=object), comparison,
+                             np.full(1, comparison.disagree))[0])
     if not comparison.levels and comparison.typo is None:
         return comparison.disagree
     return _level(SIMILARITY[comparison.scorer](a, b), comparison, a, b)
@@ -139,7 +200,7 @@ def _compare_values(a: str, b: str, comparison: Part) -> float:
 
 def _compare_first(a: str, b: str, comparison: Comparison, nicknames: frozenset[tuple[str, str]]) -> float:
     if a == b:
-        return comparison.agree
+        return float(comparison.agreement(np.array([a], dtype=object))[0])
     if same_first_name(a, b) or (a, b) in nicknames:
         return comparison.nickname
     if len(a) == 1 or len(b) == 1:
@@ -204,6 +265,63 @@ def names_related(first_a: str | None, last_a: str | None, first_b: str | None, 
                 or (first.typo is not None and OSA.distance(fa, fb, score_cutoff=1) <= 1))
 
     return one(first_a, last_a, first_b, last_b) or one(first_a, last_a, last_b, first_b)
+
+
+def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray) -> np.ndarray:
+    """Weights of unequal values: for dates, `transposed`, else the closest `days` level; then the
+    best similarity level reached, else `typo` for one edit, else (dates) `same_year`, else what
+    `weights` holds (equal values keep `agree`)."""
+    weights = weights.copy()
+    equal = x == y
+    weights[equal] = part.agreement(x[equal]) if part.term_frequency is not None and equal.any() else part.agree
+    rows = np.flatnonzero(~equal)
+    if not len(rows) or (not part.levels and part.typo is None and not part.dated):
+        return weights
+    settled = np.zeros(len(rows), dtype=bool)
+    if part.dated:
+        dx, dy = _dates(x[rows], part.date_format), _dates(y[rows], part.date_format)
+        both = ~np.isnat(dx) & ~np.isnat(dy)
+        apart = np.abs((dx - dy).astype("timedelta64[D]").astype(np.int64))
+        if part.transposed is not None:
+            day_x, day_y = _parts_of(dx), _parts_of(dy)
+            swapped = (both & (day_x[0] == day_y[0]) & (day_x[1] == day_y[2]) & (day_x[2] == day_y[1]))
+            weights[rows[swapped]] = part.transposed
+            settled |= swapped
+        for level in part.days:  # closest first (sorted on load)
+            reached = both & ~settled & (apart <= level.days)
+            weights[rows[reached]] = level.weight
+            settled |= reached
+    todo = np.flatnonzero(~settled)
+    if len(todo) and part.levels:
+        similarity = cpdist(x[rows[todo]], y[rows[todo]], scorer=SIMILARITY[part.scorer], dtype=np.float64, workers=-1)
+        for level in part.levels:  # best first
+            reached = ~settled[todo] & (similarity >= level.min)
+            weights[rows[todo[reached]]] = level.weight
+            settled[todo[reached]] = True
+    if part.typo is not None and (~settled).any():
+        rest = np.flatnonzero(~settled)
+        one_edit = cpdist(x[rows[rest]], y[rows[rest]], scorer=OSA.distance, dtype=np.int64, workers=-1) <= 1
+        weights[rows[rest[one_edit]]] = part.typo
+        settled[rest[one_edit]] = True
+    if part.same_year is not None:
+        year = both & ~settled & (_parts_of(dx)[0] == _parts_of(dy)[0])
+        weights[rows[year]] = part.same_year
+    return weights
+
+
+def _dates(values: np.ndarray, date_format: str) -> np.ndarray:
+    """Text dates as days (NaT where unreadable), each distinct value read once."""
+    codes, distinct = pd.factorize(values)
+    read = pd.to_datetime(pd.Series(distinct, dtype=object), format=date_format, errors="coerce")
+    days = np.append(read.to_numpy(dtype="datetime64[D]"), np.datetime64("NaT", "D"))
+    return days[codes]
+
+
+def _parts_of(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day of each date (garbage where NaT: callers mask those)."""
+    years = days.astype("datetime64[Y]")
+    months = days.astype("datetime64[M]")
+    return (years.astype(np.int64), (months - years).astype(np.int64) + 1, (days - months).astype(np.int64) + 1)
 
 
 @dataclass(frozen=True)
@@ -315,6 +433,10 @@ class Scorer:
         rows = np.flatnonzero((x >= 0) & (y >= 0))
         xs, ys = x[rows], y[rows]
         weights = np.full(len(rows), part.agree, dtype=float)
+        if part.term_frequency is not None:
+            equal = np.flatnonzero(xs == ys)
+            distinct, inverse = np.unique(xs[equal], return_inverse=True)
+            weights[equal] = part.agreement(values[distinct])[inverse.ravel()]
         unequal = np.flatnonzero(xs != ys)
         if len(unequal):
             inverse, pair = pd.factorize(xs[unequal].astype(np.int64) * len(values) + ys[unequal])
@@ -322,7 +444,7 @@ class Scorer:
             if first:
                 distinct = self._first(left, right, part)
             else:
-                distinct = self._levels(left, right, part, np.full(len(pair), part.disagree))
+                distinct = _levels(left, right, part, np.full(len(pair), part.disagree))
             weights[unequal] = distinct[inverse.ravel()]
         out[rows] = weights
         return out
@@ -336,7 +458,7 @@ class Scorer:
         initial = np.array([p[0] == q[0] for p, q in zip(xs[short], ys[short])], dtype=bool)
         weights[short] = np.where(initial, first.initial, first.disagree)
         todo = ~nickname & ~short
-        weights[todo] = self._levels(xs[todo], ys[todo], first, weights[todo])
+        weights[todo] = _levels(xs[todo], ys[todo], first, weights[todo])
         return weights
 
     def _nickname(self, a: str, b: str) -> bool:
@@ -345,28 +467,6 @@ class Scorer:
         if found is None:
             found = self._nicknames_seen[key] = same_first_name(a, b) or key in self.nicknames
         return found
-
-    @staticmethod
-    def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray) -> np.ndarray:
-        """Weights of unequal values: the best similarity level reached, else `typo` for one edit,
-        else what `weights` holds (equal values keep `agree`)."""
-        weights = weights.copy()
-        equal = x == y
-        weights[equal] = part.agree
-        rows = np.flatnonzero(~equal)
-        if not len(rows) or (not part.levels and part.typo is None):
-            return weights
-        similarity = cpdist(x[rows], y[rows], scorer=SIMILARITY[part.scorer], dtype=np.float64, workers=-1)
-        settled = np.zeros(len(rows), dtype=bool)
-        for level in part.levels:  # best first
-            reached = ~settled & (similarity >= level.min)
-            weights[rows[reached]] = level.weight
-            settled |= reached
-        if part.typo is not None and (~settled).any():
-            rest = rows[~settled]
-            one_edit = cpdist(x[rest], y[rest], scorer=OSA.distance, dtype=np.int64, workers=-1) <= 1
-            weights[rest[one_edit]] = part.typo
-        return weights
 
     def record(self, coded: Coded, node: int, only: frozenset[int] | None = None) -> tuple:
         """One coded record's values in `columns` order (None where missing), for `weights`;

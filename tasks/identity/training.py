@@ -21,7 +21,7 @@ import yaml
 from pydantic import Field
 
 from tasks.identity.blocking import block_keys, pairs_within
-from tasks.identity.comparisons import Comparison, Level, LinkageConfig, Part, Scorer
+from tasks.identity.comparisons import Comparison, DayLevel, Level, LinkageConfig, Part, Scorer, TermFrequency
 from tasks.scoring.model import Strict, load_yaml_config
 
 BASE = 16          # person_name outcomes: first + BASE * last, so each decodes from the sum
@@ -47,8 +47,11 @@ class Trained:
 def _outcomes(part: Part, first: bool) -> list[str]:
     """The outcomes a part can show, in the order the probe numbers them."""
     names = ["agree"] + (["nickname", "initial"] if first else [])
+    names += [f"days:{level.days}" for level in part.days]
+    names += ["transposed"] if part.transposed is not None else []
     names += [f"level:{level.min:g}" for level in part.levels]
     names += ["typo"] if part.typo is not None else []
+    names += ["same_year"] if part.same_year is not None else []
     return names + ["disagree"]
 
 
@@ -68,11 +71,20 @@ def _numbered(part: Part, names: list[str], scale: float, first: bool) -> dict[s
     number = {name: float(i) * scale for i, name in enumerate(names)}
     update: dict[str, object] = {
         "agree": number["agree"], "disagree": number["disagree"], "missing": float(BASE - 1) * scale,
-        "levels": [Level(min=level.min, weight=number[f"level:{level.min:g}"]) for level in part.levels]}
-    if part.typo is not None:
-        update["typo"] = number["typo"]
+        "term_frequency": None}
+    return update | _outcome_weights(part, number, first)
+
+
+def _outcome_weights(part: Part, weight: dict[str, float], first: bool) -> dict[str, object]:
+    """A part's weights other than agree and disagree, from a weight per outcome name."""
+    update: dict[str, object] = {
+        "levels": [Level(min=level.min, weight=weight[f"level:{level.min:g}"]) for level in part.levels],
+        "days": [DayLevel(days=level.days, weight=weight[f"days:{level.days}"]) for level in part.days]}
+    for outcome in ("typo", "transposed", "same_year"):
+        if getattr(part, outcome) is not None:
+            update[outcome] = weight[outcome]
     if first:
-        update |= {"nickname": number["nickname"], "initial": number["initial"]}
+        update |= {"nickname": weight["nickname"], "initial": weight["initial"]}
     return update
 
 
@@ -171,7 +183,7 @@ def train(frame: pd.DataFrame, config: LinkageConfig, probability: float = 0.95,
     all_pairs = n * (n - 1) / 2 * share_kept
     match_share = float(np.clip(posterior.sum() / max(all_pairs, 1.0), 1e-12, 0.5))
     threshold = math.log2(probability / (1 - probability)) - math.log2(match_share / (1 - match_share))
-    learned = _learned(config, parts, m, u, threshold)
+    learned = _learned(config, parts, m, u, threshold, nodes)
     return Trained(config=learned, match_share=match_share, candidate_pairs=len(pairs), random_pairs=len(sample),
                    iterations=step + 1,
                    m={name: dict(zip(_names(config, name), np.round(m[name], 6).tolist())) for name, _, _ in parts},
@@ -186,33 +198,53 @@ def _names(config: LinkageConfig, part_name: str) -> list[str]:
 def _weight(part: Part, outcome: str) -> float:
     if outcome.startswith("level:"):
         return next(level.weight for level in part.levels if f"level:{level.min:g}" == outcome)
+    if outcome.startswith("days:"):
+        return next(level.weight for level in part.days if f"days:{level.days}" == outcome)
     return float(getattr(part, outcome))
 
 
-def _learned(config: LinkageConfig, parts: list, m: dict, u: dict, threshold: float) -> LinkageConfig:
-    """`config` with each outcome's weight log2(m / u) and the learned threshold."""
+def term_frequencies(values: pd.Series, declared: TermFrequency) -> TermFrequency:
+    """The frequencies of a column's values (see TermFrequency): the share of records holding
+    each value, for the `top` commonest held by at least `min_count` records; the chance that two
+    random records agree; and, for every other value, its mean frequency as agreeing pairs meet
+    it (the sum of their squared frequencies over the sum of their frequencies)."""
+    present = values[values.notna() & (values.astype(object) != "")]
+    counts = present.value_counts(sort=True)
+    if counts.empty:
+        return declared
+    share = counts.to_numpy(dtype=float) / counts.sum()
+    kept = min(declared.top, int((counts.to_numpy() >= declared.min_count).sum()))
+    rest = share[kept:]
+    other = float(np.sum(rest ** 2) / np.sum(rest)) if len(rest) else float(share[-1])
+    return declared.model_copy(update={
+        "average": float(f"{np.sum(share ** 2):.6g}"), "other": float(f"{other:.6g}"),
+        "values": {str(value): float(f"{f:.6g}") for value, f in zip(counts.index[:kept], share[:kept])}})
+
+
+def _learned(config: LinkageConfig, parts: list, m: dict, u: dict, threshold: float, frame: pd.DataFrame
+             ) -> LinkageConfig:
+    """`config` with each outcome's weight log2(m / u), term frequencies where declared (from the
+    records of `frame`), and the learned threshold."""
     weights = {name: dict(zip(_names(config, name), np.clip(np.log2(m[name] / u[name]), -LIMIT, LIMIT).round(3)))
                for name, _, _ in parts}
 
-    def part_update(part: Part, learned: dict[str, float], first: bool) -> dict[str, object]:
-        update: dict[str, object] = {"agree": float(learned["agree"]), "disagree": float(learned["disagree"]),
-                                     "levels": [Level(min=level.min, weight=float(learned[f"level:{level.min:g}"]))
-                                                for level in part.levels]}
-        if part.typo is not None:
-            update["typo"] = float(learned["typo"])
-        if first:
-            update |= {"nickname": float(learned["nickname"]), "initial": float(learned["initial"])}
+    def part_update(part: Part, learned: dict[str, float], first: bool, column: str) -> dict[str, object]:
+        learned = {name: float(weight) for name, weight in learned.items()}
+        update = {"agree": learned["agree"], "disagree": learned["disagree"]} | _outcome_weights(part, learned, first)
+        if part.term_frequency is not None:
+            update["term_frequency"] = term_frequencies(frame[column], part.term_frequency)
         return update
 
     comparisons = []
     for comparison in config.comparisons:
         if comparison.method == "person_name":
             last = comparison.last.model_copy(update=part_update(comparison.last, weights[f"{comparison.name}.last"],
-                                                                 False))
+                                                                 False, comparison.columns[1]))
             comparisons.append(comparison.model_copy(update=part_update(
-                comparison, weights[f"{comparison.name}.first"], True) | {"last": last}))
+                comparison, weights[f"{comparison.name}.first"], True, comparison.columns[0]) | {"last": last}))
         else:
-            comparisons.append(comparison.model_copy(update=part_update(comparison, weights[comparison.name], False)))
+            comparisons.append(comparison.model_copy(update=part_update(comparison, weights[comparison.name], False,
+                                                                        comparison.columns[0])))
     return config.model_copy(update={"comparisons": comparisons, "threshold": round(threshold, 3)})
 
 
