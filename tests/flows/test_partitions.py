@@ -3,9 +3,13 @@ process gives, table by table, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+from prefect.client.schemas.objects import StateType
 
 from flows.nightly import backfill
 from tests.conftest import FIRST_DAY, drop_schema, read_sql
@@ -38,6 +42,14 @@ def test_partitioned_night_writes_what_one_process_writes(warehouse, generated, 
         assert all("score" in s.stage_seconds and "leads" not in s.stage_seconds for s in single)
         params = read_sql(other_url, "SELECT count(*) AS n FROM runs WHERE status = 'succeeded'", other_schema)
         assert int(params["n"].iloc[0]) == 2
+        # Each partition of each date is a completed task run of its own in the Prefect API.
+        names = [run.name for run in asyncio.run(_task_runs()) if run.state_type == StateType.COMPLETED]
+        assert names.count("leads 1/2") >= 2 and names.count("leads 2/2") >= 2
     finally:
         if other_url == url and other_schema != schema:
             drop_schema(url, other_schema)
+
+
+async def _task_runs():
+    async with get_client() as client:
+        return await client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="leads ")))
