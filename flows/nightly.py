@@ -25,8 +25,8 @@ from flows.artifacts import (emit_night_event, monitor_stage, publish_backfill_r
                              publish_dry_run, report_progress, run_logger, start_progress)
 from flows.settings import PROJECT_ROOT, Settings, read_secret_block
 from flows.stages import (utc_now, DaskChunks, assemble_stage, dedupe_stage, export_stage, extract_stage,
-                          failed_stage, lead_stages, match_stage, partitioned_lead_stages, scale_out, screen_stage,
-                          stage_seconds, validate_stage, warehouse_hashing, write_stage)
+                          failed_stage, lead_stages, match_stage, partitioned_lead_stages, retire_stage, scale_out,
+                          screen_stage, stage_seconds, validate_stage, warehouse_hashing, write_stage)
 from tasks.errors import BackfillError, ConfigError, ExtractError, MqlError
 from tasks.identity import assignment
 from tasks.intake.extract import check_extracts_location, extract_exists, no_extract_message, wait_for_extract
@@ -367,11 +367,15 @@ def run_day(engine: Engine, run_id: str, run_date: date, settings: Settings, mod
         pool = DaskChunks(runner.client, settings.lead_partitions) if runner else None
         assigned, activities, outcomes = dedupe_stage(leads.survivors, fields, day_keys, known, activities,
                                                       outcomes, run_date, linking, pool)
-        per_lead = (leads.survivors, assigned, activities, outcomes, run_date, model, linking.survivorship, retrying)
-        done = (partitioned_lead_stages(runner, engine, settings, *per_lead) if runner
-                else lead_stages(engine, *per_lead))
+        retired = retire_stage.with_options(**retrying)(engine, extract, leads.survivors, assigned, activities,
+                                                         outcomes, run_date)
+        # A retired lead's activities and outcomes are kept, not counted.
+        per_lead = (leads.survivors, assigned, retired.active(activities), retired.active(outcomes), run_date, model,
+                    linking.survivorship, retrying)
+        done = (partitioned_lead_stages(runner, engine, settings, *per_lead, left_out=retired.left_out) if runner
+                else lead_stages(engine, *per_lead, left_out=retired.left_out))
     day, counts = assemble_stage(run_date, model, extract, leads, done.lead_rows, assigned, done.scored,
-                                 done.lifecycle, done.enrollments, activities, outcomes, quarantined)
+                                 done.lifecycle, done.enrollments, activities, outcomes, quarantined, retired)
     write_stage.with_options(**retrying)(engine, run_id, run_date, day, counts, reports)
     get_run_logger().info("run date %s: %s", run_date, json.dumps(counts["conservation"]))
     return counts

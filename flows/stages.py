@@ -33,7 +33,7 @@ from tasks.scoring.model import ScoringModel
 from tasks.screening import review, screen
 from tasks.screening.fraud import FraudRules
 from tasks.screening.screen import ScreenedLeads
-from tasks.warehouse import state
+from tasks.warehouse import retirement, state
 from tasks.warehouse.connection import bulk_insert, connect_warehouse, execute, query
 from tasks.warehouse.conservation import check_conservation, stage_counts
 from tasks.warehouse.locks import check_lock
@@ -175,18 +175,33 @@ def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFra
             outcomes.assign(lead_id=assignment.attribute(outcomes, known, assigned.rows)))
 
 
+@stage("retire")
+def retire_stage(engine: Engine, extract: Extract, survivors: pd.DataFrame, assigned: assignment.Assignment,
+                 activities: pd.DataFrame, outcomes: pd.DataFrame, run_date: date) -> retirement.Retirement:
+    """The day's deleted source records against the days before: the leads none of whose records
+    is live any more are retired, those with a live record again restored; which leads the day
+    leaves out."""
+    live = survivors[["row_number", "source_system", "source_lead_id"]].merge(
+        assigned.rows[["row_number", "lead_id"]], on="row_number")
+    touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]], ignore_index=True)
+    with engine.connect() as conn:
+        return retirement.retire(conn, run_date, extract.deleted, live, touched, state.end_of_day(run_date))
+
+
 @stage("load_state")
 def load_state_stage(engine: Engine, assigned: assignment.Assignment, activities: pd.DataFrame,
                      outcomes: pd.DataFrame, run_date: date, window_days: int | None = None,
-                     partition: LeadPartition | None = None) -> state.LeadState:
+                     partition: LeadPartition | None = None, left_out: pd.Series | None = None) -> state.LeadState:
     """What the day before left of every lead the day touches, and of those due for a look (with a
     window decay, their activities of the window's earlier days too); of one partition's leads only
-    when given one."""
+    when given one; not of the `left_out` leads (retired)."""
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
     with engine.connect() as conn:
         due = state.due_for_review(conn, run_date)
         if partition is not None:
             due = due[partition.holds(due)]
+        if left_out is not None:
+            due = due[~due.isin(left_out)]
         return state.load_lead_state(conn, pd.concat([pd.Series(touched, dtype=object), due]).drop_duplicates(),
                                      run_date, window_days)
 
@@ -242,17 +257,19 @@ class LeadResults:
 
 def lead_stages(engine: Engine, survivors: pd.DataFrame, assigned: assignment.Assignment, activities: pd.DataFrame,
                 outcomes: pd.DataFrame, run_date: date, model: ScoringModel, rules: survivorship.Survivorship,
-                retrying: dict[str, Any], partition: LeadPartition | None = None) -> LeadResults:
+                retrying: dict[str, Any], partition: LeadPartition | None = None,
+                left_out: pd.Series | None = None) -> LeadResults:
     """The per-lead stages, load_state to enroll: over the day's leads as Prefect stages (the
     warehouse one with `retrying`), or over one partition of them as plain functions (inside that
-    partition's task on a Dask worker, see partitioned_lead_stages)."""
+    partition's task on a Dask worker, see partitioned_lead_stages); never over the `left_out`
+    (retired) leads."""
     def step(stage_task: Any, **options: Any) -> Callable[..., Any]:
         if partition is not None:
             return stage_task.fn.__wrapped__
         return stage_task.with_options(**options) if options else stage_task
 
     prior = step(load_state_stage, **retrying)(engine, assigned, activities, outcomes, run_date,
-                                               model.engagement.window_days, partition)
+                                               model.engagement.window_days, partition, left_out)
     profiles = step(survive_stage)(survivors, assigned, prior, activities, outcomes, run_date, rules)
     profiles, scored = step(score_stage)(profiles, prior, activities, run_date, model)
     lifecycle, lead_rows = step(qualify_stage)(profiles, scored, outcomes, run_date, model)
@@ -262,13 +279,14 @@ def lead_stages(engine: Engine, survivors: pd.DataFrame, assigned: assignment.As
 
 @task(name="leads", cache_policy=NO_CACHE, retries=0)
 def lead_partition_stage(warehouse: SecretStr, schema: str, partition: LeadPartition, run_date: date,
-                         model: ScoringModel, rules: survivorship.Survivorship) -> LeadResults:
+                         model: ScoringModel, rules: survivorship.Survivorship,
+                         left_out: pd.Series | None = None) -> LeadResults:
     """The per-lead stages over one partition of the day's leads, on a Dask worker: it reads the
     warehouse on a connection of its own and writes nothing."""
     engine = connect_warehouse(warehouse.get_secret_value(), schema)
     try:
         return lead_stages(engine, partition.survivors, partition.assigned, partition.activities,
-                           partition.outcomes, run_date, model, rules, {}, partition)
+                           partition.outcomes, run_date, model, rules, {}, partition, left_out)
     finally:
         engine.dispose()
 
@@ -276,7 +294,7 @@ def lead_partition_stage(warehouse: SecretStr, schema: str, partition: LeadParti
 def partitioned_lead_stages(runner: Any, engine: Engine, settings: Settings, survivors: pd.DataFrame,
                             assigned: assignment.Assignment, activities: pd.DataFrame, outcomes: pd.DataFrame,
                             run_date: date, model: ScoringModel, rules: survivorship.Survivorship,
-                            retrying: dict[str, Any]) -> LeadResults:
+                            retrying: dict[str, Any], left_out: pd.Series | None = None) -> LeadResults:
     """The per-lead stages in `settings.lead_partitions` partitions by lead, side by side on the
     Dask cluster of prefect-dask's task `runner` (see scale_out); the same rows as one process
     gives, in lead order. The Prefect UI shows one `leads i/n` task each."""
@@ -289,7 +307,7 @@ def partitioned_lead_stages(runner: Any, engine: Engine, settings: Settings, sur
             futures = [runner.submit(lead_partition_stage.with_options(task_run_name=f"leads {part.label}", **retrying),
                                      parameters={"warehouse": warehouse, "schema": settings.warehouse_schema,
                                                  "partition": part, "run_date": run_date, "model": model,
-                                                 "rules": rules})
+                                                 "rules": rules, "left_out": left_out})
                        for part in parts]
             results: list[LeadResults] = [future.result() for future in futures]
     except BaseException:
@@ -350,15 +368,17 @@ def dask_runner(settings: Settings) -> Any:
 def assemble_stage(run_date: date, model: ScoringModel, extract: Extract, leads: ScreenedLeads,
                    lead_rows: pd.DataFrame, assigned: assignment.Assignment, scored: score.Scores,
                    lifecycle: qualify.Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame,
-                   outcomes: pd.DataFrame, quarantined: pd.DataFrame
+                   outcomes: pd.DataFrame, quarantined: pd.DataFrame, retired: retirement.Retirement
                    ) -> tuple[state.DayResult, dict[str, dict[str, int]]]:
-    """Every row the day writes, by table (the day's hand-offs too), and the run's counts; raises if
-    any input row would be lost."""
+    """Every row the day writes, by table (the day's hand-offs and retirements too), and the run's
+    counts; raises if any input row would be lost."""
     handed = handoff.handoffs(run_date, lifecycle.events, scored.scores, scored.contributions, enrollments, model)
     day = state.day_result(run_date, model.version, lead_rows, assigned, scored, lifecycle, enrollments,
-                           activities, outcomes, leads.set_aside, quarantined, handed)
+                           activities, outcomes, leads.set_aside, quarantined, handed, retired)
     counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day)
     counts["fraud"] |= {"released_rows_in": review.released_rows_in(extract.leads), **leads.override_counts()}
+    if extract.deleted is not None:  # read from staging tables, whose loaders flag deleted records
+        counts["retire"] = retired.counts()
     check_conservation(counts, run_date)
     return day, counts
 

@@ -276,7 +276,8 @@ def pd_timestamp(value: Any) -> Any:
 def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/source_lead_id.")],
             date_: Annotated[str | None, typer.Option("--date", help="As of this run date (default: latest).")] = None,
             warehouse: WarehouseOption = None) -> None:
-    """Why a lead has its score, stage and nurture track: every rule's points, and its transitions."""
+    """Why a lead has its score, stage and nurture track: every rule's points, its transitions, and
+    its retirements (every source record deleted) and restorations."""
     from tasks.reporting.explain import explain as explain_lead
     from tasks.warehouse.connection import open_warehouse
 
@@ -310,6 +311,11 @@ def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/so
         exited = _text(n.exited_run_date)
         console.print(f"nurture: {n.segment} from {str(n.entered_run_date)[:10]}"
                       + (f" to {exited[:10]} ({n.exit_reason})" if exited else " (open)"))
+    for r in found.retirements.itertuples(index=False):
+        record = f"{r.source_system}/{r.source_lead_id}"
+        console.print(f"{r.action} on {str(r.run_date)[:10]}: "
+                      + (f"{record} deleted in the source ({r.source_table}.{r.flag}), no record of the lead is live"
+                         if r.action == "retired" else f"{record} is live again"))
 
 
 def _text(value: Any) -> str:

@@ -9,6 +9,8 @@ DROP TABLE IF EXISTS saved_lead_scores;
 DROP TABLE IF EXISTS saved_score_contributions;
 DROP TABLE IF EXISTS saved_mql_events;
 DROP TABLE IF EXISTS saved_handoffs;
+DROP TABLE IF EXISTS saved_source_record_states;
+DROP TABLE IF EXISTS saved_lead_retirements;
 DROP TABLE IF EXISTS saved_activities;
 DROP TABLE IF EXISTS saved_sales_outcomes;
 DROP TABLE IF EXISTS saved_rejected_leads;

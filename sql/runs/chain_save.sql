@@ -31,6 +31,12 @@ INSERT INTO saved_mql_events SELECT * FROM mql_events WHERE run_date >= :run_dat
 DROP TABLE IF EXISTS saved_handoffs;
 CREATE TABLE saved_handoffs AS SELECT * FROM handoffs WHERE 1 = 0;
 INSERT INTO saved_handoffs SELECT * FROM handoffs WHERE run_date >= :run_date;
+DROP TABLE IF EXISTS saved_source_record_states;
+CREATE TABLE saved_source_record_states AS SELECT * FROM source_record_states WHERE 1 = 0;
+INSERT INTO saved_source_record_states SELECT * FROM source_record_states WHERE run_date >= :run_date;
+DROP TABLE IF EXISTS saved_lead_retirements;
+CREATE TABLE saved_lead_retirements AS SELECT * FROM lead_retirements WHERE 1 = 0;
+INSERT INTO saved_lead_retirements SELECT * FROM lead_retirements WHERE run_date >= :run_date;
 DROP TABLE IF EXISTS saved_activities;
 CREATE TABLE saved_activities AS SELECT * FROM activities WHERE 1 = 0;
 INSERT INTO saved_activities SELECT * FROM activities WHERE run_date >= :run_date;

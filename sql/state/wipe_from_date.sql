@@ -28,6 +28,8 @@ DELETE FROM lead_scores WHERE run_date >= :run_date;
 DELETE FROM score_contributions WHERE run_date >= :run_date;
 DELETE FROM mql_events WHERE run_date >= :run_date;
 DELETE FROM handoffs WHERE run_date >= :run_date;
+DELETE FROM source_record_states WHERE run_date >= :run_date;
+DELETE FROM lead_retirements WHERE run_date >= :run_date;
 DELETE FROM nurture_enrollments WHERE entered_run_date >= :run_date;
 UPDATE nurture_enrollments
 SET exited_run_date = NULL, exited_at = NULL, exit_reason = NULL

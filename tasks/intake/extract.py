@@ -43,6 +43,8 @@ class Extract:
     frames: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # staging tables: rows per table
+    # Staging tables: the lead records flagged deleted that day (staging.DELETED_COLUMNS); None from files.
+    deleted: pd.DataFrame | None = None
 
     @property
     def leads(self) -> pd.DataFrame:
@@ -101,7 +103,8 @@ def read_extract(extracts_dir: Extracts, run_date: date) -> Extract:
         staged = read_staging(extracts_dir, run_date)
         return Extract(run_date=run_date, folder=extracts_dir.shown, frames=staged.frames,
                        files={stream: f"{extracts_dir.shown} ({stream})" for stream in staged.frames
-                              if staged.frames[stream] is not None}, counts=staged.counts)
+                              if staged.frames[stream] is not None}, counts=staged.counts,
+                       deleted=staged.deleted)
     location = open_location(extracts_dir)
     if location.local:
         return _read_folder(Path(location.root) / run_date.isoformat(), run_date, str(extracts_dir))

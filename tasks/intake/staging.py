@@ -8,7 +8,9 @@ source values turned into contract values (`values`: activity types, outcome sta
 flags), fixed values (`constants`), link tables joined for a column the table lacks (`joins`, e.g.
 the contact of an engagement), the soft-delete flags (`deleted`, e.g. `_fivetran_deleted`,
 `is_deleted`) and the loader's sync timestamp (`synced`, `_fivetran_synced`) that selects the day:
-a run date reads the rows synced on that date (UTC). Rows flagged deleted are left out and counted.
+a run date reads the rows synced on that date (UTC). Rows flagged deleted are left out and counted;
+the lead records among them are kept aside (`StagingRead.deleted`: which record, table and flag), for
+the run to retire the leads none of whose records is live any more (tasks/warehouse/retirement.py).
 
 The read gives the same Extract the file reader gives (frames of strings, None where empty), so
 validation and every later stage are unchanged. A missing table or column, or a source value the
@@ -42,6 +44,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "activity_type": ACTIVITY_TYPES, "status": OUTCOME_STATUSES,
     "email_consent": ("true", "false"), "do_not_contact": ("true", "false"),
 }
+# A lead record the loader flagged deleted: which record, from which table, by which flag.
+DELETED_COLUMNS = ("source_system", "source_lead_id", "source_table", "flag")
 
 
 def _text_key(value: Any) -> str:
@@ -306,17 +310,35 @@ def _mapped(mapping: SourceMapping, where: tuple[str, str], contract: str, spec:
     return mapped.astype(object).where(mapped.notna(), None), left_out
 
 
+def _deleted_records(mapping: SourceMapping, spec: TableMapping, plan: _Plan, raw: pd.DataFrame,
+                     flags: dict[str, pd.Series]) -> pd.DataFrame:
+    """The records of `raw` (deleted rows of a leads table) with the first flag that deleted each
+    (`<joined table>.<flag>` for a joined table's); rows without a record id are left out."""
+    flag = pd.Series(None, index=raw.index, dtype=object)
+    for label, flagged in reversed(list(flags.items())):  # the first flag that holds wins
+        table, column = plan.labels[label]
+        flag = flag.mask(flagged[raw.index], column if table == spec.table else f"{table}.{column}")
+    records = pd.DataFrame({"source_system": mapping.source, "source_lead_id": raw.get("source_lead_id"),
+                            "source_table": spec.table, "flag": flag}, index=raw.index, columns=DELETED_COLUMNS)
+    return records[records["source_lead_id"].notna()].reset_index(drop=True).astype(object)
+
+
 def read_table(conn: sa.Connection, mapping: SourceMapping, stream: str, spec: TableMapping, run_date: date,
-               schema: str | None, path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
-    """One mapped table's rows synced on `run_date`, as contract columns of text, and its counts:
-    rows synced that day, left out as deleted, left out by a value mapped to null, read."""
+               schema: str | None, path: Path) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
+    """One mapped table's rows synced on `run_date`, as contract columns of text, its counts (rows
+    synced that day, left out as deleted, left out by a value mapped to null, read), and the records
+    of its rows left out as deleted (DELETED_COLUMNS; of a leads table only)."""
     plan = _plan(conn, mapping, stream, spec, schema, run_date)
     result = conn.execute(plan.statement)
     raw = pd.DataFrame([[_text(v) for v in row] for row in result], columns=list(result.keys()), dtype=object)
     counts = {"synced": len(raw)}
     deleted = pd.Series(False, index=raw.index)
+    flags: dict[str, pd.Series] = {}
     for label in [c for c in raw.columns if c.startswith("_deleted_")]:
-        deleted |= raw[label].map(lambda v, w=plan.labels[label]: _flag(mapping, w, v)).astype(bool)
+        flags[label] = raw[label].map(lambda v, w=plan.labels[label]: _flag(mapping, w, v)).astype(bool)
+        deleted |= flags[label]
+    records = (_deleted_records(mapping, spec, plan, raw[deleted], flags) if stream == "leads"
+               else pd.DataFrame(columns=DELETED_COLUMNS, dtype=object))
     raw = raw[~deleted].reset_index(drop=True)  # a deleted row's values are not checked
     frame = pd.DataFrame(index=raw.index)
     skipped = pd.Series(False, index=raw.index)
@@ -336,15 +358,17 @@ def read_table(conn: sa.Connection, mapping: SourceMapping, stream: str, spec: T
     counts["not_mapped"] = int(skipped.sum())
     kept = frame[~skipped].reset_index(drop=True)
     counts["read"] = len(kept)
-    return kept.astype(object).where(kept.notna(), None), counts
+    return kept.astype(object).where(kept.notna(), None), counts, records
 
 
 @dataclass(frozen=True)
 class StagingRead:
-    """A run date's frames from staging tables, and per `<stream>.<table>` its counts."""
+    """A run date's frames from staging tables, per `<stream>.<table>` its counts, and the lead
+    records its leads tables flagged deleted (DELETED_COLUMNS)."""
 
     frames: dict[str, pd.DataFrame | None]
     counts: dict[str, dict[str, int]]
+    deleted: pd.DataFrame
 
 
 def _engine(source: StagingSource) -> sa.Engine:
@@ -371,14 +395,16 @@ def read_staging(source: StagingSource, run_date: date) -> StagingRead:
     engine = _engine(source)
     frames: dict[str, pd.DataFrame | None] = {}
     counts: dict[str, dict[str, int]] = {}
+    deleted: list[pd.DataFrame] = []
     try:
         with engine.connect() as conn:
             for stream, (contract, _, _) in EXTRACT_FILES.items():
                 parts = []
                 for spec in getattr(mapping, stream):
-                    part, counts[f"{stream}.{spec.table}"] = read_table(conn, mapping, stream, spec, run_date,
-                                                                         source.schema, source.mapping_path)
+                    part, counts[f"{stream}.{spec.table}"], records = read_table(
+                        conn, mapping, stream, spec, run_date, source.schema, source.mapping_path)
                     parts.append(part)
+                    deleted.append(records)
                 if not parts and stream != "leads":
                     frames[stream] = None
                     continue
@@ -388,7 +414,9 @@ def read_staging(source: StagingSource, run_date: date) -> StagingRead:
         raise _database_error(source, engine, exc) from None
     finally:
         engine.dispose()
-    return StagingRead(frames, counts)
+    records = pd.concat(deleted, ignore_index=True) if deleted else pd.DataFrame(columns=DELETED_COLUMNS)
+    return StagingRead(frames, counts, records.drop_duplicates(["source_system", "source_lead_id"],
+                                                               ignore_index=True).astype(object))
 
 
 def day_synced(source: StagingSource, run_date: date) -> bool:

@@ -1,4 +1,5 @@
-"""Why a lead has its score and stage on a date: its contributions, transitions and enrollments."""
+"""Why a lead has its score and stage on a date: its contributions, transitions, enrollments, and
+its retirements (every source record deleted by its loader) and restorations."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class Explanation:
     contributions: pd.DataFrame  # kind, rule, raw_points, decay_factor, decayed_value, points
     events: pd.DataFrame
     enrollments: pd.DataFrame
+    retirements: pd.DataFrame    # run_date, action (retired | restored), source_system, source_lead_id, source_table, flag
 
 
 def _how_to_release(conn: Connection, system: str, source_id: str, disposition: str) -> str:
@@ -59,4 +61,5 @@ def explain(conn: Connection, lead: str, on: date) -> Explanation:
         raise MqlError(f"lead {lead_id}: contributions sum to {total}, the score is {row['total_score']}")
     return Explanation(lead_id=lead_id, score=row, contributions=contributions,
                        events=query(conn, "explain_events", params),
-                       enrollments=query(conn, "explain_enrollments", params))
+                       enrollments=query(conn, "explain_enrollments", params),
+                       retirements=query(conn, "explain_retirements", params))

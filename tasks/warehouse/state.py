@@ -22,6 +22,7 @@ from tasks.identity.blocking import block_sizes
 from tasks.scoring.qualify import Lifecycle
 from tasks.scoring.score import WINDOW_COLUMNS, Scores
 from tasks.warehouse.connection import bulk_insert, query, query_in, query_joined, run_script
+from tasks.warehouse.retirement import Retirement
 
 TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_at", "last_mql_at",
                      "entered_at", "exited_at", "occurred_at")
@@ -63,6 +64,8 @@ class DayResult:
     score_contributions: pd.DataFrame
     mql_events: pd.DataFrame
     handoffs: pd.DataFrame
+    source_record_states: pd.DataFrame
+    lead_retirements: pd.DataFrame
     nurture_enrollments: pd.DataFrame
     activities: pd.DataFrame
     sales_outcomes: pd.DataFrame
@@ -196,7 +199,8 @@ def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int
     """Replace `run_date` and every later date with the day's rows; returns rows written per table."""
     run_script(conn, "wipe_from_date", {"run_date": run_date})
     query_in(conn, "delete_leads", day.leads["lead_id"])
-    query_in(conn, "delete_open_enrollments", day.leads["lead_id"])
+    # The day writes back the open enrollments of its leads and of those it retires, closed or still open.
+    query_in(conn, "delete_open_enrollments", pd.concat([day.leads["lead_id"], day.nurture_enrollments["lead_id"]]))
     written = {}
     for table in fields(day):
         written[table.name] = bulk_insert(conn, table.name, getattr(day, table.name))
@@ -233,7 +237,10 @@ def event_times(lead_ids: pd.Series, golden: pd.DataFrame, activities: pd.DataFr
         outcomes[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
     ], ignore_index=True).dropna()
     latest = times.groupby("lead_id")["at"].max()
-    return lead_ids.map(latest).fillna(end_of_day(run_date))
+    # Reindexed rather than mapped: a day on which no lead acted maps through an empty series,
+    # which pandas cannot do from timestamps.
+    return pd.Series(latest.reindex(lead_ids.to_numpy()).to_numpy(), index=lead_ids.index,
+                     name=lead_ids.name).fillna(end_of_day(run_date))
 
 
 def lead_rows(profiles: pd.DataFrame, scores: pd.DataFrame, lifecycle: pd.DataFrame,
@@ -253,8 +260,9 @@ def lead_rows(profiles: pd.DataFrame, scores: pd.DataFrame, lifecycle: pd.DataFr
 
 def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned: Assignment, scored: Scores,
                lifecycle: Lifecycle, enrollments: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
-               set_aside: pd.DataFrame, quarantined: pd.DataFrame, handoffs: pd.DataFrame) -> DayResult:
-    """Every row the run date writes, by table."""
+               set_aside: pd.DataFrame, quarantined: pd.DataFrame, handoffs: pd.DataFrame,
+               retired: Retirement) -> DayResult:
+    """Every row the run date writes, by table (the date's retirements, and the enrollments they exit, too)."""
     day = run_date.isoformat()
     return DayResult(
         leads=leads,
@@ -266,7 +274,10 @@ def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned
         score_contributions=scored.contributions.assign(run_date=day),
         mql_events=lifecycle.events.assign(run_date=day),
         handoffs=handoffs,
-        nurture_enrollments=enrollments,
+        source_record_states=retired.source_record_states,
+        lead_retirements=retired.lead_retirements,
+        nurture_enrollments=pd.concat([part for part in (enrollments, retired.enrollments) if len(part)],
+                                      ignore_index=True) if len(retired.enrollments) else enrollments,
         activities=activities[["source_system", "activity_id", "source_lead_id", "lead_id", "occurred_at",
                                "activity_type", "asset", "campaign", "bot_reason"]].assign(run_date=day),
         sales_outcomes=outcomes[["row_number", "source_system", "source_lead_id", "lead_id", "occurred_at",
