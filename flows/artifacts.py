@@ -137,7 +137,7 @@ def copy_pages(settings: Settings, pages: list[Path]) -> None:
         return
     folder = settings.reports_location
     try:
-        location = open_location(remote, "reports location")
+        location = open_location(settings.storage(remote), "reports location")
         for page in (Path(p).resolve() for p in pages):
             if page.is_relative_to(folder):
                 write_file(location, page.relative_to(folder).as_posix(), page.read_bytes())

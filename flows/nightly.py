@@ -240,7 +240,7 @@ def _nightly(run_date: date | None, extracts_dir: str | None, warehouse_url: str
             monitored = monitor_stage(engine, run_id, run_date, counts, settings,
                                       (model.mql.entry_min_total, model.mql.entry_min_fit))
             if settings.export_to:
-                export_stage(engine, run_date, settings.export_to, settings.export_format)
+                export_stage(engine, run_date, settings.storage(settings.export_to), settings.export_format)
     finally:
         engine.dispose()
     from prefect.runtime import flow_run

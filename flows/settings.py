@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from typing import Any
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tasks.errors import ConfigError
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     )
     extracts_poll_seconds: float = Field(
         60, gt=0, description="While waiting for a date's extracts, how often to look for them."
+    )
+    storage_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding, as a JSON object, the storage options "
+                          "(credentials, endpoint ...) fsspec opens the extracts, export and reports URLs with; "
+                          "unset: the storage's library reads its credentials from the environment."
     )
     export_to: str | None = Field(
         None, description="Where each run writes its date's hand-offs (new MQLs and stage moves) after its results "
@@ -137,14 +143,28 @@ class Settings(BaseSettings):
     )
 
 
+    _storage_options: dict[str, Any] | None = PrivateAttr(None)  # read from storage_block once, when first needed
+
+    def storage(self, location: str) -> str | Any:
+        """`location` as fsspec opens it: an fsspec URL with the options of MQL_STORAGE_BLOCK (a
+        tasks.intake.location.Storage, shown as the URL alone) when the block is set; else as given."""
+        from tasks.intake.location import URL, Storage
+
+        if not self.storage_block or not URL.match(str(location)):
+            return location
+        if self._storage_options is None:
+            self._storage_options = read_storage_block(self.storage_block)
+        return Storage(str(location), self._storage_options)
+
     @property
     def extracts(self):
-        """Where a run reads its extracts: the folder or URL, or for `mapping:<file or name>` the
-        staging tables of that mapping in the source database (tasks/intake/staging.py)."""
+        """Where a run reads its extracts: the folder or URL (with MQL_STORAGE_BLOCK's options), or for
+        `mapping:<file or name>` the staging tables of that mapping in the source database
+        (tasks/intake/staging.py)."""
         from tasks.intake.staging import StagingSource, is_mapping, mapping_path
 
         if not is_mapping(self.extracts_dir):
-            return self.extracts_dir
+            return self.storage(self.extracts_dir)
         return StagingSource(mapping_path(self.extracts_dir), self.source_url or self.warehouse_url,
                              self.source_schema, location=self.extracts_dir)
 
@@ -226,18 +246,39 @@ def warehouse_option(url: str | None) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def read_secret_block(name: str) -> str:
-    """The text a Prefect Secret block holds."""
+def _secret_value(name: str, setting: str) -> Any:
+    """The value a Prefect Secret block holds (text, or a JSON value); a block that cannot be read is
+    one line naming the setting, never its value."""
     from prefect.blocks.system import Secret
 
     try:
-        value = Secret.load(name).get()
+        return Secret.load(name).get()
     except Exception as exc:  # no such block, or the Prefect API unreachable: one line either way
         from tasks.warehouse.connection import first_line
 
-        raise ConfigError(f"MQL_WAREHOUSE_URL_SECRET_BLOCK: cannot read the Secret block {name!r}: "
-                          f"{first_line(exc)}") from None
+        raise ConfigError(f"{setting}: cannot read the Secret block {name!r}: {first_line(exc)}") from None
+
+
+def read_secret_block(name: str) -> str:
+    """The text a Prefect Secret block holds."""
+    value = _secret_value(name, "MQL_WAREHOUSE_URL_SECRET_BLOCK")
     if not isinstance(value, str):
         raise ConfigError(f"MQL_WAREHOUSE_URL_SECRET_BLOCK: the Secret block {name!r} holds a "
                           f"{type(value).__name__}, not a URL")
+    return value
+
+
+def read_storage_block(name: str) -> dict[str, Any]:
+    """The fsspec storage options a Prefect Secret block holds: a JSON object, as text or as a value."""
+    import json
+
+    value = _secret_value(name, "MQL_STORAGE_BLOCK")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, dict):
+        raise ConfigError(f"MQL_STORAGE_BLOCK: the Secret block {name!r} does not hold a JSON object of storage "
+                          'options (for s3://, {"key": ..., "secret": ..., "client_kwargs": {...}})')
     return value

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
 from tasks.errors import ConfigError, ExtractError, MqlError
-from tasks.intake.location import open_location, write_file
+from tasks.intake.location import Storage, open_location, write_file
 from tasks.identity import assignment, survivorship
 from tasks.identity.comparisons import ChunkPool
 from tasks.intake.extract import Extract, Extracts, read_extract
@@ -409,9 +409,10 @@ def _write_audit(conn, run_id: str, run_date: date, counts: dict[str, dict[str, 
 
 
 @stage("export")
-def export_stage(engine: Engine, run_date: date, to: str, fmt: str) -> str:
+def export_stage(engine: Engine, run_date: date, to: str | Storage, fmt: str, by: str = "nightly") -> str:
     """Write the run date's hand-offs (view lead_handoffs) to `to` (a folder or fsspec URL) as
-    handoffs_<date>.<fmt>, replacing the date's earlier export; where it went."""
+    handoffs_<date>.<fmt>, replacing the date's earlier export, and record the export (by `by`) in
+    handoff_exports; where it went."""
     if fmt not in handoff.EXPORT_FORMATS:
         raise ConfigError(f"export format must be one of {', '.join(handoff.EXPORT_FORMATS)}, not {fmt!r}")
     location = open_location(to, role="export location")
@@ -419,7 +420,11 @@ def export_stage(engine: Engine, run_date: date, to: str, fmt: str) -> str:
         if not int(query(conn, "date_loaded", {"run_date": run_date})["runs"][0]):
             raise MqlError(f"{run_date} is not loaded in the warehouse (no succeeded run): nothing to export")
         rows = query(conn, "handoffs_for_date", {"run_date": run_date})
-    return write_file(location, handoff.export_name(run_date, fmt), handoff.export_bytes(rows, fmt))
+    data = handoff.export_bytes(rows, fmt)
+    where = write_file(location, handoff.export_name(run_date, fmt), data)
+    with engine.begin() as conn:
+        execute(conn, "insert_export", handoff.export_record(run_date, where, fmt, len(rows), data, utc_now(), by))
+    return where
 
 
 def utc_now() -> datetime:

@@ -216,7 +216,8 @@ def export(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-
            format_: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
            warehouse: WarehouseOption = None) -> None:
     """Write a date's hand-offs (new MQLs and stage moves, with scores and reasons) to a file for a
-    CRM import or a reverse-ETL tool; re-exporting a date replaces its file."""
+    CRM import or a reverse-ETL tool; re-exporting a date replaces its file. Each export is recorded
+    in the table handoff_exports."""
     from flows.stages import export_stage
     from tasks.warehouse.connection import open_warehouse
 
@@ -224,9 +225,9 @@ def export(date_: Annotated[str, typer.Option("--date", help="Run date, YYYY-MM-
     if format_ not in ("parquet", "csv"):
         raise MqlError(f"--format must be parquet or csv, not {format_!r}")
     settings = warehouse_settings(warehouse)
-    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema, writing=False)
+    engine = open_warehouse(settings.warehouse_url, settings.warehouse_schema)  # it records the export
     try:
-        where = export_stage.fn(engine, day, to, format_)
+        where = export_stage.fn(engine, day, settings.storage(to), format_, by="mql export")
     finally:
         engine.dispose()
     console.print(f"wrote the hand-offs of {day} to {where}")

@@ -3,17 +3,20 @@
 Credentials are never part of the settings: each filesystem library finds its own the way it
 documents (for S3, s3fs and botocore read `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 `AWS_PROFILE`, `AWS_ENDPOINT_URL` ...; for GCS, `GOOGLE_APPLICATION_CREDENTIALS`; for Azure,
-`AZURE_STORAGE_*`). A location is shown without any user, password or query string, and an error
-from the library has the values of those variables blanked before it is shown.
+`AZURE_STORAGE_*`), or they come as the library's storage options from a Prefect block (a `Storage`:
+the URL and its options, flows/settings.py `MQL_STORAGE_BLOCK`). A location is shown without any
+user, password or query string, and an error from the library has the values of those variables and
+options blanked before it is shown.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tasks.errors import ExtractError
@@ -25,6 +28,18 @@ URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class Storage:
+    """An fsspec URL and the storage options (credentials, endpoint ...) to open it with; it reads,
+    is shown and is stored as the URL alone, its options never."""
+
+    url: str
+    options: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@dataclass(frozen=True)
 class Location:
     """A folder of <YYYY-MM-DD>/ extract folders: its filesystem, its path there, and how to show it."""
 
@@ -33,6 +48,7 @@ class Location:
     shown: str
     local: bool
     role: str = "extracts location"  # how errors name it
+    secrets: tuple[str, ...] = field(default=(), repr=False)  # its storage options' values, blanked in errors
 
     def day(self, run_date: date) -> str:
         """The filesystem path of `run_date`'s folder."""
@@ -55,32 +71,45 @@ def shown_location(location: str | Path) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def scrub(text: str) -> str:
-    """`text` with the value of every credential variable of the environment blanked."""
-    for name, value in os.environ.items():
-        if len(value) >= 6 and CREDENTIAL_VARIABLES.search(name) and value in text:
+def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """`text` with the value of every credential variable of the environment, and every one of
+    `secrets`, blanked."""
+    values = [value for name, value in os.environ.items() if CREDENTIAL_VARIABLES.search(name)] + list(secrets)
+    for value in values:
+        if len(value) >= 6 and value in text:
             text = text.replace(value, "***")
     return text
 
 
-def open_location(location: str | Path, role: str = "extracts location") -> Location:
-    """The location's filesystem; an unknown protocol or a missing library is one line."""
+def _texts(value: Any) -> tuple[str, ...]:
+    """Every text and number among storage options (nested ones too): what an error must not show."""
+    if isinstance(value, dict):
+        return tuple(text for item in value.values() for text in _texts(item))
+    if isinstance(value, (list, tuple)):
+        return tuple(text for item in value for text in _texts(item))
+    return (str(value),) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ()
+
+
+def open_location(location: str | Path | Storage, role: str = "extracts location") -> Location:
+    """The location's filesystem (a Storage's opened with its options); an unknown protocol or a
+    missing library is one line."""
     text = str(location)
+    options = location.options if isinstance(location, Storage) else {}
     if not URL.match(text):
         return Location(fs=None, root=text, shown=text, local=True, role=role)
-    shown = shown_location(text)
+    shown, secrets = shown_location(text), _texts(options)
     import fsspec
 
     try:
         # A fresh instance: credentials are read from the environment now, not from a cached one.
-        fs, root = fsspec.core.url_to_fs(text, skip_instance_cache=True)
-    except (ValueError, ImportError) as exc:
-        raise ExtractError(f"{role} {shown}: {scrub(first_line(exc))}") from None
+        fs, root = fsspec.core.url_to_fs(text, skip_instance_cache=True, **options)
+    except (ValueError, ImportError, TypeError) as exc:
+        raise ExtractError(f"{role} {shown}: {scrub(first_line(exc), secrets)}") from None
     from fsspec.implementations.local import LocalFileSystem
 
     if isinstance(fs, LocalFileSystem):
         return Location(fs=None, root=root, shown=root, local=True, role=role)
-    return Location(fs=fs, root=root, shown=shown, local=False, role=role)
+    return Location(fs=fs, root=root, shown=shown, local=False, role=role, secrets=secrets)
 
 
 def remote_error(location: Location, what: str, exc: BaseException) -> ExtractError:
@@ -88,10 +117,11 @@ def remote_error(location: Location, what: str, exc: BaseException) -> ExtractEr
     if isinstance(exc, FileNotFoundError):
         reason = "does not exist (no such bucket or folder)"
     elif isinstance(exc, PermissionError):
-        reason = "access denied (check the credentials in the environment)"
+        reason = ("access denied (check the credentials in the storage options)" if location.secrets
+                  else "access denied (check the credentials in the environment)")
     else:
         reason = f"{type(exc).__name__}: {first_line(exc)}"
-    return ExtractError(scrub(f"{location.role} {what}: {reason}"))
+    return ExtractError(scrub(f"{location.role} {what}: {reason}", location.secrets))
 
 
 def check_location(location: Location) -> None:

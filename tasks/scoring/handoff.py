@@ -1,10 +1,13 @@
 """Hand-offs: the run date's new MQLs and the leads whose lifecycle stage moved, each with its
 scores, grade, nurture segment and the top reasons of its score in words, for a CRM or a
-reverse-ETL tool to pick up (table `handoffs`, view `lead_handoffs`, `mql export`)."""
+reverse-ETL tool to pick up (table `handoffs`, view `lead_handoffs`, `mql export`); each export
+recorded in `handoff_exports`."""
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import uuid
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -127,3 +130,12 @@ def export_bytes(rows: pd.DataFrame, fmt: str) -> bytes:
     else:
         out.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def export_record(run_date: date, where: str, fmt: str, rows: int, data: bytes, exported_at: datetime,
+                  exported_by: str) -> dict[str, object]:
+    """The handoff_exports row of one export: the file `where` went (as shown, without credentials),
+    its format, rows and SHA-256, when and by what (`mql export`, `nightly`)."""
+    return {"export_id": str(uuid.uuid4()), "run_date": run_date, "location": where, "file_format": fmt,
+            "row_count": rows, "checksum": "sha256:" + hashlib.sha256(data).hexdigest(),
+            "exported_at": exported_at, "exported_by": exported_by}

@@ -4,6 +4,7 @@ server); re-running a date rewrites its export. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 from datetime import timedelta
@@ -23,6 +24,17 @@ DAYS = [FIRST_DAY, FIRST_DAY + timedelta(days=1)]
 
 def view(url: str, schema: str, day) -> pd.DataFrame:
     return read_sql(url, "SELECT * FROM lead_handoffs WHERE run_date = :d ORDER BY lead_id", schema, d=day)
+
+
+def exported(url: str, schema: str) -> list[list[object]]:
+    """The handoff_exports rows, oldest first: date, location, format, rows, checksum, by."""
+    rows = read_sql(url, "SELECT run_date, location, file_format, row_count, checksum, exported_by, exported_at "
+                         "FROM handoff_exports ORDER BY exported_at, run_date", schema)
+    return [[str(r[0])[:10], *r[1:6]] for r in rows.values.tolist()]
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def one_line(output: str) -> list[str]:
@@ -67,6 +79,11 @@ def test_the_nightly_run_exports_each_dates_handoffs_and_a_rerun_rewrites_them(i
         pd.testing.assert_frame_equal(again, first[day])
     counts = read_sql(url, "SELECT run_date, count(*) AS n FROM handoffs GROUP BY run_date ORDER BY run_date", schema)
     assert counts["n"].tolist() == [len(first[d]) for d in DAYS]
+    # Each export is recorded: the nights', then the re-run's of both dates (the same files again).
+    files = {d: (str(exports / f"handoffs_{d}.csv"), sha256((exports / f"handoffs_{d}.csv").read_bytes()))
+             for d in DAYS}
+    assert exported(url, schema) == [[str(d), files[d][0], "csv", len(first[d]), files[d][1], "nightly"]
+                                     for d in DAYS + DAYS]
 
 
 def test_mql_export_writes_parquet_to_s3_and_bad_requests_are_one_line(in_schema, two_days, as_user, tmp_path):
@@ -88,6 +105,10 @@ def test_mql_export_writes_parquet_to_s3_and_bad_requests_are_one_line(in_schema
     assert written["lead_id"].tolist() == rows["lead_id"].tolist()
     assert written["new_mql"].dtype == bool and written["total_score"].tolist() == rows["total_score"].tolist()
     assert isinstance(written["changed_at"].dtype, pd.DatetimeTZDtype) and str(written["changed_at"].dt.tz) == "UTC"
+    # Both exports recorded, with the file's checksum; the location never holds a credential.
+    record = [str(DAYS[0]), f"{target}/handoffs_{DAYS[0]}.parquet", "parquet", len(rows),
+              sha256(fs.cat_file(f"{BUCKET}/exports/handoffs_{DAYS[0]}.parquet")), "mql export"]
+    assert exported(url, schema) == [record, record]
 
     before = read_sql(url, "SELECT count(*) AS n FROM runs", schema)["n"][0]
     cases = [
@@ -105,3 +126,4 @@ def test_mql_export_writes_parquet_to_s3_and_bad_requests_are_one_line(in_schema
         assert one_line(result.output) == [expected]
     assert not (tmp_path / "x").exists()
     assert read_sql(url, "SELECT count(*) AS n FROM runs", schema)["n"][0] == before
+    assert exported(url, schema) == [record, record]  # a refused export records nothing

@@ -7,7 +7,9 @@ reaches no surface."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import uuid
 from pathlib import Path
 from datetime import timedelta
 
@@ -128,3 +130,54 @@ def test_reports_dashboard_and_data_docs_are_copied_to_a_bucket(as_user, generat
     as_user("reader")
     bucket = s3fs.S3FileSystem(skip_instance_cache=True)
     assert f"{BUCKET}/reports/{DAYS[0]}/{second.run_id}.html" not in bucket.find(f"{BUCKET}/reports")
+
+
+@pytest.mark.postgres
+def test_credentials_from_a_secret_block_open_the_bucket_and_reach_no_surface(canary, s3, as_user, monkeypatch):
+    """MQL_STORAGE_BLOCK: a Prefect Secret block holds s3fs's options (keys and endpoint); the
+    environment's keys (a user allowed nothing) are not used. The night reads its extracts and writes
+    its export with them, as does `mql export`; a block whose key is refused, or that holds no
+    options, fails in one line; no key of either reaches a surface."""
+    import boto3
+    from prefect.blocks.system import Secret
+
+    url, runner, location = canary["url"], CliRunner(), f"s3://{BUCKET}/extracts"
+    as_user("stranger")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")  # the block names the endpoint
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    key_id, secret = s3["keys"]["reader"]
+    endpoint = {"endpoint_url": s3["endpoint"], "region_name": "us-east-1"}
+    block = "mql-storage-" + uuid.uuid4().hex[:8]
+    Secret(value={"key": key_id, "secret": secret, "client_kwargs": endpoint}).save(block)
+    monkeypatch.setenv("MQL_STORAGE_BLOCK", block)
+    monkeypatch.setenv("MQL_EXPORT_TO", f"s3://{BUCKET}/block-exports")
+    outputs = {"run": runner.invoke(app, ["run", "--date", str(DAYS[0]), "--extracts", location, "--warehouse", url])}
+    assert outputs["run"].exit_code == 0, outputs["run"].output
+    outputs["export"] = runner.invoke(app, ["export", "--date", str(DAYS[0]), "--to", f"s3://{BUCKET}/block-cli",
+                                            "--format", "csv", "--warehouse", url])
+    assert outputs["export"].exit_code == 0, outputs["export"].output
+    bucket = boto3.client("s3", aws_access_key_id=key_id, aws_secret_access_key=secret, **endpoint)
+    names = sorted(o["Key"] for o in bucket.list_objects_v2(Bucket=BUCKET)["Contents"] if "block-" in o["Key"])
+    assert names == [f"block-cli/handoffs_{DAYS[0]}.csv", f"block-exports/handoffs_{DAYS[0]}.parquet"]
+    runs = read_sql(canary["plain_url"], "SELECT status, parameters FROM runs", canary["schema"])
+    assert runs["status"].tolist() == ["succeeded"] and f'"extracts_dir": "{location}"' in runs["parameters"][0]
+
+    refused = "CANARYSTORAGE" + uuid.uuid4().hex  # a key the server does not know
+    Secret(value=json.dumps({"key": "AKIAUNKNOWN0000", "secret": refused, "client_kwargs": endpoint})).save(
+        block + "-refused")
+    Secret(value="not options").save(block + "-text")
+    for name, expected in (
+            ("-refused", f"error: extracts location {location}: access denied (check the credentials in the "
+                         "storage options)"),
+            ("-text", f"error: MQL_STORAGE_BLOCK: the Secret block '{block}-text' does not hold a JSON object of "
+                      'storage options (for s3://, {"key": ..., "secret": ..., "client_kwargs": {...}})')):
+        monkeypatch.setenv("MQL_STORAGE_BLOCK", block + name)
+        failed = runner.invoke(app, ["run", "--date", str(DAYS[2]), "--extracts", location, "--warehouse", url])
+        assert failed.exit_code == 2, failed.output
+        assert [line for line in failed.output.splitlines() if line.startswith("error:")] == [expected]
+        outputs[name] = failed.output
+    assert read_sql(canary["plain_url"], "SELECT count(*) AS n FROM runs WHERE status = 'succeeded'",
+                    canary["schema"])["n"][0] == 1
+    texts = {name: result if isinstance(result, str) else result.output for name, result in outputs.items()}
+    for text in (secret, refused):
+        assert surfaces_holding(text, canary, texts) == []
