@@ -111,6 +111,8 @@ GROUND_TRUTH_COLUMNS: tuple[str, ...] = (
     "dup_kind", "is_junk", "junk_kind", "is_malformed", "malformed_kind", "hard_case",
     "propensity", "converted",
 )
+# The contract's activity columns the generator writes: not the optional `value` measure.
+GENERATED_ACTIVITY_COLUMNS: tuple[str, ...] = tuple(c for c in ACTIVITY_COLUMNS if c != "value")
 GROUND_TRUTH_ACTIVITY_COLUMNS: tuple[str, ...] = (
     "run_date", "source_system", "activity_id", "source_lead_id", "malformed_kind",
 )
@@ -203,7 +205,7 @@ def generate_extracts(
         folder.mkdir(parents=True, exist_ok=True)
         _write_table(_day_slice(leads, day)[list(LEAD_COLUMNS + CUSTOM_LEAD_COLUMNS)],
                      folder / "leads", fmt)
-        _write_table(_day_slice(activities, day)[list(ACTIVITY_COLUMNS)],
+        _write_table(_day_slice(activities, day)[list(GENERATED_ACTIVITY_COLUMNS)],
                      folder / "activities", fmt)
         _write_table(_day_slice(outcomes, day)[list(OUTCOME_COLUMNS)], folder / "outcomes", fmt)
     truth.to_csv(out / "ground_truth.csv", index=False, lineterminator="\n")

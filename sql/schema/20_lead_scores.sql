@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS lead_scores (
     total_score         DOUBLE PRECISION NOT NULL,
     grade               TEXT NOT NULL,
     model_version       TEXT NOT NULL,
+    matrix_cell         TEXT,               -- fit grade and engagement level (A1 ... D4), if the model has levels
     PRIMARY KEY (lead_id, run_date)
 );
 CREATE INDEX IF NOT EXISTS lead_scores_run_date ON lead_scores (run_date);

@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS handoffs (
     segment             TEXT,               -- the open nurture segment after the date, if any
     reasons             TEXT NOT NULL,      -- the top contributions, in words, largest first
     model_version       TEXT NOT NULL,
+    matrix_cell         TEXT,               -- fit grade and engagement level (A1 ... D4), if the model has levels
     PRIMARY KEY (lead_id, run_date)
 );
 CREATE INDEX IF NOT EXISTS handoffs_run_date ON handoffs (run_date);

@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS activities (
     asset           TEXT,
     campaign        TEXT,
     bot_reason      TEXT,
+    value           DOUBLE PRECISION,       -- the activity's measure (e.g. seconds on site), if the extract gives one
     PRIMARY KEY (run_date, source_system, activity_id)
 );
 CREATE INDEX IF NOT EXISTS activities_lead ON activities (lead_id, occurred_at);

@@ -10,6 +10,7 @@ SELECT h.run_date, h.lead_id,
         ORDER BY i.run_date, i.source_system, i.source_lead_id LIMIT 1) AS source_lead_id,
        l.email, l.first_name, l.last_name, l.company, l.job_title, l.country,
        h.from_stage, h.to_stage, h.new_mql, h.changed_at, h.cause,
-       h.fit_score, h.engagement_score, h.total_score, h.grade, h.segment, h.reasons, h.model_version
+       h.fit_score, h.engagement_score, h.total_score, h.grade, h.segment, h.reasons, h.model_version,
+       h.matrix_cell
 FROM handoffs AS h
 LEFT JOIN leads AS l ON l.lead_id = h.lead_id;

@@ -13,7 +13,7 @@ LEAD_REQUIRED: tuple[str, ...] = ("source_system", "source_lead_id", "created_at
 
 ACTIVITY_COLUMNS: tuple[str, ...] = (
     "source_system", "activity_id", "source_lead_id", "occurred_at", "activity_type", "asset",
-    "campaign", "ip_address", "user_agent",
+    "campaign", "ip_address", "user_agent", "value",
 )
 ACTIVITY_REQUIRED: tuple[str, ...] = (
     "source_system", "activity_id", "source_lead_id", "occurred_at", "activity_type",

@@ -49,9 +49,13 @@ def calibration(score: pd.Series, label: pd.Series, fit_score: pd.Series, fit_la
     return rows
 
 
-def threshold_figures(total: pd.Series, fit: pd.Series, label: pd.Series, weeks: float, entry_min_total: float,
+def threshold_figures(total: pd.Series, fit: pd.Series, label: pd.Series, weeks: float, entry_min_total: float | None,
                       entry_min_fit: float) -> dict[str, Any]:
-    """Leads at or above an MQL entry rule on their snapshot: how many a week, how many converted."""
+    """Leads at or above an MQL entry rule on their snapshot: how many a week, how many converted
+    (a model that enters MQL by its fit × engagement matrix alone has no total rule to measure)."""
+    if entry_min_total is None:
+        return {"entry_min_total": None, "entry_min_fit": entry_min_fit,
+                "note": "the model enters MQL by its fit × engagement matrix only: no total threshold to measure"}
     mql = (total >= entry_min_total) & (fit >= entry_min_fit)
     positives = int(label.sum())
     return {"entry_min_total": entry_min_total, "entry_min_fit": entry_min_fit,

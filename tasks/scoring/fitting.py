@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.intake.contract import ACTIVITY_TYPES, LEAD_COLUMNS
 from tasks.scoring.model import EngagementSection, ScoringModel, load_yaml_config
-from tasks.scoring.score import (category_text, combine_scores, derive_attributes, engagement_rule_index,
-                                 present_values, score_fit)
+from tasks.scoring.score import (category_text, combine_scores, derive_attributes, earned, present_values,
+                                 score_fit)
 from tasks.screening.normalize import per_distinct
 
 TARGETS: dict[str, tuple[str, ...]] = {
@@ -390,18 +390,11 @@ def snapshot_scores(training: TrainingSet, model: ScoringModel) -> pd.DataFrame:
     snapshots = training.snapshots
     profiles = derive_attributes(snapshots, model)
     fit = score_fit(profiles, model)
-    acts = training.activities
-    rules = model.engagement.rules
-    index = engagement_rule_index(acts, rules)
-    acts = acts.assign(rule_index=index)[index >= 0]
-    by_day = acts.groupby(["lead_id", "rule_index", "run_date", "snapshot_date"], as_index=False).size()
-    points = by_day["rule_index"].map(lambda i: float(rules[i].points)) * by_day["size"]
-    daily = by_day["rule_index"].map(lambda i: rules[i].daily_cap).astype(float).fillna(np.inf)
-    earned = np.sign(points) * np.minimum(points.abs(), daily)
+    by_day = earned(training.activities, model.engagement.rules, ["run_date", "snapshot_date"])
     decay = model.engagement.weights((by_day["snapshot_date"] - by_day["run_date"]).dt.days)
-    by_day = by_day.assign(value=earned * decay)
-    values = by_day.groupby(["lead_id", "rule_index"], as_index=False)["value"].sum()
-    cap = values["rule_index"].map(lambda i: rules[i].cap).astype(float).fillna(np.inf)
+    by_day = by_day.assign(value=by_day["points"] * decay)
+    values = by_day.groupby(["lead_id", "rule"], as_index=False)["value"].sum()
+    cap = values["rule"].map({r.name: r.cap for r in model.engagement.rules}).astype(float).fillna(np.inf)
     engagement = pd.DataFrame({"lead_id": values["lead_id"],
                                "points": np.sign(values["value"]) * np.minimum(values["value"].abs(), cap)})
     scores = combine_scores(snapshots["lead_id"], fit, engagement, model)

@@ -14,20 +14,29 @@ import pandas as pd
 from tasks.scoring.model import Condition, EngagementRule, FitRule, ScoringModel
 
 HANDOFF_COLUMNS = ["run_date", "lead_id", "from_stage", "to_stage", "new_mql", "changed_at", "cause", "fit_score",
-                   "engagement_score", "total_score", "grade", "segment", "reasons", "model_version"]
+                   "engagement_score", "total_score", "grade", "segment", "reasons", "model_version", "matrix_cell"]
 TOP_REASONS = 3
 
 
 def describe_rule(rule: FitRule | EngagementRule) -> str:
-    """A rule in words, from its definition: `seniority is director`, `demo request or contact request`."""
+    """A rule in words, from its definition: `seniority is director`, `demo request or contact request`,
+    `value of page view, 1 point per 60, at most 20`."""
     if isinstance(rule, EngagementRule):
         text = " or ".join(t.replace("_", " ") for t in rule.activity_types)
         if rule.asset_pattern:
             text += f" on assets matching {rule.asset_pattern}"
         if rule.campaign_pattern:
             text += f" in campaigns matching {rule.campaign_pattern}"
+        if rule.measure == "value":
+            text = f"value of {text}" + (f", {_per(rule)}" if rule.points is None else "")
         return text
     return describe_condition(rule)
+
+
+def _per(rule: FitRule | EngagementRule) -> str:
+    """A scaled rule's rate in words: `1 point per 60, at most 20`."""
+    text = f"{rule.points_per:g} point{'' if abs(rule.points_per) == 1 else 's'} per {rule.per:g}"
+    return text + (f", at most {rule.cap:g}" if rule.cap is not None else "")
 
 
 def describe_condition(test: FitRule | Condition, nested: bool = False) -> str:
@@ -48,6 +57,8 @@ def describe_condition(test: FitRule | Condition, nested: bool = False) -> str:
         return f"{field} is {'not ' if test.op == 'not_in' else ''}{listed}"
     if test.op == "bins":
         return f"{field} (points by bin)"
+    if test.op == "scaled":
+        return f"{field}, {_per(test)}"
     if test.op == "missing":
         return f"no {field}"
     if test.op == "pattern":
@@ -94,7 +105,9 @@ def handoffs(run_date: date, events: pd.DataFrame, scores: pd.DataFrame, contrib
         "changed_at": last["occurred_at"].to_numpy(),
         "cause": last["cause"].to_numpy(),
     })
-    rows = rows.merge(scores[["lead_id", "fit_score", "engagement_score", "total_score", "grade"]], on="lead_id")
+    rows = rows.merge(scores.reindex(columns=["lead_id", "fit_score", "engagement_score", "total_score", "grade",
+                                              "matrix_cell"]),
+                      on="lead_id")
     open_segments = enrollments[enrollments["exited_run_date"].isna()].drop_duplicates("lead_id")
     rows["segment"] = rows["lead_id"].map(open_segments.set_index("lead_id")["segment"]).astype(object)
     rows["segment"] = rows["segment"].where(rows["segment"].notna(), None)

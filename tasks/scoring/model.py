@@ -38,7 +38,8 @@ def _check_test(test: Condition | FitRule) -> None:
     """The operands a single-field test needs (a condition, or a fit rule over one field)."""
     if test.field is None or test.op is None:
         raise ValueError("needs 'field' and 'op', or one of 'all', 'any', 'not'")
-    needed = {"equals": "value", "in": "values", "not_in": "values", "pattern": "pattern", "bins": "bins"}.get(test.op)
+    needed = {"equals": "value", "in": "values", "not_in": "values", "pattern": "pattern", "bins": "bins",
+              "scaled": "points_per"}.get(test.op)
     if needed and getattr(test, needed) is None:
         raise ValueError(f"op {test.op!r} needs {needed!r}")
     if test.op == "range" and test.min is None and test.max is None:
@@ -73,7 +74,8 @@ class Combined(Strict):
         """One of all / any / not, or a single-field test, never both; every nested condition
         checked; errors say where (`all[1].any[0]: op 'equals' needs 'value'`)."""
         given = [name for name in ("all", "any", "not") if getattr(self, f"{name}_") is not None]
-        single = [name for name in ("field", "op", "value", "values", "min", "max", "bins", "pattern")
+        single = [name for name in ("field", "op", "value", "values", "min", "max", "bins", "pattern",
+                                    "points_per", "per", "cap")
                   if getattr(self, name, None) is not None]
         if len(given) > 1:
             raise ValueError(f"{where}give one of 'all', 'any', 'not', not {' and '.join(repr(g) for g in given)}")
@@ -104,18 +106,42 @@ class Condition(Combined):
     pattern: str | None = None
 
 
-class FitRule(Combined):
-    """Points for a lead attribute: equals / in / not_in / range / bins / pattern / missing; or
-    for a combination of such tests over several fields: `all` / `any` / `not`.
+class Scaled(Strict):
+    """Points in proportion to a number: `points_per` points for every `per` of it, at most `cap`
+    (in absolute value, keeping the sign) when given."""
+
+    points_per: float | None = None
+    per: float | None = Field(None, gt=0, description="The amount that earns `points_per` points.")
+    cap: float | None = Field(None, gt=0, description="Most points (in absolute value) the rule can give.")
+
+    def check_scaled(self, where: str, scaled: bool, others: str) -> None:
+        """`points_per` and `per` together, only where the rule scales (`others`: what it gives instead)."""
+        given = [name for name in ("points_per", "per") if getattr(self, name) is not None]
+        if scaled and len(given) < 2:
+            raise ValueError(f"{where}give 'points_per' and 'per' (points_per points for every per of the value)")
+        if not scaled and given:
+            raise ValueError(f"{where}{' and '.join(repr(g) for g in given)} go with {others}")
+
+    @property
+    def unit_points(self) -> float:
+        """Points for one unit of the number (`points_per / per`)."""
+        return float(self.points_per) / float(self.per)
+
+
+class FitRule(Scaled, Combined):
+    """Points for a lead attribute: equals / in / not_in / range / bins / scaled / pattern /
+    missing; or for a combination of such tests over several fields: `all` / `any` / `not`.
 
     `in` and `not_in` need a present value (one not missing and not a placeholder), so a
     `not_in` list of the known categories catches the unseen ones; `bins` gives the points of
-    the bin a numeric value falls in (values in no bin, or missing, get none); `not` holds
-    where its condition does not, a missing value included."""
+    the bin a numeric value falls in (values in no bin, or missing, get none); `scaled` gives
+    `points_per` points for every `per` of a numeric value, at most `cap` (a missing or
+    non-numeric value gets none); `not` holds where its condition does not, a missing value
+    included."""
 
     name: str
     field: str | None = None
-    op: Literal["equals", "in", "not_in", "range", "bins", "pattern", "missing"] | None = None
+    op: Literal["equals", "in", "not_in", "range", "bins", "scaled", "pattern", "missing"] | None = None
     value: str | float | None = None
     values: list[str] | None = None
     min: float | None = None
@@ -127,6 +153,12 @@ class FitRule(Combined):
     @model_validator(mode="after")
     def _operands(self) -> FitRule:
         self.check_combination(f"rule {self.name!r}: ")
+        where = f"rule {self.name!r}: "
+        self.check_scaled(where, self.op == "scaled", "op 'scaled'")
+        if self.cap is not None and self.op != "scaled":
+            raise ValueError(f"{where}'cap' goes with op 'scaled' (the fit section's cap bounds the others)")
+        if self.op == "scaled" and "points" in self.model_fields_set:
+            raise ValueError(f"{where}op 'scaled' gives points_per points for every per: leave out 'points'")
         if self.op == "bins":
             edges = [(b.min if b.min is not None else -math.inf, b.max if b.max is not None else math.inf)
                      for b in self.bins or ()]
@@ -144,16 +176,33 @@ Condition.model_rebuild()
 FitRule.model_rebuild()
 
 
-class EngagementRule(Strict):
-    """Points per activity of the given types; each activity counts for the first rule it matches."""
+class EngagementRule(Scaled):
+    """Points for the activities of the given types; each activity counts for the first rule it
+    matches. `measure: count` (the default): `points` per activity; `measure: value`: points in
+    proportion to the activities' `value` (e.g. seconds on site), `points` per unit of it or
+    `points_per` points for every `per` of it (an activity without a value gives none)."""
 
     name: str
     activity_types: list[str]
     asset_pattern: str | None = None
     campaign_pattern: str | None = None
-    points: float
+    measure: Literal["count", "value"] = "count"
+    points: float | None = None
     daily_cap: float | None = Field(None, gt=0, description="Most points (in absolute value) a day can add.")
     cap: float | None = Field(None, gt=0, description="Most points (in absolute value) the rule can hold.")
+
+    @model_validator(mode="after")
+    def _points(self) -> EngagementRule:
+        where = f"rule {self.name!r}: "
+        if (self.points is None) == (self.points_per is None and self.per is None):
+            raise ValueError(f"{where}give one of 'points' and 'points_per' with 'per'")
+        self.check_scaled(where, self.points is None, "each other, in place of 'points'")
+        return self
+
+    @property
+    def unit_points(self) -> float:
+        """Points for one activity (`measure: count`) or one unit of value (`measure: value`)."""
+        return float(self.points) if self.points is not None else super().unit_points
 
     @field_validator("asset_pattern", "campaign_pattern")
     @classmethod
@@ -216,17 +265,31 @@ class Grade(Strict):
     min_fit: float
 
 
-class MqlRule(Strict):
-    """Entry and exit thresholds: exit below entry so that status does not flap."""
+LAST_GRADE = "D"   # the grade of a fit below every listed minimum
+LAST_LEVEL = 4     # the engagement level of an engagement score below every listed minimum
 
-    entry_min_total: float
+
+class EngagementLevel(Strict):
+    level: int = Field(ge=1, lt=LAST_LEVEL, description="1 (most engaged) to 3; below every listed minimum is 4.")
+    min_engagement: float
+
+
+class MqlRule(Strict):
+    """Entry and exit thresholds: exit below entry so that status does not flap. A lead enters by
+    the total rule (`entry_min_total`, with `entry_min_fit`), by the fit × engagement `matrix`
+    (its cell, grade and engagement level, e.g. `A1`, is listed), or by either when both are given."""
+
+    entry_min_total: float | None = None
     entry_min_fit: float = 0
+    matrix: list[str] | None = Field(None, description="Cells (grade and engagement level: A1 ... D4) that enter MQL.")
     exit_below_total: float
     disqualify_reasons: list[str] = []
 
     @model_validator(mode="after")
     def _hysteresis(self) -> MqlRule:
-        if self.exit_below_total > self.entry_min_total:
+        if self.entry_min_total is None and not self.matrix:
+            raise ValueError("give an entry rule: 'entry_min_total', a 'matrix' of cells, or both")
+        if self.entry_min_total is not None and self.exit_below_total > self.entry_min_total:
             raise ValueError("exit_below_total must not be above entry_min_total")
         return self
 
@@ -268,6 +331,9 @@ class ScoringModel(Strict):
     engagement: EngagementSection
     total_cap: float = Field(gt=0)
     grades: list[Grade]
+    engagement_levels: list[EngagementLevel] = Field(
+        default_factory=list, description="Engagement levels 1-3 by the engagement score (the first whose minimum "
+                                          "it reaches; otherwise 4), for the fit × engagement matrix.")
     mql: MqlRule
     interests: dict[str, str] = Field(
         default_factory=dict, description="Topic -> pattern on the asset of an activity that shows interest in it."
@@ -300,7 +366,31 @@ class ScoringModel(Strict):
         unknown = sorted({t for s in self.segments for t in (s.when.interests or ())} - set(self.interests))
         if unknown:
             raise ValueError(f"segments use interests that are not defined: {', '.join(unknown)}")
+        levels = [step.level for step in self.engagement_levels]
+        minimums = [step.min_engagement for step in self.engagement_levels]
+        if levels != sorted(set(levels)) or minimums != sorted(minimums, reverse=True) or len(set(minimums)) < len(
+                minimums):
+            raise ValueError("engagement_levels: list levels 1 to 3 in order, each with a lower min_engagement")
+        if self.mql.matrix:
+            if not self.engagement_levels:
+                raise ValueError("mql.matrix: needs engagement_levels (levels 1-3 by the engagement score)")
+            cells = {f"{g}{n}" for g in self.grade_names for n in self.level_names}
+            unknown = [c for c in self.mql.matrix if c not in cells]
+            if unknown:
+                raise ValueError(f"mql.matrix: {', '.join(unknown)} not a cell: a grade "
+                                 f"({', '.join(self.grade_names)}) and an engagement level "
+                                 f"({', '.join(map(str, self.level_names))}), e.g. A1")
         return self
+
+    @property
+    def grade_names(self) -> list[str]:
+        """The grades a fit score can get: those listed, then D."""
+        return list(dict.fromkeys([g.grade for g in self.grades] + [LAST_GRADE]))
+
+    @property
+    def level_names(self) -> list[int]:
+        """The engagement levels a lead can get: those listed, then 4."""
+        return list(dict.fromkeys([step.level for step in self.engagement_levels] + [LAST_LEVEL]))
 
 
 def load_yaml_config(path: Path, schema: type[ConfigModel], what: str, empty_ok: bool = False) -> ConfigModel:

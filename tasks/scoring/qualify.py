@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.scoring.model import ScoringModel
+from tasks.scoring.score import matrix_cells
 
 # Where each sales outcome takes a lead; sales_rejected depends on the reason (see below).
 OUTCOME_STAGE = {"sales_accepted": "sales_accepted", "opportunity": "sql", "won": "customer", "lost": "recycled"}
@@ -34,8 +35,11 @@ def qualify(
     Leads with outcomes today (few) are walked one by one; the others take the score thresholds
     column-wise. Both give the same rows, in the order of `leads`.
     """
-    state = leads.merge(scores[["lead_id", "fit_score", "total_score"]], on="lead_id", how="left")
+    columns = ["lead_id", "fit_score", "total_score", "matrix_cell"]
+    state = leads.merge(scores.reindex(columns=columns), on="lead_id", how="left")
     state["position"] = np.arange(len(state))
+    state["entry"], state["in_matrix"] = entry_reasons(state["total_score"], state["fit_score"], state["matrix_cell"],
+                                                      model)
     with_outcomes = state["lead_id"].isin(outcomes["lead_id"]).to_numpy()
     walked = _walk(state[with_outcomes], outcomes, model)
     thresholded = _thresholds(state[~with_outcomes], model)
@@ -44,6 +48,25 @@ def qualify(
                                                                                           kind="stable")
     return Lifecycle(leads=records.drop(columns="position").reset_index(drop=True),
                      events=events.drop(columns="position").reset_index(drop=True))
+
+
+def entry_reasons(total: pd.Series, fit: pd.Series, cell: pd.Series, model: ScoringModel
+                  ) -> tuple[pd.Series, pd.Series]:
+    """Why each lead meets the MQL entry rule, in words (`total 95.0 >= 90`, `cell A2 in the
+    matrix`; None: it does not), and whether its matrix cell is one that enters. The total rule
+    comes first when both hold."""
+    rule = model.mql
+    in_matrix = cell.isin(rule.matrix).to_numpy() if rule.matrix else np.zeros(len(cell), dtype=bool)
+    by_total = ((total >= rule.entry_min_total) & (fit >= rule.entry_min_fit)).to_numpy() \
+        if rule.entry_min_total is not None else np.zeros(len(total), dtype=bool)
+    words = [f"total {t:.1f} >= {rule.entry_min_total:g}" if scored else f"cell {c} in the matrix" if listed else None
+             for t, c, scored, listed in zip(total, cell, by_total, in_matrix)]
+    return pd.Series(words, index=total.index, dtype=object), pd.Series(in_matrix, index=total.index)
+
+
+def leaves(stage: pd.Series | str, total: pd.Series | float, in_matrix: pd.Series | bool, model: ScoringModel):
+    """An MQL leaves once its total falls below the exit level, unless its matrix cell still enters."""
+    return (stage == "mql") & (total < model.mql.exit_below_total) & ~in_matrix
 
 
 def _thresholds(state: pd.DataFrame, model: ScoringModel) -> Lifecycle:
@@ -55,16 +78,16 @@ def _thresholds(state: pd.DataFrame, model: ScoringModel) -> Lifecycle:
     new = stage.isna()
     stage = stage.where(~new, "lead").astype(object)
     changed = state["stage_changed_at"].where(~new, state["created_at"])
-    total, fit = state["total_score"], state["fit_score"]
-    enters = stage.isin(SCORE_ENTRY_STAGES) & (total >= rule.entry_min_total) & (fit >= rule.entry_min_fit)
-    exits = ~enters & (stage == "mql") & (total < rule.exit_below_total)
+    total = state["total_score"]
+    enters = stage.isin(SCORE_ENTRY_STAGES) & state["entry"].notna()
+    exits = ~enters & leaves(stage, total, state["in_matrix"], model)
     position = state["position"]
     new_events = pd.DataFrame({"position": position[new], "lead_id": state.loc[new, "lead_id"], "seq": 0,
                                "from_stage": None, "to_stage": "lead", "occurred_at": state.loc[new, "created_at"],
                                "cause": "new", "detail": None})
     moved = enters | exits
-    detail = [f"total {t:.1f} >= {rule.entry_min_total:g}" if entering else f"total {t:.1f} < {rule.exit_below_total:g}"
-              for t, entering in zip(total[moved], enters[moved])]
+    detail = [entry if entering else f"total {t:.1f} < {rule.exit_below_total:g}"
+              for t, entry, entering in zip(total[moved], state.loc[moved, "entry"], enters[moved])]
     score_events = pd.DataFrame({"position": position[moved], "lead_id": state.loc[moved, "lead_id"],
                                  "seq": new[moved].astype(int), "from_stage": stage[moved],
                                  "to_stage": np.where(enters[moved], "mql", "recycled"),
@@ -111,12 +134,11 @@ def _walk(state: pd.DataFrame, outcomes: pd.DataFrame, model: ScoringModel) -> L
                 move(to, outcome.occurred_at, "outcome:" + outcome.status, reason)
                 moved_by_sales = True
         if not moved_by_sales:
-            if stage in SCORE_ENTRY_STAGES and row.total_score >= rule.entry_min_total \
-                    and row.fit_score >= rule.entry_min_fit:
-                move("mql", row.event_at, "score", f"total {row.total_score:.1f} >= {rule.entry_min_total:g}")
+            if stage in SCORE_ENTRY_STAGES and row.entry is not None:
+                move("mql", row.event_at, "score", row.entry)
                 first_mql = first_mql if pd.notna(first_mql) else row.event_at
                 last_mql = row.event_at
-            elif stage == "mql" and row.total_score < rule.exit_below_total:
+            elif leaves(stage, row.total_score, bool(row.in_matrix), model):
                 move("recycled", row.event_at, "score",
                      f"total {row.total_score:.1f} < {rule.exit_below_total:g}")
         records.append((row.position, row.lead_id, stage, changed, first_mql, last_mql))
@@ -127,13 +149,24 @@ def _walk(state: pd.DataFrame, outcomes: pd.DataFrame, model: ScoringModel) -> L
         events=pd.DataFrame(events, columns=["position", *EVENT_COLUMNS]))
 
 
+def _held(fit: np.ndarray, engaged: np.ndarray, model: ScoringModel) -> np.ndarray:
+    """Whether MQLs with these fit scores and engagement (the rules' points summed, before the
+    engagement cap) stay MQLs: their total at the exit level, or their matrix cell one that enters."""
+    engagement = np.clip(engaged, 0.0, model.engagement.cap)
+    held = np.clip(fit + engagement, 0.0, model.total_cap) >= model.mql.exit_below_total
+    if model.mql.matrix:
+        held |= matrix_cells(pd.Series(fit), pd.Series(engagement), model).isin(model.mql.matrix).to_numpy()
+    return held
+
+
 # How far ahead a decay-driven crossing is looked for; beyond it a lead waits for new activity.
 REVIEW_HORIZON_DAYS = 400
 
 
 def review_dates(leads: pd.DataFrame, engagement: pd.DataFrame, run_date: date, model: ScoringModel,
                  window: pd.DataFrame | None = None) -> pd.Series:
-    """The first later date on which decay alone takes each MQL below the exit level, or None.
+    """The first later date on which decay alone takes each MQL below the exit level (and out of
+    the matrix cells that enter, under a matrix rule), or None.
 
     Runs pick such leads up on that date, so exits need no nightly scan of all MQLs. (Entering
     MQL takes new activity: a lead is never promoted by the mere passing of time.)
@@ -159,8 +192,7 @@ def review_dates(leads: pd.DataFrame, engagement: pd.DataFrame, run_date: date, 
             break
         decayed = matrix[open_] * per_day**day
         engaged = (np.sign(decayed) * np.minimum(np.abs(decayed), limit)).sum(axis=1)
-        total = np.clip(fit[open_] + np.clip(engaged, 0.0, model.engagement.cap), 0.0, model.total_cap)
-        due[np.flatnonzero(open_)[total < model.mql.exit_below_total]] = day
+        due[np.flatnonzero(open_)[~_held(fit[open_], engaged, model)]] = day
     dates = [None if d < 0 else (run_date + timedelta(days=int(d))).isoformat() for d in due]
     return pd.Series(dates, index=leads.index, dtype=object)
 
@@ -187,8 +219,7 @@ def _window_review_dates(leads: pd.DataFrame, window: pd.DataFrame | None, run_d
         limit = caps.reindex(held.index.get_level_values("rule")).fillna(np.inf).to_numpy()
         held = np.sign(held) * np.minimum(held.abs(), limit)
         engaged = held.groupby(level="lead_id").sum().reindex(due.index[open_], fill_value=0.0)
-        total = np.clip(fit[engaged.index] + np.clip(engaged, 0.0, model.engagement.cap), 0.0, model.total_cap)
-        due[total.index[(total < model.mql.exit_below_total).to_numpy()]] = later
+        due[engaged.index[~_held(fit[engaged.index].to_numpy(), engaged.to_numpy(), model)]] = later
     dates = [None if d < 0 else (run_date + timedelta(days=int(d))).isoformat()
              for d in due.reindex(leads["lead_id"], fill_value=-1)]
     return pd.Series(dates, index=leads.index, dtype=object)

@@ -16,19 +16,20 @@ import numpy as np
 import pandas as pd
 
 from tasks.intake.contract import LEAD_COLUMNS
-from tasks.scoring.model import BASE_RULE, DERIVED, Condition, EngagementRule, FitRule, ScoringModel
+from tasks.scoring.model import (BASE_RULE, DERIVED, LAST_GRADE, LAST_LEVEL, Condition, EngagementRule, FitRule,
+                                 ScoringModel)
 from tasks.screening.normalize import per_distinct
 
 # A carried engagement value smaller than this has faded out and is no longer stored.
 FADED = 0.01
 CONTRIBUTION_COLUMNS = ["lead_id", "kind", "rule", "raw_points", "decay_factor", "decayed_value", "points"]
 # The activities of a window decay's earlier days, as the load_state stage reads them.
-WINDOW_COLUMNS = ["lead_id", "run_date", "activity_type", "asset", "campaign"]
+WINDOW_COLUMNS = ["lead_id", "run_date", "activity_type", "asset", "campaign", "value"]
 
 
 @dataclass(frozen=True)
 class Scores:
-    scores: pd.DataFrame         # lead_id, fit_score, engagement_score, total_score, grade
+    scores: pd.DataFrame         # lead_id, fit_score, engagement_score, total_score, grade, matrix_cell
     contributions: pd.DataFrame  # CONTRIBUTION_COLUMNS; points sum to total_score per lead
     # Under a window decay, each rule's points per day of the window (see window_points); else empty.
     window: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["lead_id", "rule", "day", "points"]))
@@ -64,8 +65,10 @@ def present_values(values: pd.Series, missing_values: list[str] | tuple[str, ...
 
 
 def _fit_rule_points(values: pd.Series, rule: FitRule, missing_values: list[str]) -> pd.Series:
-    """Points the rule gives each value (NaN: the rule does not apply)."""
+    """Points the rule gives each value (NaN: the rule does not apply), before a scaled rule's cap."""
     present = present_values(values, missing_values)
+    if rule.op == "scaled":
+        return pd.to_numeric(values.where(present), errors="coerce").astype(float) * rule.unit_points
     if rule.op == "bins":
         numbers = pd.to_numeric(values.where(present), errors="coerce").to_numpy(dtype=float)
         points = np.full(len(values), np.nan)
@@ -124,10 +127,11 @@ def condition_holds(profiles: pd.DataFrame, condition: FitRule | Condition, mode
 
 
 def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
-    """One contribution row per lead and fit rule that applies (and the base score, when not 0)."""
+    """One contribution row per lead and fit rule that applies (and the base score, when not 0);
+    a scaled rule's row has its points before the cap as `raw_points` and `decayed_value`."""
     parts = []
     if model.fit.base:
-        parts.append(pd.DataFrame({"lead_id": profiles["lead_id"], "rule": BASE_RULE, "points": float(model.fit.base)}))
+        parts.append(pd.DataFrame({"lead_id": profiles["lead_id"], "rule": BASE_RULE, "raw": float(model.fit.base)}))
     customs: dict[str, pd.Series] = {}
     for rule in model.fit.rules:
         if rule.combination is not None:
@@ -136,9 +140,11 @@ def score_fit(profiles: pd.DataFrame, model: ScoringModel) -> pd.DataFrame:
             values = _attribute(profiles, rule.field, model, customs)
             points = _fit_rule_points(values, rule, model.missing_values).to_numpy()
         hit = ~np.isnan(points)
-        parts.append(pd.DataFrame({"lead_id": profiles.loc[hit, "lead_id"], "rule": rule.name, "points": points[hit]}))
-    fit = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lead_id", "rule", "points"])
-    return fit.assign(kind="fit", raw_points=fit["points"], decay_factor=1.0, decayed_value=fit["points"])
+        parts.append(pd.DataFrame({"lead_id": profiles.loc[hit, "lead_id"], "rule": rule.name, "raw": points[hit]}))
+    fit = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lead_id", "rule", "raw"])
+    caps = fit["rule"].map({r.name: r.cap for r in model.fit.rules if r.cap is not None}).astype(float)
+    return pd.DataFrame({"lead_id": fit["lead_id"], "rule": fit["rule"], "points": _clip(fit["raw"], caps),
+                         "kind": "fit", "raw_points": fit["raw"], "decay_factor": 1.0, "decayed_value": fit["raw"]})
 
 
 def engagement_rule_index(activities: pd.DataFrame, rules: list[EngagementRule]) -> pd.Series:
@@ -162,17 +168,27 @@ def _clip(values: pd.Series, limits: pd.Series) -> pd.Series:
     return np.sign(values) * np.minimum(values.abs(), limits.fillna(np.inf))
 
 
-def _earned(activities: pd.DataFrame, rules: list[EngagementRule], by: list[str]) -> pd.DataFrame:
-    """Points of the activities per lead, rule (the first each matches) and `by`, after the rule's daily cap."""
+def activity_values(activities: pd.DataFrame) -> np.ndarray:
+    """Each activity's `value` as a number (0 where it has none, or the frame has no such column)."""
+    if "value" not in activities.columns:
+        return np.zeros(len(activities))
+    return pd.to_numeric(activities["value"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+
+
+def earned(activities: pd.DataFrame, rules: list[EngagementRule], by: list[str]) -> pd.DataFrame:
+    """Points of the activities per lead, rule (the first each matches) and `by`, after the rule's
+    daily cap: a count rule's points per activity, a value rule's points per unit of its value."""
     by_name = {r.name: r for r in rules}
     chosen = activities.assign(rule_index=engagement_rule_index(activities, rules))
     chosen = chosen[chosen["rule_index"] >= 0]
     position = chosen["rule_index"].to_numpy()
+    measured = np.where(np.array([r.measure == "value" for r in rules], dtype=bool)[position],
+                        activity_values(chosen), 1.0)
     chosen = chosen.assign(rule=np.array([r.name for r in rules], dtype=object)[position],
-                           points=np.array([float(r.points) for r in rules])[position])
-    earned = chosen.groupby(["lead_id", "rule", *by], as_index=False)["points"].sum()
-    earned["points"] = _clip(earned["points"], earned["rule"].map(lambda r: by_name[r].daily_cap))
-    return earned
+                           points=np.array([r.unit_points for r in rules], dtype=float)[position] * measured)
+    sums = chosen.groupby(["lead_id", "rule", *by], as_index=False)["points"].sum()
+    sums["points"] = _clip(sums["points"], sums["rule"].map(lambda r: by_name[r].daily_cap))
+    return sums
 
 
 def window_points(lead_ids: pd.Series, window_activities: pd.DataFrame, activities: pd.DataFrame, run_date: date,
@@ -181,12 +197,12 @@ def window_points(lead_ids: pd.Series, window_activities: pd.DataFrame, activiti
     rule, day, points after the daily cap): the countable activities loaded on the window's
     earlier run dates (`window_activities`: lead_id, run_date, activity_type, asset, campaign) and
     today's."""
-    columns = ["lead_id", "activity_type", "asset", "campaign"]
+    columns = ["lead_id", "activity_type", "asset", "campaign", "value"]
     today = pd.Timestamp(run_date)
     past = window_activities[window_activities["lead_id"].isin(lead_ids)]
     days = pd.concat([past.reindex(columns=columns).assign(day=pd.to_datetime(past["run_date"]).dt.normalize()),
                       activities.reindex(columns=columns).assign(day=today)], ignore_index=True)
-    per_day = _earned(days, model.engagement.rules, ["day"])
+    per_day = earned(days, model.engagement.rules, ["day"])
     age = (today - per_day["day"]).dt.days
     return per_day[(age >= 0) & (age < (model.engagement.window_days or 1))].reset_index(drop=True)
 
@@ -222,13 +238,13 @@ def score_engagement(
         return _windowed(window_points(lead_ids, past, activities, run_date, model), run_date, model)
     rules = model.engagement.rules
     by_name = {r.name: r for r in rules}
-    earned = _earned(activities, rules, [])
+    today = earned(activities, rules, [])
 
     carried = state[state["lead_id"].isin(lead_ids) & state["rule"].isin(by_name)].copy()
     elapsed = (pd.Timestamp(run_date) - pd.to_datetime(carried["state_date"])).dt.days
     carried["decay_factor"] = model.engagement.weights(elapsed)
     rows = carried[["lead_id", "rule", "decayed_value", "decay_factor"]].rename(columns={"decayed_value": "carried"})
-    rows = rows.merge(earned.rename(columns={"points": "raw_points"}), on=["lead_id", "rule"], how="outer")
+    rows = rows.merge(today.rename(columns={"points": "raw_points"}), on=["lead_id", "rule"], how="outer")
     rows = rows.fillna({"carried": 0.0, "decay_factor": 1.0, "raw_points": 0.0})
     rows["decayed_value"] = rows["carried"] * rows["decay_factor"] + rows["raw_points"]
     rows = rows[(rows["decayed_value"].abs() >= FADED) | (rows["raw_points"] != 0)]
@@ -246,10 +262,26 @@ def _cap_rows(sums: pd.Series, floor: float, cap: float, rule: str) -> pd.DataFr
 
 
 def grade(fit: pd.Series, model: ScoringModel) -> pd.Series:
-    result = pd.Series("D", index=fit.index, dtype=object)
+    result = pd.Series(LAST_GRADE, index=fit.index, dtype=object)
     for step in reversed(model.grades):
         result[fit >= step.min_fit] = step.grade
     return result
+
+
+def engagement_level(engagement: pd.Series, model: ScoringModel) -> pd.Series:
+    """Engagement level 1-3 of the first listed level whose minimum the engagement score reaches; else 4."""
+    result = pd.Series(LAST_LEVEL, index=engagement.index, dtype=int)
+    for step in reversed(model.engagement_levels):
+        result[engagement >= step.min_engagement] = step.level
+    return result
+
+
+def matrix_cells(fit: pd.Series, engagement: pd.Series, model: ScoringModel) -> pd.Series:
+    """Each lead's cell of the fit × engagement matrix, grade and engagement level (`A1` ... `D4`);
+    None when the model defines no engagement levels."""
+    if not model.engagement_levels:
+        return pd.Series(None, index=fit.index, dtype=object)
+    return grade(fit, model) + engagement_level(engagement, model).astype(str)
 
 
 def combine_scores(ids: pd.Series, fit: pd.DataFrame, engagement: pd.DataFrame, model: ScoringModel,
@@ -272,6 +304,7 @@ def combine_scores(ids: pd.Series, fit: pd.DataFrame, engagement: pd.DataFrame, 
         "total_score": (fit_score + eng_score).clip(0.0, model.total_cap).to_numpy(),
     })
     scores["grade"] = grade(scores["fit_score"], model).to_numpy()
+    scores["matrix_cell"] = matrix_cells(scores["fit_score"], scores["engagement_score"], model).to_numpy()
     return scores
 
 

@@ -172,6 +172,8 @@ def screen_rows(
     }, columns=QUARANTINED_COLUMNS)
     good = with_contract_columns(frame[~bad], columns).copy()
     good["occurred_at"] = parse_timestamps(good["occurred_at"])
+    if file == "activities":  # the optional measure, validated as a non-negative number when given
+        good["value"] = pd.to_numeric(good["value"], errors="coerce").astype(float)
     return good.reset_index(drop=True), quarantined.reset_index(drop=True)
 
 

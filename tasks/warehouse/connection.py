@@ -249,11 +249,12 @@ def _plain_frame(columns: list[str], values: Sequence[Sequence[Any]]) -> pd.Data
     data = {}
     for name, column in zip(columns, values):
         if len(column) and type(column[0]) is int:
-            try:
-                data[name] = pd.Series(np.array(column, dtype=np.int64))
+            # Integers only when every value is one: PostgreSQL's JSON writes a whole real number
+            # without a fraction (40 among 38.07), which an int64 array would silently truncate.
+            numbers = np.array(column)
+            if numbers.dtype.kind == "i":
+                data[name] = pd.Series(numbers.astype(np.int64))
                 continue
-            except (TypeError, ValueError, OverflowError):  # NULLs or text among numbers: keep the objects
-                pass
         array = np.array(column, dtype=object)
         if len(array) > _SHARED_SAMPLE and len(pd.unique(array[:_SHARED_SAMPLE])) < _SHARED_SAMPLE * 0.9:
             codes, distinct = pd.factorize(array)

@@ -29,7 +29,7 @@ TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_
 DATE_COLUMNS = ("run_date", "first_run_date", "last_run_date", "state_date", "entered_run_date", "exited_run_date",
                 "review_on")
 BOOL_COLUMNS = ("email_consent", "do_not_contact")
-REAL_COLUMNS = ("annual_revenue", "fit_score", "engagement_score", "total_score", "decayed_value")
+REAL_COLUMNS = ("annual_revenue", "fit_score", "engagement_score", "total_score", "decayed_value", "value")
 LEAD_TABLE_COLUMNS = (
     "lead_id", "email", "email_key", "first_name", "last_name", "phone", "phone_e164", "company",
     "job_title", "seniority", "department", "industry", "employee_count", "annual_revenue", "country",
@@ -279,7 +279,7 @@ def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned
         nurture_enrollments=pd.concat([part for part in (enrollments, retired.enrollments) if len(part)],
                                       ignore_index=True) if len(retired.enrollments) else enrollments,
         activities=activities[["source_system", "activity_id", "source_lead_id", "lead_id", "occurred_at",
-                               "activity_type", "asset", "campaign", "bot_reason"]].assign(run_date=day),
+                               "activity_type", "asset", "campaign", "value", "bot_reason"]].assign(run_date=day),
         sales_outcomes=outcomes[["row_number", "source_system", "source_lead_id", "lead_id", "occurred_at",
                                  "status", "reason"]].assign(run_date=day),
         rejected_leads=set_aside,

@@ -265,3 +265,112 @@ def test_a_model_without_derivations_runs(in_schema, generated, tmp_path):
     assert len(leads) > 100 and leads["seniority"].isna().all() and leads["department"].isna().all()
     rules = set(read_table(url, "score_contributions", schema)["rule"])
     assert "industry_core" in rules and not {"seniority_executive", "buying_department"} & rules
+
+
+def with_values(generated: Path, to: Path) -> Path:
+    """The generated extracts with the optional `value` measure on their activities: seconds on
+    site for page views, pages read for downloads, none for the rest."""
+    shutil.copytree(generated, to)
+    for path in sorted(to.glob("*/activities.csv")):
+        acts = pd.read_csv(path, dtype=str, keep_default_na=False)
+        position = pd.Series(range(len(acts)), index=acts.index)
+        acts["value"] = ""
+        pages = acts["activity_type"] == "page_view"
+        acts.loc[pages, "value"] = ((position[pages] * 37) % 900 + 30).astype(str)
+        downloads = acts["activity_type"] == "content_download"
+        acts.loc[downloads, "value"] = (position[downloads] % 12 + 1).astype(str)
+        acts.to_csv(path, index=False)
+    return to
+
+
+def value_and_matrix_model(tmp_path: Path) -> Path:
+    """The shipped model with time on site as engagement (1 point a minute, at most 10 a day and 20
+    in all), engagement levels and a matrix beside the total rule."""
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "scoring_model.yaml").read_text())
+    data["engagement"]["rules"].insert(0, {"name": "time_on_site", "activity_types": ["page_view"],
+                                           "measure": "value", "points_per": 1, "per": 60, "daily_cap": 10,
+                                           "cap": 20})
+    data["engagement_levels"] = [{"level": 1, "min_engagement": 60}, {"level": 2, "min_engagement": 30},
+                                 {"level": 3, "min_engagement": 10}]
+    data["mql"]["matrix"] = ["A1", "A2", "B1", "B2"]
+    path = tmp_path / "value-matrix.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_value_engagement_and_matrix_night_reruns_exactly(in_schema, generated, tmp_path):
+    """A model with engagement from the activities' value and the fit × engagement matrix: the
+    values are stored, each lead's time on site is the decayed sum of its minutes (10 a day at
+    most, the rule at most 20), every lead's matrix cell follows its grade and engagement, MQLs
+    enter by the total or by a listed cell and no lead that meets either stays out; re-running a
+    past date gives the same rows."""
+    url, schema = in_schema
+    extracts = with_values(generated, tmp_path / "extracts")
+    model = value_and_matrix_model(tmp_path)
+    third = FIRST_DAY + timedelta(days=2)
+    backfill(start_date=FIRST_DAY, end_date=third, extracts_dir=str(extracts), warehouse_url=url,
+             model_path=str(model))
+    tables = (*RESULT_TABLES, "handoffs")
+    before = snapshot(url, schema, tables)
+    backfill(start_date=FIRST_DAY + timedelta(days=1), end_date=FIRST_DAY + timedelta(days=1),
+             extracts_dir=str(extracts), warehouse_url=url, model_path=str(model))
+    assert_same(before, snapshot(url, schema, tables))
+
+    # The values are stored as the files gave them.
+    acts = read_table(url, "activities", schema)
+    acts["run_date"] = acts["run_date"].astype(str).str[:10]
+    given = pd.concat([pd.read_csv(extracts / day / "activities.csv", dtype=str, keep_default_na=False)
+                       .assign(run_date=day) for day in sorted(set(acts["run_date"]))])
+    stored = acts.merge(given[["run_date", "source_system", "activity_id", "value"]],
+                        on=["run_date", "source_system", "activity_id"], suffixes=("", "_file"))
+    assert len(stored) == len(acts) and stored["value"].notna().sum() > 100
+    assert stored["value"].astype(float).fillna(-1).tolist() == \
+        pd.to_numeric(stored["value_file"]).fillna(-1).tolist()
+
+    # Time on site, recomputed from the stored activities: each day's minutes, at most 10 points,
+    # halved every 14 days, summed; the rule's cap on top.
+    merged = set(read_table(url, "lead_merges", schema)["lead_id"].astype(str))
+    pages = acts[(acts["activity_type"] == "page_view") & acts["bot_reason"].isna() & acts["lead_id"].notna()]
+    per_day = (pages.assign(points=pages["value"].astype(float).fillna(0.0) / 60)
+               .groupby(["lead_id", "run_date"])["points"].sum().clip(upper=10.0).reset_index())
+    age = (pd.Timestamp(third) - pd.to_datetime(per_day["run_date"])).dt.days
+    expected = (per_day["points"] * 0.5 ** (age / 14)).groupby(per_day["lead_id"]).sum()
+    ledger = before["score_contributions"]
+    ledger = ledger[(ledger["run_date"].str[:10] == str(third)) & (ledger["rule"] == "time_on_site")]
+    ledger = ledger[~ledger["lead_id"].isin(merged)].set_index("lead_id")
+    assert len(ledger) > 50
+    assert ledger["decayed_value"].astype(float).to_dict() == pytest.approx(expected[ledger.index].to_dict())
+    assert ledger["points"].astype(float).tolist() == pytest.approx(expected[ledger.index].clip(upper=20).tolist())
+    assert (ledger["points"].astype(float) == 20).any() and (ledger["points"].astype(float) < 20).any()
+
+    # Every lead's cell is its grade and engagement level.
+    scores = before["lead_scores"].assign(run_date=lambda f: f["run_date"].str[:10])
+    engagement = scores["engagement_score"].astype(float)
+    level = (1 + (engagement < 60).astype(int) + (engagement < 30).astype(int) + (engagement < 10).astype(int))
+    assert scores["matrix_cell"].tolist() == (scores["grade"] + level.astype(str)).tolist()
+
+    # MQLs enter by the total rule or by a listed cell, and every lead that meets either enters.
+    matrix = {"A1", "A2", "B1", "B2"}
+    events = before["mql_events"].assign(run_date=lambda f: f["run_date"].str[:10])
+    entered = events[(events["cause"] == "score") & (events["to_stage"] == "mql")]
+    scored = entered.merge(scores, on=["lead_id", "run_date"])
+    by_total = (scored["total_score"].astype(float) >= 90) & (scored["fit_score"].astype(float) >= 30)
+    by_cell = scored["matrix_cell"].isin(matrix)
+    assert len(scored) == len(entered) and (by_total | by_cell).all()
+    assert scored["detail"].tolist() == [
+        f"total {float(t):.1f} >= 90" if total else f"cell {c} in the matrix"
+        for t, c, total in zip(scored["total_score"], scored["matrix_cell"], by_total)]
+    assert (~by_total).sum() > 0  # some entered by the matrix alone
+    history = before["lead_history"].assign(run_date=lambda f: f["run_date"].str[:10])
+    outcomes = before["sales_outcomes"].assign(run_date=lambda f: f["run_date"].str[:10])
+    waiting = history[history["lifecycle_stage"].isin(["lead", "recycled"])].merge(
+        scores[["lead_id", "run_date", "matrix_cell"]], on=["lead_id", "run_date"])
+    waiting = waiting[~(waiting["lead_id"] + waiting["run_date"]).isin(outcomes["lead_id"] + outcomes["run_date"])]
+    assert len(waiting) > 100
+    assert not waiting["matrix_cell"].isin(matrix).any()
+    assert not ((waiting["total_score"].astype(float) >= 90) & (waiting["fit_score"].astype(float) >= 30)).any()
+
+    # Hand-offs carry the lead's cell.
+    handed = before["handoffs"].assign(run_date=lambda f: f["run_date"].str[:10]).merge(
+        scores[["lead_id", "run_date", "matrix_cell"]], on=["lead_id", "run_date"], suffixes=("", "_scored"))
+    assert len(handed) and handed["matrix_cell"].tolist() == handed["matrix_cell_scored"].tolist()

@@ -142,6 +142,27 @@ def test_hubspot_seed_tables_read_as_the_contract(source_db, tmp_path):
     assert (first["occurred_at"], first["asset"]) == ("2020-03-16 19:03:20.357 UTC", "2")
 
 
+def test_a_mapping_may_give_the_activities_value_as_an_optional_column(source_db, tmp_path):
+    """The optional `value` measure maps like any optional column: read as text when the table has
+    the column (here the seed's numeric app_id stands in for a duration), left out when not."""
+    url, schema = source_db
+    land(url, schema, "hubspot")
+    add_contact(url, schema, "900001", RECIPIENT, "2020-03-16 09:00:00")
+
+    def with_value(column):
+        def edit(data):
+            hubspot_readable(data)
+            data["activities"][0].setdefault("optional", {})["value"] = column
+        return edit
+
+    measured = read_extract(StagingSource(variant(tmp_path, HUBSPOT, with_value("app_id")), url, schema),
+                            date(2020, 3, 16)).frames["activities"]
+    assert len(measured) == 6 and set(measured["value"]) == {"2286"}
+    absent = read_extract(StagingSource(variant(tmp_path, HUBSPOT, with_value("duration")), url, schema),
+                          date(2020, 3, 16)).frames["activities"]
+    assert len(absent) == 6 and "value" not in absent.columns
+
+
 def test_missing_columns_tables_and_unknown_values_are_one_line(source_db, tmp_path):
     url, schema = source_db
     land(url, schema, "hubspot")

@@ -258,6 +258,31 @@ def test_unknown_activity_type_is_quarantined():
     }
 
 
+def test_activity_value_is_optional_and_a_non_negative_number_when_given():
+    """The optional measure: absent, the file passes as before; a non-numeric or negative value
+    quarantines its row naming the column; mostly bad values fail the run naming their lines."""
+    assert validate("activities", activity(), activity(activity_id="A2")).quarantined.empty
+    report = validate(
+        "activities",
+        activity(value="95"),
+        activity(activity_id="A2", value=" 12.5 "),
+        activity(activity_id="A3", value=None),
+        activity(activity_id="A4", value="-3"),
+        activity(activity_id="A5", value="ninety"),
+        activity(activity_id="A6", value="0"),
+    )
+    assert report.critical == []
+    assert reasons(report) == {3: "value: expect_column_values_to_match_regex",
+                               4: "value: expect_column_values_to_match_regex"}
+
+    mostly_bad = validate("activities", activity(value="1,5"), activity(activity_id="A2", value="n/a"),
+                          activity(activity_id="A3", value="-1"), activity(activity_id="A4", value="7"))
+    assert mostly_bad.critical == [
+        "activities: value: expect_column_values_to_match_regex (3 of 4 checked values unexpected (75.0%); at most "
+        '50% may fail), e.g. line 2: "1,5", line 3: "n/a", line 4: "-1"'
+    ]
+
+
 def test_duplicate_activity_ids_beyond_the_first_are_quarantined():
     report = validate(
         "activities",

@@ -127,6 +127,26 @@ def test_joined_lookups_take_64_bit_keys_and_hostile_text(warehouse):
     engine.dispose()
 
 
+def test_joined_lookups_keep_real_numbers_whole_after_a_whole_one(warehouse):
+    """PostgreSQL's JSON writes a real number without a fraction as `40`: the values after it
+    (38.07, 5.15) stay real, not cut to integers."""
+    url, schema = warehouse
+    engine = open_warehouse(url, schema)
+    rows = pd.DataFrame({"run_date": "2026-03-01", "lead_id": ["L1", "L1", "L1"], "kind": "engagement",
+                         "rule": ["a", "b", "c"], "raw_points": 0.0, "decay_factor": 1.0,
+                         "decayed_value": [40.0, 38.07, 5.15], "points": 1.0})
+    scores = pd.DataFrame({"run_date": ["2026-03-01"], "lead_id": ["L1"], "fit_score": [0.0],
+                           "engagement_score": [0.0], "total_score": [0.0], "grade": ["D"], "model_version": ["v"]})
+    with engine.begin() as conn:
+        bulk_insert(conn, "score_contributions", rows)
+        bulk_insert(conn, "lead_scores", scores)
+    with engine.connect() as conn:
+        state = query_joined(conn, "engagement_state", pd.DataFrame({"lead_id": ["L1"]}), {"run_date": date(2026, 3, 2)})
+    assert sorted(zip(state["rule"], state["decayed_value"].astype(float))) == [("a", 40.0), ("b", 38.07),
+                                                                                 ("c", 5.15)]
+    engine.dispose()
+
+
 def test_a_warehouse_with_text_match_keys_is_refused_in_one_line(tmp_path):
     path = tmp_path / "old.db"
     with sa.create_engine(f"sqlite:///{path}").begin() as conn:
