@@ -304,11 +304,13 @@ def partitioned_lead_stages(runner: Any, engine: Engine, settings: Settings, sur
     warehouse = SecretStr(engine.url.render_as_string(hide_password=False))
     try:
         with timing("leads"):
+            # Each partition goes to a worker of its own directly, not through the scheduler's task graph.
+            sent = runner.client.scatter(parts)
             futures = [runner.submit(lead_partition_stage.with_options(task_run_name=f"leads {part.label}", **retrying),
                                      parameters={"warehouse": warehouse, "schema": settings.warehouse_schema,
-                                                 "partition": part, "run_date": run_date, "model": model,
+                                                 "partition": data, "run_date": run_date, "model": model,
                                                  "rules": rules, "left_out": left_out})
-                       for part in parts]
+                       for part, data in zip(parts, sent)]
             results: list[LeadResults] = [future.result() for future in futures]
     except BaseException:
         _FAILED_STAGES[str(flow_run.id)] = "leads"
