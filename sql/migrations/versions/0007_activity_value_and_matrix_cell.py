@@ -1,14 +1,14 @@
 """The activities' optional measure (activities.value) and the fit × engagement matrix cell
 (lead_scores.matrix_cell, handoffs.matrix_cell, shown by the lead_handoffs view).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 """
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
