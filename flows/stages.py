@@ -171,8 +171,9 @@ def dedupe_stage(survivors: pd.DataFrame, fields: pd.DataFrame, keys: pd.DataFra
     """The day's rows assigned to leads (the candidate pairs scored in `pool`, a Dask cluster, when
     given); the day's activities and outcomes attributed to them."""
     assigned = assignment.assign_leads(survivors, known, run_date.isoformat(), config, fields, keys, pool=pool)
-    return (assigned, activities.assign(lead_id=assignment.attribute(activities, known, assigned.rows)),
-            outcomes.assign(lead_id=assignment.attribute(outcomes, known, assigned.rows)))
+    absorbed = assigned.absorbed
+    return (assigned, activities.assign(lead_id=assignment.attribute(activities, known, assigned.rows, absorbed)),
+            outcomes.assign(lead_id=assignment.attribute(outcomes, known, assigned.rows, absorbed)))
 
 
 @stage("retire")
@@ -194,16 +195,19 @@ def load_state_stage(engine: Engine, assigned: assignment.Assignment, activities
                      partition: LeadPartition | None = None, left_out: pd.Series | None = None) -> state.LeadState:
     """What the day before left of every lead the day touches, and of those due for a look (with a
     window decay, their activities of the window's earlier days too); of one partition's leads only
-    when given one; not of the `left_out` leads (retired)."""
+    when given one; not of the `left_out` leads (retired). Leads absorbed today are read into the
+    leads absorbing them."""
     touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
+    absorbed = assigned.absorbed
     with engine.connect() as conn:
         due = state.due_for_review(conn, run_date)
         if partition is not None:
             due = due[partition.holds(due)]
         if left_out is not None:
             due = due[~due.isin(left_out)]
+        due = due[~due.isin(absorbed.index)]
         return state.load_lead_state(conn, pd.concat([pd.Series(touched, dtype=object), due]).drop_duplicates(),
-                                     run_date, window_days)
+                                     run_date, window_days, absorbed)
 
 
 @stage("survive")
@@ -212,7 +216,9 @@ def survive_stage(survivors: pd.DataFrame, assigned: assignment.Assignment, prio
                   rules: survivorship.Survivorship) -> pd.DataFrame:
     """Profiles of the day's leads: golden records merged from their rows, carried ones for the rest,
     each stamped with when the lead last acted (`event_at`)."""
-    golden = survivorship.golden_records(survivors, assigned.rows, prior.profiles, rules)
+    existing = pd.concat([prior.profiles, prior.absorbed_profiles], ignore_index=True) \
+        if len(prior.absorbed_profiles) else prior.profiles
+    golden = survivorship.golden_records(survivors, assigned.rows, existing, rules)
     profiles = state.day_profiles(golden, prior.profiles, activities)
     profiles["event_at"] = state.event_times(profiles["lead_id"], golden, activities, outcomes, run_date)
     return profiles
@@ -224,7 +230,11 @@ def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.D
     derived = score.derive_attributes(profiles, model)
     derived["interests"] = nurture.interests(derived, activities, model)
     countable = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
-    return derived, score.score_leads(derived, prior.engagement, countable, run_date, model, prior.window_activities)
+    engagement = prior.engagement
+    if len(prior.merged_activities):  # merged leads: engagement replayed from their combined activity
+        engagement = pd.concat([engagement, score.replayed_state(prior.merged_activities, run_date, model)],
+                               ignore_index=True)
+    return derived, score.score_leads(derived, engagement, countable, run_date, model, prior.window_activities)
 
 
 @stage("qualify")

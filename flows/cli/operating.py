@@ -92,21 +92,33 @@ def release(source_system: Annotated[str, typer.Option(help="Source system of th
 
 @app.command()
 @user_errors
-def unmerge(source_system: Annotated[str, typer.Option(help="Source system of the wrongly merged record.")],
-            source_lead_id: Annotated[str, typer.Option(help="Its id in the source system.")],
-            by: Annotated[str, typer.Option(help="Who asks for it (kept in lead_splits).")],
+def unmerge(by: Annotated[str, typer.Option(help="Who asks for it (kept in lead_splits).")],
             reason: Annotated[str, typer.Option(help="Why (kept in lead_splits).")],
+            source_system: Annotated[str | None, typer.Option(help="Source system of the wrongly merged record.")]
+            = None,
+            source_lead_id: Annotated[str | None, typer.Option(help="Its id in the source system.")] = None,
+            lead: Annotated[str | None, typer.Option(
+                help="Instead of a record: a lead a lead-to-lead merge absorbed (mql explain names it).")] = None,
             extracts: ExtractsOption = None, warehouse: WarehouseOption = None, model: ModelOption = None,
             rerun: Annotated[bool, typer.Option(help="Re-run from the date of the merge now (default); "
                                                      "--no-rerun leaves it to the next run of that date.")] = True,
             ) -> None:
-    """Split a record from the lead it was merged into, for good; then re-run from the date of
-    the merge, so both leads are rebuilt and scored from their own activity."""
+    """Split a record from the lead it was merged into (or an absorbed lead from the lead that
+    absorbed it), for good; then re-run from the date of the merge, so both leads are rebuilt and
+    scored from their own activity."""
     from tasks.screening.review import unmerge as record_split
+    from tasks.screening.review import unmerge_lead
 
-    done = _record(warehouse, record_split, source_system, source_lead_id, by, reason)
-    console.print(f"split {source_system}/{source_lead_id} from lead {done['lead_id']} "
-                  f"({done['records']} other record(s)); merged on {done['merged_on']}")
+    if (lead is None) == (source_system is None or source_lead_id is None):
+        raise MqlError("unmerge needs --source-system with --source-lead-id, or --lead")
+    if lead is not None:
+        done = _record(warehouse, unmerge_lead, lead, by, reason)
+        console.print(f"split lead {lead}'s {done['moved']} record(s) from lead {done['lead_id']} "
+                      f"({done['records']} other record(s)); merged on {done['merged_on']}", soft_wrap=True)
+    else:
+        done = _record(warehouse, record_split, source_system, source_lead_id, by, reason)
+        console.print(f"split {source_system}/{source_lead_id} from lead {done['lead_id']} "
+                      f"({done['records']} other record(s)); merged on {done['merged_on']}")
     if rerun:
         merged_on = date.fromisoformat(done["merged_on"])
         print_summaries(run_dates(merged_on, merged_on, extracts, warehouse, model, show_progress=False))
@@ -290,6 +302,8 @@ def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/so
             found = explain_lead(conn, lead, on)
     finally:
         engine.dispose()
+    for note in found.merged:
+        console.print(note, soft_wrap=True)
     s = found.score
     console.print(f"lead {found.lead_id} scored on {str(s['run_date'])[:10]} with model {s['model_version']}: "
                   f"fit {s['fit_score']:.1f} + engagement {s['engagement_score']:.1f} = total "

@@ -8,6 +8,43 @@ INSERT INTO lead_history SELECT * FROM saved_lead_history;
 INSERT INTO lead_identities SELECT * FROM saved_lead_identities;
 INSERT INTO lead_match_keys SELECT * FROM saved_lead_match_keys;
 INSERT INTO lead_merges SELECT * FROM saved_lead_merges;
+INSERT INTO lead_moves SELECT * FROM saved_lead_moves;
+-- The lead-to-lead merges of the restored dates, applied again (wipe_from_date.sql undid them):
+-- each moved record to the lead its latest move gave it, the earlier activities and outcomes of
+-- the absorbed leads after it, and the absorbed leads' rows out of leads.
+UPDATE lead_identities
+SET lead_id = (
+    SELECT m.to_lead_id FROM saved_lead_moves AS m
+    WHERE m.source_system = lead_identities.source_system AND m.source_lead_id = lead_identities.source_lead_id
+    ORDER BY m.run_date DESC LIMIT 1
+)
+WHERE EXISTS (
+    SELECT 1 FROM saved_lead_moves AS m
+    WHERE m.source_system = lead_identities.source_system AND m.source_lead_id = lead_identities.source_lead_id
+);
+UPDATE activities
+SET lead_id = (
+    SELECT i.lead_id FROM lead_identities AS i
+    WHERE i.source_system = activities.source_system AND i.source_lead_id = activities.source_lead_id
+)
+WHERE run_date < :run_date
+  AND lead_id IN (SELECT from_lead_id FROM saved_lead_moves)
+  AND EXISTS (
+      SELECT 1 FROM lead_identities AS i
+      WHERE i.source_system = activities.source_system AND i.source_lead_id = activities.source_lead_id
+  );
+UPDATE sales_outcomes
+SET lead_id = (
+    SELECT i.lead_id FROM lead_identities AS i
+    WHERE i.source_system = sales_outcomes.source_system AND i.source_lead_id = sales_outcomes.source_lead_id
+)
+WHERE run_date < :run_date
+  AND lead_id IN (SELECT from_lead_id FROM saved_lead_moves)
+  AND EXISTS (
+      SELECT 1 FROM lead_identities AS i
+      WHERE i.source_system = sales_outcomes.source_system AND i.source_lead_id = sales_outcomes.source_lead_id
+  );
+DELETE FROM leads WHERE lead_id IN (SELECT from_lead_id FROM saved_lead_moves);
 INSERT INTO lead_scores SELECT * FROM saved_lead_scores;
 INSERT INTO score_contributions SELECT * FROM saved_score_contributions;
 INSERT INTO mql_events SELECT * FROM saved_mql_events;
@@ -32,6 +69,7 @@ DROP TABLE saved_lead_history;
 DROP TABLE saved_lead_identities;
 DROP TABLE saved_lead_match_keys;
 DROP TABLE saved_lead_merges;
+DROP TABLE saved_lead_moves;
 DROP TABLE saved_lead_scores;
 DROP TABLE saved_score_contributions;
 DROP TABLE saved_mql_events;

@@ -19,6 +19,9 @@ INSERT INTO saved_lead_match_keys SELECT * FROM lead_match_keys WHERE run_date >
 DROP TABLE IF EXISTS saved_lead_merges;
 CREATE TABLE saved_lead_merges AS SELECT * FROM lead_merges WHERE 1 = 0;
 INSERT INTO saved_lead_merges SELECT * FROM lead_merges WHERE run_date >= :run_date;
+DROP TABLE IF EXISTS saved_lead_moves;
+CREATE TABLE saved_lead_moves AS SELECT * FROM lead_moves WHERE 1 = 0;
+INSERT INTO saved_lead_moves SELECT * FROM lead_moves WHERE run_date >= :run_date;
 DROP TABLE IF EXISTS saved_lead_scores;
 CREATE TABLE saved_lead_scores AS SELECT * FROM lead_scores WHERE 1 = 0;
 INSERT INTO saved_lead_scores SELECT * FROM lead_scores WHERE run_date >= :run_date;

@@ -5,8 +5,9 @@ domain) are found through blocking keys, within the day and against every lead i
 warehouse through the indexed `lead_match_keys` (hashed keys); each candidate pair is scored by the
 evidence in `config/dedupe.yaml` (tasks/identity/comparisons.py), and clusters grow from the strongest link
 down. A role mailbox or a shared switchboard number alone never links two people; a cluster
-never joins two existing leads; `lead_splits` (written by `mql unmerge`) keep records apart.
-Every link is written to `lead_merges` with its evidence.
+joins two existing leads only through a record of the day linked to both (`lead_bridges`), the
+older lead absorbing the other (`lead_moves`); `lead_splits` (written by `mql unmerge`) keep
+records apart. Every link is written to `lead_merges` with its evidence.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ INPUT_COLUMNS = ("row_number", "source_system", "source_lead_id", "email_key", "
                  "company", "city", "country", "phone_e164")
 MERGE_COLUMNS = ["run_date", "lead_id", "source_system", "source_lead_id", "matched_source_system",
                  "matched_source_lead_id", "matched_lead_id", "rule", "score", "keys", "evidence"]
+MOVE_COLUMNS = ["run_date", "source_system", "source_lead_id", "from_lead_id", "to_lead_id"]
 FORCED = float("inf")  # the score of a link by source record id: always taken first
 
 
@@ -56,6 +58,9 @@ class DedupeConfig(Strict):
     # A model file of `mql identity train` (relative to this file): its linkage, learned from the
     # lead base, replaces `linkage` above.
     linkage_model: str | None = None
+    # Whether a record of the day linked to two existing leads merges them (the older absorbs the
+    # other); false: existing leads are never merged by a run.
+    merge_leads: bool = True
 
 
 def load_dedupe_config(path: Path) -> DedupeConfig:
@@ -95,6 +100,15 @@ class Assignment:
     identities: pd.DataFrame  # new lead_identities rows
     match_keys: pd.DataFrame  # new lead_match_keys rows
     merges: pd.DataFrame      # lead_merges rows: each link and its evidence
+    # lead_moves rows: the records of existing leads absorbed today into an older one
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MOVE_COLUMNS))
+
+    @property
+    def absorbed(self) -> pd.Series:
+        """Each lead absorbed today (index) and the lead that absorbed it."""
+        pairs = self.moves.drop_duplicates("from_lead_id")
+        return pd.Series(pairs["to_lead_id"].to_numpy(dtype=object), index=pairs["from_lead_id"].to_numpy(dtype=object),
+                         dtype=object)
 
 
 def source_key(system: pd.Series, lead_id: pd.Series) -> pd.Series:
@@ -197,7 +211,7 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     hits = known.keys[~pd.Series(pair_codes(known.keys["key_hash"], known.keys["lead_id"])).duplicated().to_numpy()]
     records = _candidate_records(known.candidates, pd.concat([hits["lead_id"], known.sources["lead_id"]]))
     nodes = linkage_nodes(pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True))
-    records = records[["lead_id", "source_system", "source_lead_id"]]  # what is read of them from here on
+    records = records[["lead_id", "source_system", "source_lead_id", *(["run_date"] if "run_date" in records else [])]]
     # Records come in lead order (_candidate_records): a lead's records are one run of nodes.
     record_lead = records["lead_id"].to_numpy(dtype=object)
     starts = np.flatnonzero(np.r_[True, record_lead[1:] != record_lead[:-1]]) if len(records) else np.empty(0, int)
@@ -262,10 +276,34 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     if apart:
         kept = [(min(a, b), max(a, b)) not in apart for a, b in zip(links["left"], links["right"])]
         links = links[np.asarray(kept, dtype=bool)]
-    clusters = cluster(size, links, conflict_check(coded, scorer, apart), linkage.max_cluster, label)
+    bridges = lead_bridges(links, n, label) if config.merge_leads else None
+    clusters = cluster(size, links, conflict_check(coded, scorer, apart), linkage.max_cluster, label, bridges)
     del coded, links
     return _assignment(rows, src, own_lead, clusters, records, label, n, run_date, hits, keys, key_code,
                        fields, linkage)
+
+
+def lead_bridges(links: pd.DataFrame, n: int, label: np.ndarray):
+    """`cluster`'s test of a link that would join clusters holding different existing leads: it
+    may when it links a record of the day (node < n) to a record of an existing lead, and that
+    record of the day is itself linked, above the threshold or by its source id, to a record of
+    every one of those leads. So a day's record proves two leads one person; a chain of the day's
+    records (one matching each lead) does not."""
+    direct: dict[int, set[int]] = {}
+
+    def bridges(left: int, right: int, leads: frozenset[int]) -> bool:
+        day, other = (left, right) if left < n else (right, left)
+        if day >= n or other < n:
+            return False
+        if not direct:  # worked out once, on the first call (rarely made)
+            one = links[(links["left"] < n) != (links["right"] < n)]
+            lo, hi = one[["left", "right"]].min(axis=1).to_numpy(), one[["left", "right"]].max(axis=1).to_numpy()
+            for node, lead in zip(lo.tolist(), label[hi].tolist()):
+                direct.setdefault(node, set()).add(lead)
+            direct.setdefault(-1, set())
+        return leads <= direct.get(day, set())
+
+    return bridges
 
 
 def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> pd.DataFrame:
@@ -274,6 +312,8 @@ def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> 
     columns = ["lead_id", "source_system", "source_lead_id", *MATCH_COLUMNS]
     if candidates is None or candidates.empty:
         return pd.DataFrame(columns=columns)
+    if "run_date" in candidates:  # when the record was first seen: the older of two leads absorbs the other
+        columns.append("run_date")
     records = candidates[columns]
     if not records["lead_id"].isin(lead_ids).all():
         records = records[records["lead_id"].isin(lead_ids)]
@@ -339,9 +379,9 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     key (that number) and lead (that index) of the keys the warehouse holds already."""
     root = clusters.root
     row_root = pd.Series(root[:n])
-    # The lead of each cluster: the existing lead in it, else a new one named after its first record.
-    anchor = pd.Series(records["lead_id"].to_numpy(dtype=object), index=root[n:])
-    anchor = anchor[~anchor.index.duplicated()]
+    # The lead of each cluster: the existing lead in it (the oldest, where a record of the day
+    # bridged several: it absorbs the others), else a new one named after its first record.
+    anchor, lead_of_root, moves = _survivors(records, root[n:], label[n:], run_date)
     anchored = row_root.isin(anchor.index).to_numpy()
     first_row = pd.Series(np.arange(n)).groupby(row_root.to_numpy()).first()
     first_row = first_row[~first_row.index.isin(anchor.index)]
@@ -380,8 +420,6 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
     position = pd.Series(np.arange(n), index=rows["row_number"].to_numpy())
     day_rows = position.reindex(keys["row_number"]).to_numpy()
     kept = np.flatnonzero(~pd.Series(key_code.astype(np.int64) << 32 | root[day_rows]).duplicated().to_numpy())
-    lead_of_root = pd.Series(label[n:], index=root[n:])
-    lead_of_root = lead_of_root[~lead_of_root.index.duplicated()]
     lead = lead_of_root.reindex(root[day_rows[kept]]).fillna(-1).to_numpy(np.int64)
     stored = hits[(hits["lead"] >= 0) & (hits["key"] >= 0)]
     held = pd.Series(key_code[kept].astype(np.int64) << 32 | lead).isin(
@@ -391,7 +429,40 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
                         run_date=run_date)
     return Assignment(rows=out, identities=identities, match_keys=new_keys,
                       merges=_merge_rows(links[links["rule"] != "source_id"], out, rows, records, run_date,
-                                         [c.name for c in linkage.comparisons]))
+                                         [c.name for c in linkage.comparisons]),
+                      moves=moves)
+
+
+def _survivors(records: pd.DataFrame, record_root: np.ndarray, record_label: np.ndarray, run_date: str
+               ) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Per cluster holding existing leads (index: its root): the lead it keeps, and that lead's
+    index (its label); and the lead_moves rows of the records of the leads it absorbs. Of leads a
+    record of the day bridged, the oldest survives (its first record seen first; then the
+    smaller lead id)."""
+    lead = records["lead_id"].to_numpy(dtype=object)
+    pair = pd.Series(record_root.astype(np.int64) << 32 | record_label.astype(np.int64))
+    distinct = ~pair.duplicated().to_numpy()
+    if not pd.Series(record_root[distinct]).duplicated().any():  # one lead per cluster: nothing absorbed
+        anchor = pd.Series(lead, index=record_root)
+        label = pd.Series(record_label, index=record_root)
+        keep = ~anchor.index.duplicated()
+        return anchor[keep], label[keep], pd.DataFrame(columns=MOVE_COLUMNS)
+    seen = (records["run_date"].map(lambda d: str(d)[:10]).to_numpy(dtype=object) if "run_date" in records
+            else np.full(len(records), "", dtype=object))
+    frame = pd.DataFrame({"root": record_root, "label": record_label, "lead_id": lead, "seen": seen})
+    leads = frame.groupby(["root", "label", "lead_id"], as_index=False)["seen"].min()
+    leads = leads.sort_values(["root", "seen", "lead_id"], kind="stable")
+    first = leads.drop_duplicates("root").set_index("root")
+    anchor, label = first["lead_id"].astype(object), first["label"]
+    frame["to_lead_id"] = anchor.reindex(frame["root"]).to_numpy(dtype=object)
+    moved = frame[frame["lead_id"] != frame["to_lead_id"]]
+    moves = _objects(len(moved), run_date=run_date,
+                     source_system=records["source_system"].to_numpy(dtype=object)[moved.index.to_numpy()],
+                     source_lead_id=records["source_lead_id"].to_numpy(dtype=object)[moved.index.to_numpy()],
+                     from_lead_id=moved["lead_id"].to_numpy(dtype=object),
+                     to_lead_id=moved["to_lead_id"].to_numpy(dtype=object))
+    return anchor, label, moves[MOVE_COLUMNS].sort_values(["from_lead_id", "source_system", "source_lead_id"],
+                                                          ignore_index=True)
 
 
 def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, rows: pd.DataFrame, records: pd.DataFrame,
@@ -418,9 +489,12 @@ def _merge_rows(links: pd.DataFrame, out: pd.DataFrame, rows: pd.DataFrame, reco
         evidence=np.array(evidence, dtype=object))[MERGE_COLUMNS]
 
 
-def attribute(frame: pd.DataFrame, known: Known, assigned: pd.DataFrame) -> pd.Series:
+def attribute(frame: pd.DataFrame, known: Known, assigned: pd.DataFrame, absorbed: pd.Series | None = None
+              ) -> pd.Series:
     """The lead each activity or outcome row belongs to, through its source record (None: unknown)."""
     mapping = dict(zip(known.sources["source_key"], known.sources["lead_id"]))
+    if absorbed is not None and len(absorbed):  # records of a lead absorbed today: the survivor's
+        mapping = {key: absorbed.get(lead, lead) for key, lead in mapping.items()}
     mapping.update(zip(assigned["source_key"], assigned["lead_id"]))
     leads = source_key(frame["source_system"], frame["source_lead_id"]).map(mapping)
     return leads.astype(object).where(leads.notna(), None)

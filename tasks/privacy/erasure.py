@@ -84,7 +84,10 @@ def source_keys(frame: pd.DataFrame) -> pd.Series:
 
 
 def raw_email_keys(emails: pd.Series) -> pd.Series:
-    return per_distinct(emails.where(emails.map(lambda v: isinstance(v, str)), None), email_key)
+    """Email keys of addresses as typed; a malformed one (kept aside by screening, erasable by
+    `mql erase --email`) as `invalid_email_key` makes it."""
+    return per_distinct(emails.where(emails.map(lambda v: isinstance(v, str) and bool(v.strip())), None),
+                        invalid_email_key)
 
 
 def raw_phones(phones: pd.Series, countries: pd.Series) -> pd.Series:
@@ -159,19 +162,23 @@ def erase(conn: Connection, keys: HashKeys, erased_by: str, reason: str, erased_
 
 def _find(conn: Connection, email: str | None, phone: str | None, lead_id: str | None) -> Person:
     wanted_email = email_key(email) if email else None
-    if email and wanted_email is None:
+    if email and wanted_email is None and not email.strip():
         raise MqlError(f"--email: {email!r} is not an email address")
     wanted_phone = phone_e164((phone, None)) if phone else None
     if phone and wanted_phone is None:
         raise MqlError(f"--phone: {phone!r} is not a phone number in international form (+<country code> <number>)")
     leads = query(conn, "erase_find_leads", {"email": wanted_email, "phone": wanted_phone,
                                              "lead_id": lead_id.strip() if lead_id else None})
-    lead_ids = sorted(str(v) for v in leads["lead_id"])
+    lead_ids = set(str(v) for v in leads["lead_id"])
+    if email:
+        lead_ids |= _held_invalid_email(conn, email)
+    lead_ids = sorted(lead_ids)
     what = f"--email {email}" if email else f"--phone {phone}" if phone else f"--lead {lead_id}"
     if len(lead_ids) > 1:
         raise MqlError(f"{what} is ambiguous: {len(lead_ids)} leads hold it ({', '.join(lead_ids[:5])}"
                        f"{', ...' if len(lead_ids) > 5 else ''}); erase each with --lead")
-    person = Person(lead_ids, set(), {wanted_email} - {None}, {wanted_phone} - {None}, set())
+    person = Person(lead_ids, set(), {wanted_email or email.strip().lower()} - {None} if email else set(),
+                    {wanted_phone} - {None}, set())
     for lead in lead_ids:
         values = query(conn, "erase_lead_values", {"lead_id": lead})
         person.emails |= {v for v in values["email_key"] if isinstance(v, str)}
@@ -184,6 +191,21 @@ def _find(conn: Connection, email: str | None, phone: str | None, lead_id: str |
     if not lead_ids and lead_id:
         raise MqlError(f"--lead {lead_id}: no such lead in the warehouse")
     return person
+
+
+def invalid_email_key(address: str) -> str:
+    """A malformed address as erasure compares it: normalised as an address where it splits into
+    one (`x@name@acme.com`), else trimmed and lowercased."""
+    return email_key(address) or address.strip().lower()
+
+
+def _held_invalid_email(conn: Connection, email: str) -> set[str]:
+    """Leads that keep `email` as the malformed address screening set aside (custom attribute
+    `invalid_email`: the lead has no email, so no email key finds it)."""
+    wanted = invalid_email_key(email)
+    found = query(conn, "erase_find_invalid_email")
+    return {str(lead) for lead, custom in zip(found["lead_id"], found["custom_attributes"])
+            if isinstance(kept := _json(custom).get("invalid_email"), str) and invalid_email_key(kept) == wanted}
 
 
 def _needles(person: Person) -> list[str]:

@@ -4,7 +4,7 @@ its retirements (every source record deleted by its loader) and restorations."""
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -22,6 +22,7 @@ class Explanation:
     events: pd.DataFrame
     enrollments: pd.DataFrame
     retirements: pd.DataFrame    # run_date, action (retired | restored), source_system, source_lead_id, source_table, flag
+    merged: tuple[str, ...] = ()  # where the lead named went, through lead-to-lead merges, in order
 
 
 def _how_to_release(conn: Connection, system: str, source_id: str, disposition: str) -> str:
@@ -41,6 +42,17 @@ def explain(conn: Connection, lead: str, on: date) -> Explanation:
     """The explanation of `lead` (a lead id or `system/source_lead_id`) as of the end of `on`."""
     system, _, source_id = lead.partition("/")
     found = query(conn, "explain_resolve_lead", {"lead": lead, "source_system": system, "source_lead_id": source_id})
+    absorbed = query(conn, "explain_absorbed", {"lead_id": lead}) if found.empty else pd.DataFrame()
+    if len(absorbed) and str(absorbed["run_date"].iloc[0])[:10] <= on.isoformat():
+        into = absorbed.iloc[0]
+        bridge = (f": record {into['source_system']}/{into['source_lead_id']} matched its record "
+                  f"{into['matched_source_system']}/{into['matched_source_lead_id']} ({into['rule']}, score "
+                  f"{float(into['score']):g})" if isinstance(into["source_lead_id"], str) else "")
+        later = explain(conn, str(into["to_lead_id"]), on)
+        note = f"lead {lead} was merged into lead {into['to_lead_id']} on {str(into['run_date'])[:10]}{bridge}"
+        return replace(later, merged=(note, *later.merged))
+    if len(absorbed):  # as it was before the merge
+        found = pd.DataFrame({"lead_id": [lead]})
     if found.empty:
         set_aside = query(conn, "explain_set_aside", {"source_system": system, "source_lead_id": source_id})
         if not set_aside.empty:

@@ -222,6 +222,23 @@ def _windowed(per_day: pd.DataFrame, run_date: date, model: ScoringModel) -> pd.
     return rows
 
 
+def replayed_state(activities: pd.DataFrame, run_date: date, model: ScoringModel) -> pd.DataFrame:
+    """The engagement state (lead_id, rule, decayed_value, state_date) that leads would carry out of
+    the day before `run_date` had `activities` (WINDOW_COLUMNS: every countable activity before
+    it) been theirs all along: each run date's points after the daily cap, decayed to that day.
+    A lead merged from two is scored so, from the combined activity, never from two summed scores."""
+    columns = ["lead_id", "rule", "decayed_value", "state_date"]
+    if activities.empty:
+        return pd.DataFrame(columns=columns)
+    day = pd.Timestamp(run_date) - pd.Timedelta(days=1)
+    per_day = _earned(activities.assign(day=pd.to_datetime(activities["run_date"]).dt.normalize()),
+                      model.engagement.rules, ["day"])
+    per_day["decayed_value"] = per_day["points"] * model.engagement.weights((day - per_day["day"]).dt.days)
+    rows = per_day.groupby(["lead_id", "rule"], as_index=False)["decayed_value"].sum()
+    rows = rows[rows["decayed_value"].abs() >= FADED]
+    return rows.assign(state_date=day.date().isoformat())[columns].reset_index(drop=True)
+
+
 def score_engagement(
     lead_ids: pd.Series, state: pd.DataFrame, activities: pd.DataFrame, run_date: date, model: ScoringModel,
     window_activities: pd.DataFrame | None = None,

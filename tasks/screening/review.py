@@ -131,6 +131,37 @@ def unmerge(conn: Connection, source_system: str, source_lead_id: str, requested
     return {"lead_id": lead_id, "merged_on": merged_on, "records": str(len(others))}
 
 
+def unmerge_lead(conn: Connection, lead_id: str, requested_by: str, reason: str, split_at: datetime
+                 ) -> dict[str, str]:
+    """Undo a lead-to-lead merge: every record the absorbed lead `lead_id` had is kept apart from
+    every other record of the lead that absorbed it (lead_splits), so the two never merge again.
+    Returns that lead and the date of the merge, from which the dates must be re-run for both
+    leads to be rebuilt from their own records and activity."""
+    if not requested_by.strip() or not reason.strip():
+        raise MqlError("an unmerge needs who (--by) and why (--reason)")
+    moved = query(conn, "unmerge_moves", {"lead_id": lead_id})
+    if moved.empty:
+        raise MqlError(f"lead {lead_id} was absorbed by no lead-to-lead merge: nothing to unmerge "
+                       "(to split one record, give --source-system and --source-lead-id)")
+    merged_on = str(moved["run_date"].iloc[0])[:10]
+    moved = moved[moved["run_date"].map(lambda d: str(d)[:10]) == merged_on]
+    first = moved.iloc[0]
+    holder = query(conn, "unmerge_record", {"source_system": first["source_system"],
+                                            "source_lead_id": first["source_lead_id"]})
+    into = str(holder["lead_id"].iloc[0])
+    mine = set(zip(moved["source_system"], moved["source_lead_id"]))
+    others = [r for r in query(conn, "unmerge_lead_records", {"lead_id": into}).itertuples(index=False)
+              if (r.source_system, r.source_lead_id) not in mine]
+    for system, record in sorted(mine):
+        for other in others:
+            execute(conn, "insert_split", {"source_system": system, "source_lead_id": record,
+                                           "other_source_system": other.source_system,
+                                           "other_source_lead_id": other.source_lead_id, "lead_id": into,
+                                           "split_at": split_at, "requested_by": requested_by.strip(),
+                                           "reason": reason.strip()})
+    return {"lead_id": into, "merged_on": merged_on, "records": str(len(others)), "moved": str(len(mine))}
+
+
 def mask_email(email: object) -> str:
     """"maria.garcia@acme.com" -> "m***@acme.com": enough to recognise, not to harvest."""
     if not isinstance(email, str) or "@" not in email:

@@ -69,7 +69,8 @@ def screen_leads(leads: pd.DataFrame, report: ValidationReport, rules: FraudRule
     erased = np.zeros(len(frame), dtype=bool)
     if ledger:
         sources = source_keys(frame)
-        erased[~quarantined] = ledger.erased_leads(candidates["email_key"], candidates["phone_e164"],
+        emails = candidates["email_key"].where(candidates["email_key"].notna(), raw_email_keys(candidates["email"]))
+        erased[~quarantined] = ledger.erased_leads(emails, candidates["phone_e164"],
                                                    sources[~quarantined])
         held = with_contract_columns(frame[quarantined], LEAD_COLUMNS)
         erased[quarantined] = ledger.erased_leads(raw_email_keys(held["email"]),

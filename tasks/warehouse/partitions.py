@@ -54,12 +54,13 @@ def split_by_lead(survivors: pd.DataFrame, assigned: Assignment, activities: pd.
     activity_part = np.where(activities["lead_id"].notna(), partition_of(activities["lead_id"], count), -1)
     outcome_part = np.where(outcomes["lead_id"].notna(), partition_of(outcomes["lead_id"], count), -1)
     empty = assigned.identities.iloc[:0], assigned.match_keys.iloc[:0], assigned.merges.iloc[:0]
+    move_part = partition_of(assigned.moves["to_lead_id"], count)  # a lead absorbed goes with its survivor
     return [
         LeadPartition(
             index=i, count=count,
             survivors=survivors[survivor_part == i],
             assigned=replace(assigned, rows=rows[row_part == i], identities=empty[0], match_keys=empty[1],
-                             merges=empty[2]),
+                             merges=empty[2], moves=assigned.moves[move_part == i]),
             activities=activities[activity_part == i], outcomes=outcomes[outcome_part == i])
         for i in range(count)
     ]

@@ -49,6 +49,12 @@ class LeadState:
     enrollments: pd.DataFrame  # open enrollments: lead_id, segment, entered_run_date, entered_at
     # Under a window decay, the window's earlier countable activities (score.WINDOW_COLUMNS); else empty.
     window_activities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
+    # Leads absorbed on the run date into older ones (see absorb): their profiles under the
+    # survivor's id (survivorship reads them with the survivor's), and every countable activity of
+    # the merged leads before the run date under the survivor's id (their engagement is replayed
+    # from it: score.replayed_state).
+    absorbed_profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    merged_activities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class DayResult:
     lead_identities: pd.DataFrame
     lead_match_keys: pd.DataFrame
     lead_merges: pd.DataFrame
+    lead_moves: pd.DataFrame
     lead_scores: pd.DataFrame
     score_contributions: pd.DataFrame
     mql_events: pd.DataFrame
@@ -87,6 +94,40 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class LaterMoves:
+    """Records that lead-to-lead merges on or after a run date moved (none, but in a re-run): a
+    re-run reads the lead base as it was before them, each such record in the lead it had then."""
+
+    before: pd.Series   # per source key (assignment.source_key): the lead the record had before the date
+    holders: np.ndarray  # the leads holding such records now
+
+    @classmethod
+    def read(cls, conn: Connection, run_date: date) -> LaterMoves:
+        moves = query(conn, "lookup_moves", {"run_date": run_date})
+        keys = source_key(moves["source_system"], moves["source_lead_id"]) if len(moves) else pd.Series(dtype=object)
+        first = ~keys.duplicated().to_numpy()
+        return cls(before=pd.Series(moves["from_lead_id"].to_numpy(dtype=object)[first],
+                                    index=keys.to_numpy(dtype=object)[first], dtype=object),
+                   holders=pd.unique(moves["to_lead_id"].to_numpy(dtype=object)))
+
+    def __bool__(self) -> bool:
+        return len(self.before) > 0
+
+    def widen(self, leads: pd.Series) -> pd.Series:
+        """`leads` and the leads holding now records that were one of theirs (to read them from)."""
+        return pd.concat([leads.astype(object), pd.Series(self.holders, dtype=object)]).drop_duplicates() \
+            if self else leads
+
+    def relabel(self, frame: pd.DataFrame, lead: str = "lead_id", system: str = "source_system",
+                record: str = "source_lead_id") -> pd.DataFrame:
+        """`frame` with each moved record's lead as it was before the run date."""
+        if not self or frame.empty:
+            return frame
+        was = source_key(frame[system], frame[record]).map(self.before)
+        return frame.assign(**{lead: was.where(was.notna(), frame[lead]).astype(object)})
+
+
 class Lookup:
     """What the warehouse knew before `run_date` of a day's records: started with the source
     records the day's rows, activities and outcomes name (`source_ids`), whose look-ups begin at
@@ -103,6 +144,8 @@ class Lookup:
         self.pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
         ids = source_ids[["source_system", "source_lead_id"]].astype(str).drop_duplicates()
         self.sources, self.splits = self._submit("lookup_identities", ids), self._submit("lookup_splits", ids)
+        with engine.connect() as conn:
+            self.moves = LaterMoves.read(conn, run_date)
 
     def __enter__(self) -> Lookup:
         return self
@@ -134,14 +177,20 @@ class Lookup:
         # Sorted: the index is read page by page.
         hashes = pd.DataFrame({"key_hash": np.sort(pd.unique(day_keys["key_hash"].to_numpy(dtype=np.int64)))})
         keys = self._sliced("lookup_match_keys", hashes).astype({"key_hash": "int64"})
-        sources = self.sources.result()
+        sources = self.moves.relabel(self.sources.result())
         usable = keys[block_sizes(keys["key_hash"]) <= max_block]
         leads = pd.unique(np.concatenate([usable["lead_id"].to_numpy(dtype=object),
                                           sources["lead_id"].to_numpy(dtype=object)]))
         # In order, as above. Arrow sorts text in Python's order, several times quicker.
+        wanted = leads
+        leads = self.moves.widen(pd.Series(leads, dtype=object)).to_numpy(dtype=object)
         leads = pd.DataFrame({"lead_id": leads[pc.array_sort_indices(pa.array(leads, type=pa.string())).to_numpy()]})
         candidates = self._sliced("lookup_candidates", leads.astype(str))
-        splits = self.splits.result()
+        if self.moves:  # records as they were before the run date, of the leads wanted
+            candidates = self.moves.relabel(candidates)
+            candidates = candidates[candidates["lead_id"].isin(wanted)].reset_index(drop=True)
+        splits = self.moves.relabel(self.moves.relabel(self.splits.result()), "other_lead_id", "other_source_system",
+                                    "other_source_lead_id")
         return Known(
             keys=keys,
             sources=pd.DataFrame({"source_key": source_key(sources["source_system"], sources["source_lead_id"]),
@@ -155,16 +204,25 @@ class Lookup:
         )
 
 
-def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date, window_days: int | None = None
-                    ) -> LeadState:
-    """The state of `lead_ids` at the end of the day before `run_date`, looked up as the dedupe
-    stage looks up records (one bound list, joined; its cost follows the leads, not the tables);
-    with `window_days` (a window decay), also their activities of the window's earlier days."""
-    params = {"run_date": run_date, "window_start": run_date - timedelta(days=window_days or 0)}
+def _sorted_ids(lead_ids: pd.Series) -> pd.DataFrame:
     ids = pd.unique(lead_ids.dropna().astype(str).to_numpy(dtype=object))
     # In order: the indexes are read page by page. Arrow sorts text in Python's order, quicker.
-    ids = pd.DataFrame({"lead_id": ids[pc.array_sort_indices(pa.array(ids, type=pa.string())).to_numpy()]})
-    def read(name: str) -> pd.DataFrame:
+    return pd.DataFrame({"lead_id": ids[pc.array_sort_indices(pa.array(ids, type=pa.string())).to_numpy()]})
+
+
+def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date, window_days: int | None = None,
+                    absorbed: pd.Series | None = None) -> LeadState:
+    """The state of `lead_ids` at the end of the day before `run_date`, looked up as the dedupe
+    stage looks up records (one bound list, joined; its cost follows the leads, not the tables);
+    with `window_days` (a window decay), also their activities of the window's earlier days.
+    `absorbed`: leads absorbed on the run date (index) and the lead absorbing each (see absorb)."""
+    params = {"run_date": run_date, "window_start": run_date - timedelta(days=window_days or 0)}
+    absorbed = absorbed if absorbed is not None else pd.Series(dtype=object)
+    wanted = pd.concat([lead_ids.astype(object), pd.Series(absorbed.index, dtype=object)])
+    ids = _sorted_ids(wanted)
+    moves = LaterMoves.read(conn, run_date)  # a re-run: activities as they were before later merges
+
+    def read(name: str, ids: pd.DataFrame = ids, params: dict = params) -> pd.DataFrame:
         # Columns typed from their values as a driver's rows are (text, numbers with NaN where
         # missing), the real-number ones as floats whatever JSON made of a whole number.
         found = query_joined(conn, name, ids, params)
@@ -174,10 +232,45 @@ def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date, windo
         floats = [column for column in REAL_COLUMNS if column in frame.columns]
         return typed(frame.astype({column: "float64" for column in floats}))
 
-    window = read("window_activities").reindex(columns=WINDOW_COLUMNS) if window_days else None
-    return LeadState(profiles=read("lead_state").drop(columns=["run_date"], errors="ignore"),
-                     engagement=read("engagement_state"), enrollments=read("open_enrollments"),
-                     **({"window_activities": window} if window is not None else {}))
+    def activities(ids: pd.DataFrame, params: dict) -> pd.DataFrame:
+        found = moves.relabel(read("window_activities", _sorted_ids(moves.widen(ids["lead_id"])), params))
+        return found[found["lead_id"].isin(ids["lead_id"])].reindex(columns=WINDOW_COLUMNS).reset_index(drop=True)
+
+    window = activities(ids, params) if window_days else None
+    state = LeadState(profiles=read("lead_state").drop(columns=["run_date"], errors="ignore"),
+                      engagement=read("engagement_state"), enrollments=read("open_enrollments"),
+                      **({"window_activities": window} if window is not None else {}))
+    if absorbed.empty:
+        return state
+    # Every countable activity the merged leads had: the same look-up, its window from the start.
+    merged = _sorted_ids(pd.concat([pd.Series(absorbed.index, dtype=object), absorbed.astype(object)]))
+    return absorb(state, absorbed, activities(merged, {**params, "window_start": date.min}))
+
+
+def absorb(state: LeadState, absorbed: pd.Series, history: pd.DataFrame) -> LeadState:
+    """The state of the day's leads once the `absorbed` leads (index) are merged into the leads
+    that absorb them: their profiles set apart under the survivor's id (golden records are rebuilt
+    from both); their engagement and enrollments gone (engagement is replayed from `history`,
+    every countable activity of both leads, relabelled to the survivor; their open enrollments end
+    at the write, absorb_leads.sql)."""
+    gone = state.profiles["lead_id"].isin(absorbed.index)
+    merged = absorbed.reindex(state.profiles.loc[gone, "lead_id"]).to_numpy(dtype=object)
+    history = history.assign(lead_id=history["lead_id"].map(lambda lead: absorbed.get(lead, lead)))
+    survivors = set(absorbed.to_numpy(dtype=object))
+    # Under a window decay, the survivors' window is read from both leads' activities (window_points
+    # keeps the window's days); else the window is not read.
+    window = state.window_activities
+    window = pd.concat([window[~window["lead_id"].isin(survivors | set(absorbed.index))], history],
+                       ignore_index=True)
+    return LeadState(
+        profiles=state.profiles[~gone].reset_index(drop=True),
+        engagement=state.engagement[~state.engagement["lead_id"].isin(survivors | set(absorbed.index))]
+        .reset_index(drop=True),
+        enrollments=state.enrollments[~state.enrollments["lead_id"].isin(absorbed.index)].reset_index(drop=True),
+        window_activities=window,
+        absorbed_profiles=state.profiles[gone].assign(lead_id=merged).reset_index(drop=True),
+        merged_activities=history,
+    )
 
 
 def due_for_review(conn: Connection, run_date: date) -> pd.Series:
@@ -204,6 +297,9 @@ def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int
     written = {}
     for table in fields(day):
         written[table.name] = bulk_insert(conn, table.name, getattr(day, table.name))
+    if len(day.lead_moves):  # lead-to-lead merges: the absorbed leads' rows go to the survivors
+        query_in(conn, "delete_leads", day.lead_moves["from_lead_id"].drop_duplicates())
+        run_script(conn, "absorb_leads", {"run_date": run_date, "merged_at": end_of_day(run_date).to_pydatetime()})
     return written
 
 
@@ -270,6 +366,7 @@ def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned
         lead_identities=assigned.identities,
         lead_match_keys=assigned.match_keys,
         lead_merges=assigned.merges,
+        lead_moves=assigned.moves,
         lead_scores=scored.scores.assign(run_date=day, model_version=model_version),
         score_contributions=scored.contributions.assign(run_date=day),
         mql_events=lifecycle.events.assign(run_date=day),

@@ -81,3 +81,112 @@ def test_fuzzy_match_against_the_lead_base_then_unmerge(in_schema, tmp_path):
     unknown = CliRunner().invoke(app, ["unmerge", "--source-system", "x", "--source-lead-id", "nope",
                                        "--by", "ops", "--reason", "x", "--warehouse", url])
     assert unknown.exit_code == 2 and unknown.output.count("\n") == 1 and "no loaded record x/nope" in unknown.output
+
+
+ANN_EMAIL = {"source_lead_id": "a1", "email": "ann.lee@acme.com", "first_name": "Ann", "last_name": "Lee",
+             "company": "Acme", "country": "US"}
+ANN_PHONE = {"source_lead_id": "b1", "source_system": "marketo", "phone": "+1 415 555 0101", "first_name": "Ann",
+             "last_name": "Lee", "country": "US"}
+ANN_BOTH = {"source_lead_id": "c1", "source_system": "salesforce", "email": "ann.lee@acme.com",
+            "phone": "+1 415 555 0101", "first_name": "Ann", "last_name": "Lee", "company": "Acme", "country": "US",
+            "job_title": "VP Marketing"}
+# A look-alike: the bridging record holds Dan's address and Erin's phone (a shared line): the names
+# clash, so the phone link is vetoed and Dan's and Erin's leads stay apart.
+DAN = {"source_lead_id": "d1", "email": "dan.ross@globex.com", "first_name": "Dan", "last_name": "Ross",
+       "company": "Globex", "country": "US"}
+ERIN = {"source_lead_id": "e1", "source_system": "marketo", "phone": "+1 415 555 0199", "first_name": "Erin",
+        "last_name": "Cole", "country": "US"}
+DAN_SHARED = {"source_lead_id": "f1", "source_system": "salesforce", "email": "dan.ross@globex.com",
+              "phone": "+1 415 555 0199", "first_name": "Dan", "last_name": "Ross", "country": "US"}
+TABLES = ("leads", "lead_history", "lead_identities", "lead_match_keys", "lead_merges", "lead_moves", "lead_scores",
+          "score_contributions", "mql_events", "nurture_enrollments", "activities", "sales_outcomes", "handoffs")
+
+
+def snapshot(url: str, schema: str) -> dict[str, list]:
+    """Every row of the tables a run writes, in a fixed order (values as text)."""
+    out = {}
+    for table in TABLES:
+        frame = read_sql(url, f"SELECT * FROM {table}", schema)
+        out[table] = sorted(tuple("" if v is None or v != v else str(v) for v in row)
+                            for row in frame.itertuples(index=False, name=None))
+    return out
+
+
+def test_a_record_proving_two_leads_one_person_merges_them_and_unmerge_restores_both(in_schema, tmp_path):
+    """Ann is known by her address alone (a1, day 0) and by her phone alone (b1, day 1), as two
+    leads; on day 2 a record with both proves them one person: the older lead absorbs the other,
+    with its records, activities and keys; her engagement is recomputed from the combined activity
+    (the pricing page's daily cap holds across both), not summed; `mql unmerge --lead` restores
+    both; re-running the dates gives the same tables."""
+    url, schema = in_schema
+    extracts = tmp_path / "x"
+    day1 = f"{FIRST_DAY + timedelta(days=1)}T10:0"
+    write_day(extracts, 0, [ANN_EMAIL, DAN], [])
+    write_day(extracts, 1, [ANN_PHONE, ERIN], [
+        {**activity("a1", 1, "pricing_page_view"), "occurred_at": f"{day1}1:00Z"},
+        {**activity("a1", 2, "pricing_page_view"), "occurred_at": f"{day1}2:00Z"},
+        {**activity("b1", 3, "pricing_page_view"), "source_system": "marketo", "occurred_at": f"{day1}3:00Z"},
+        {**activity("b1", 4, "pricing_page_view"), "source_system": "marketo", "occurred_at": f"{day1}4:00Z"},
+        {**activity("b1", 5, "demo_request"), "source_system": "marketo", "occurred_at": f"{day1}5:00Z"}])
+    write_day(extracts, 2, [ANN_BOTH, DAN_SHARED], [])
+    last = FIRST_DAY + timedelta(days=2)
+    backfill(start_date=FIRST_DAY, end_date=FIRST_DAY + timedelta(days=1), extracts_dir=str(extracts),
+             warehouse_url=url)
+    a_lead, b_lead = lead_of(url, schema, "a1"), lead_of(url, schema, "b1")
+    assert a_lead != b_lead
+    before = read_sql(url, "SELECT lead_id, engagement_score FROM leads", schema).set_index("lead_id")
+    week = 0.5 ** (1 / 14)  # a day's decay under the model's half-life of 14 days
+    assert before.loc[a_lead, "engagement_score"] == pytest.approx(20 * week ** 0, abs=1e-9)
+    assert before.loc[b_lead, "engagement_score"] == pytest.approx(60, abs=1e-9)
+
+    backfill(start_date=last, end_date=last, extracts_dir=str(extracts), warehouse_url=url)
+    # The older lead (Ann by email, day 0) absorbed the other, with every record.
+    assert {lead_of(url, schema, r) for r in ("a1", "b1", "c1")} == {a_lead}
+    leads = read_sql(url, "SELECT * FROM leads", schema).set_index("lead_id")
+    assert b_lead not in leads.index and len(leads) == 3  # Ann, Dan, Erin
+    ann = leads.loc[a_lead]
+    assert (ann["email"], ann["phone_e164"], ann["job_title"]) == ("ann.lee@acme.com", "+14155550101", "VP Marketing")
+    # Engagement from the combined activity: four pricing views on one day are capped at 20 as
+    # one person's (summed scores would count 40), the demo request 40; both a day old.
+    assert ann["engagement_score"] == pytest.approx(60 * week, abs=1e-9)
+    assert ann["engagement_score"] < before.loc[a_lead, "engagement_score"] * week + 60 * week
+    activities = read_sql(url, "SELECT DISTINCT lead_id FROM activities", schema)
+    assert activities["lead_id"].tolist() == [a_lead]
+    moves = read_sql(url, "SELECT * FROM lead_moves", schema)
+    assert moves[["source_lead_id", "from_lead_id", "to_lead_id"]].values.tolist() == [["b1", b_lead, a_lead]]
+    assert str(moves["run_date"][0])[:10] == str(last)
+    bridge = read_sql(url, "SELECT * FROM lead_merges WHERE matched_lead_id = :b", schema, b=b_lead)
+    assert bridge[["source_lead_id", "matched_source_lead_id", "lead_id", "rule"]].values.tolist() == [
+        ["c1", "b1", a_lead, "phone"]]
+    assert json.loads(bridge["evidence"][0])["phone"] == 12.0
+    keys = read_sql(url, "SELECT lead_id, COUNT(*) AS n FROM lead_match_keys GROUP BY lead_id", schema)
+    assert a_lead in set(keys["lead_id"])
+    # The look-alike stays apart: Dan's address and Erin's phone on one record with Dan's name.
+    assert lead_of(url, schema, "f1") == lead_of(url, schema, "d1") != lead_of(url, schema, "e1")
+    # explain on the absorbed lead says where it went.
+    result = CliRunner().invoke(app, ["explain", "--lead", b_lead, "--warehouse", url])
+    assert result.exit_code == 0, result.output
+    assert f"merged into lead {a_lead} on {last}" in result.output
+
+    # Re-running the merge's date, and all dates, gives the same tables.
+    merged = snapshot(url, schema)
+    backfill(start_date=last, end_date=last, extracts_dir=str(extracts), warehouse_url=url)
+    assert snapshot(url, schema) == merged
+    backfill(start_date=FIRST_DAY, end_date=last, extracts_dir=str(extracts), warehouse_url=url)
+    assert snapshot(url, schema) == merged
+
+    # Unmerge: Ann by phone is split from the lead that absorbed her, for good; both are rebuilt
+    # from their own records and activity.
+    result = CliRunner().invoke(app, ["unmerge", "--lead", b_lead, "--by", "ops@example.com", "--reason",
+                                      "two people", "--extracts", str(extracts), "--warehouse", url])
+    assert result.exit_code == 0, result.output
+    assert f"merged on {last}" in result.output
+    assert lead_of(url, schema, "b1") == b_lead and lead_of(url, schema, "a1") == lead_of(url, schema, "c1") == a_lead
+    after = read_sql(url, "SELECT lead_id, engagement_score FROM leads", schema).set_index("lead_id")
+    assert after.loc[a_lead, "engagement_score"] == pytest.approx(20 * week, abs=1e-9)
+    assert after.loc[b_lead, "engagement_score"] == pytest.approx(60, abs=1e-9)  # as day 1 left it, its own
+    assert read_sql(url, "SELECT COUNT(*) AS n FROM lead_moves", schema)["n"][0] == 0
+    splits = read_sql(url, "SELECT source_lead_id, other_source_lead_id FROM lead_splits ORDER BY 2", schema)
+    assert splits.values.tolist() == [["b1", "a1"], ["b1", "c1"]]
+    assert read_sql(url, "SELECT DISTINCT lead_id FROM activities WHERE source_lead_id = 'b1'",
+                    schema)["lead_id"].tolist() == [b_lead]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -224,3 +225,48 @@ def test_rekey_rotates_every_match_key_and_keeps_erased_people_out(in_schema, ge
     assert code == 0, out
     assert [t for t in person_tokens(person) if t in dump(url, schema)] == []
     assert assert_conserved(url, schema)["erased"].sum() >= 2
+
+
+def test_a_malformed_address_kept_aside_finds_and_erases_its_lead(in_schema, tmp_path):
+    """A lead whose address screening flagged as malformed is kept without an email, the address
+    as typed in the custom attribute `invalid_email`; erasing by that address finds the lead,
+    erases it, and its tombstone keeps the row out of a re-run."""
+    from tests.flows.test_lifecycle import write_day
+
+    url, schema = in_schema
+    extracts = tmp_path / "x"
+    write_day(extracts, 0, [
+        {"source_lead_id": "m1", "email": "Quentin@Tarrow@Acme.com", "first_name": "Quentin",
+         "last_name": "Tarrowby", "company": "Acme", "country": "US"},
+        {"source_lead_id": "k1", "email": "kim.other@northwind.com", "first_name": "Kim", "last_name": "Other",
+         "company": "Northwind", "country": "US"},
+    ], [])
+    code, out = cli("run", "--date", str(FIRST_DAY), "--extracts", str(extracts), "--warehouse", url)
+    assert code == 0, out
+    kept = read_sql(url, "SELECT lead_id, email, custom_attributes FROM leads WHERE last_name = 'Tarrowby'", schema)
+    assert len(kept) == 1 and kept["email"][0] is None
+    assert json.loads(kept["custom_attributes"][0]) == {"invalid_email": "Quentin@Tarrow@Acme.com"}
+
+    code, out = cli("erase", "--email", " quentin@tarrow@acme.com ", "--by", "dpo", "--reason", "ticket 7",
+                    "--warehouse", url)
+    assert code == 0, out
+    assert "erased 1 lead(s), 1 source record(s)" in out
+    assert "tarrow" not in dump(url, schema)
+    assert read_sql(url, "SELECT COUNT(*) AS n FROM leads WHERE lead_id = :lead", schema,
+                    lead=kept["lead_id"][0])["n"][0] == 0
+    assert read_sql(url, "SELECT COUNT(*) AS n FROM leads", schema)["n"][0] == 2  # the aggregate row stays
+    ledger = read_sql(url, "SELECT kind FROM erasure_ledger ORDER BY kind", schema)
+    assert ledger["kind"].tolist() == ["email", "source_record"]
+
+    # A re-run of the date drops the row as erased; the same address from another system too.
+    write_day(extracts, 1, [{"source_lead_id": "m9", "source_system": "marketo",
+                             "email": "QUENTIN@tarrow@acme.com", "first_name": "Q", "country": "US"}], [])
+    code, out = cli("backfill", "--start", str(FIRST_DAY), "--end", str(FIRST_DAY + timedelta(days=1)),
+                    "--extracts", str(extracts), "--warehouse", url)
+    assert code == 0, out
+    assert "tarrow" not in dump(url, schema)
+    erased = read_sql(url, "SELECT run_date, disposition FROM rejected_leads ORDER BY run_date", schema)
+    assert erased["disposition"].tolist() == ["erased", "erased"]
+    code, out = cli("erase", "--email", "quentin@tarrow@acme.com", "--by", "dpo", "--reason", "again",
+                    "--warehouse", url)
+    assert code == 2 and "no such person" in out
