@@ -89,6 +89,48 @@ def test_matches_existing_leads_by_source_id_email_then_phone():
     stored = set(zip(result.match_keys["key_hash"], result.match_keys["lead_id"]))
     assert (key_hashes("email", ["ann@acme.com"])[0], "L-email") not in stored
     assert (key_hashes("phone", ["+14155552671"])[0], "L-email") in stored
+    # Record 11 holds L-email's address and L-phone's number: it proves them one person, and
+    # L-email (the older: equal first dates, then the smaller id) absorbs L-phone's record; so
+    # does the known record 10 of L-source, now with L-zed's address.
+    assert result.moves[["source_lead_id", "from_lead_id", "to_lead_id"]].values.tolist() == [
+        ["r2", "L-phone", "L-email"], ["r3", "L-zed", "L-source"]]
+    assert result.absorbed.to_dict() == {"L-phone": "L-email", "L-zed": "L-source"}
+
+
+def test_a_record_linked_to_two_leads_merges_them_into_the_older_unless_guarded():
+    """A record of the day holding one lead's address and another's phone merges the two leads,
+    the older (first seen first) absorbing the other; not when the names clash (the veto), when a
+    split keeps them apart, when the merged lead would exceed max_cluster, when two records of the
+    day each match one lead (a chain proves nothing), nor with merge_leads off."""
+    def lead(lead_id: str, record: str, seen: str, **fields: str) -> dict:
+        return {"lead_id": lead_id, "source_system": "crm", "source_lead_id": record, "run_date": seen,
+                **dict.fromkeys(MATCH_COLUMNS), "first_key": "ann", "last_key": "lee", **fields}
+
+    records = pd.DataFrame([lead("L-new", "p", "2026-03-01", phone_e164="+14155552671"),
+                            lead("L-old", "e", "2026-02-01", match_email="ann.lee@acme.com")])
+    keys = (("email", ["ann.lee@acme.com"], "L-old"), ("phone", ["+14155552671"], "L-new"))
+    both = {"source_lead_id": "x", "email": "ann.lee@acme.com", "phone": "+1 415 555 2671", "first_name": "Ann",
+            "last_name": "Lee"}
+    merged = assign_leads(rows(both), known_of(*keys, candidates=records), "2026-03-02", CONFIG)
+    assert merged.rows[["lead_id", "match_rule"]].values.tolist() == [["L-old", "email"]]
+    assert merged.moves.values.tolist() == [["2026-03-02", "crm", "p", "L-new", "L-old"]]
+    bridge = merged.merges.set_index("matched_lead_id")
+    assert bridge.loc["L-new", ["lead_id", "source_lead_id", "matched_source_lead_id", "rule"]].tolist() == [
+        "L-old", "x", "p", "phone"]
+
+    def unmerged(known: Known, day: pd.DataFrame, config=CONFIG) -> bool:
+        return assign_leads(day, known, "2026-03-02", config).moves.empty
+
+    clash = records.assign(first_key=["erin", "ann"], last_key=["cole", "lee"])
+    assert unmerged(known_of(*keys, candidates=clash), rows(both))
+    splits = pd.DataFrame({"source_key": ["crm" + SEP + "p"], "other_key": ["crm" + SEP + "e"],
+                           "lead_id": ["L-new"], "other_lead_id": ["L-old"]})
+    assert unmerged(Known(keys=known_of(*keys).keys, candidates=records, splits=splits), rows(both))
+    small = CONFIG.model_copy(update={"linkage": CONFIG.linkage.model_copy(update={"max_cluster": 2})})
+    assert unmerged(known_of(*keys, candidates=records), rows(both), small)
+    chain = rows({**both, "phone": None}, {**both, "source_lead_id": "y", "email": None})
+    assert unmerged(known_of(*keys, candidates=records), chain)
+    assert unmerged(known_of(*keys, candidates=records), rows(both), CONFIG.model_copy(update={"merge_leads": False}))
 
 
 def test_lead_ids_are_stable_across_runs():
