@@ -1,6 +1,7 @@
--- Roll an open re-run chain back: after wipe_from_date.sql has undone every date from
+-- Roll an open re-run chain back: after a rewind (tasks/warehouse/rerun.py) has undone every date from
 -- :run_date on, put back the rows chain_save.sql kept, mark the chain's own runs rolled back
--- and the runs it replaced succeeded again, and drop the saved tables.
+-- and the runs it replaced succeeded again, and drop the saved tables (rerun.roll_back then
+-- applies the lead-to-lead merges put back again).
 UPDATE run_chains SET status = 'rolled_back', ended_at = :ended_at, error = :error WHERE chain_id = :chain_id;
 DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM saved_leads);
 INSERT INTO leads SELECT * FROM saved_leads;
@@ -9,42 +10,6 @@ INSERT INTO lead_identities SELECT * FROM saved_lead_identities;
 INSERT INTO lead_match_keys SELECT * FROM saved_lead_match_keys;
 INSERT INTO lead_merges SELECT * FROM saved_lead_merges;
 INSERT INTO lead_moves SELECT * FROM saved_lead_moves;
--- The lead-to-lead merges of the restored dates, applied again (wipe_from_date.sql undid them):
--- each moved record to the lead its latest move gave it, the earlier activities and outcomes of
--- the absorbed leads after it, and the absorbed leads' rows out of leads.
-UPDATE lead_identities
-SET lead_id = (
-    SELECT m.to_lead_id FROM saved_lead_moves AS m
-    WHERE m.source_system = lead_identities.source_system AND m.source_lead_id = lead_identities.source_lead_id
-    ORDER BY m.run_date DESC LIMIT 1
-)
-WHERE EXISTS (
-    SELECT 1 FROM saved_lead_moves AS m
-    WHERE m.source_system = lead_identities.source_system AND m.source_lead_id = lead_identities.source_lead_id
-);
-UPDATE activities
-SET lead_id = (
-    SELECT i.lead_id FROM lead_identities AS i
-    WHERE i.source_system = activities.source_system AND i.source_lead_id = activities.source_lead_id
-)
-WHERE run_date < :run_date
-  AND lead_id IN (SELECT from_lead_id FROM saved_lead_moves)
-  AND EXISTS (
-      SELECT 1 FROM lead_identities AS i
-      WHERE i.source_system = activities.source_system AND i.source_lead_id = activities.source_lead_id
-  );
-UPDATE sales_outcomes
-SET lead_id = (
-    SELECT i.lead_id FROM lead_identities AS i
-    WHERE i.source_system = sales_outcomes.source_system AND i.source_lead_id = sales_outcomes.source_lead_id
-)
-WHERE run_date < :run_date
-  AND lead_id IN (SELECT from_lead_id FROM saved_lead_moves)
-  AND EXISTS (
-      SELECT 1 FROM lead_identities AS i
-      WHERE i.source_system = sales_outcomes.source_system AND i.source_lead_id = sales_outcomes.source_lead_id
-  );
-DELETE FROM leads WHERE lead_id IN (SELECT from_lead_id FROM saved_lead_moves);
 INSERT INTO lead_scores SELECT * FROM saved_lead_scores;
 INSERT INTO score_contributions SELECT * FROM saved_score_contributions;
 INSERT INTO mql_events SELECT * FROM saved_mql_events;

@@ -1,29 +1,8 @@
--- The run date's lead-to-lead merges (lead_moves of :run_date, written with the day's rows): each
--- absorbed lead's records, its earlier activities and outcomes and its match keys go to the lead
--- that absorbed it; its open nurture enrollments end ('merged'). Its history, scores and
--- lifecycle events stay under its own id: they are what it was before the merge. wipe_from_date.sql
--- undoes all of it.
-UPDATE lead_identities
-SET lead_id = (
-    SELECT m.to_lead_id FROM lead_moves AS m
-    WHERE m.source_system = lead_identities.source_system AND m.source_lead_id = lead_identities.source_lead_id
-      AND m.run_date = :run_date
-)
-WHERE EXISTS (
-    SELECT 1 FROM lead_moves AS m
-    WHERE m.source_system = lead_identities.source_system AND m.source_lead_id = lead_identities.source_lead_id
-      AND m.run_date = :run_date
-);
-UPDATE activities
-SET lead_id = (SELECT max(m.to_lead_id) FROM lead_moves AS m WHERE m.from_lead_id = activities.lead_id
-               AND m.run_date = :run_date)
-WHERE run_date < :run_date
-  AND lead_id IN (SELECT from_lead_id FROM lead_moves WHERE run_date = :run_date);
-UPDATE sales_outcomes
-SET lead_id = (SELECT max(m.to_lead_id) FROM lead_moves AS m WHERE m.from_lead_id = sales_outcomes.lead_id
-               AND m.run_date = :run_date)
-WHERE run_date < :run_date
-  AND lead_id IN (SELECT from_lead_id FROM lead_moves WHERE run_date = :run_date);
+-- The run date's lead-to-lead merges (lead_moves of :run_date, written with the day's rows, its
+-- records moved by move_records.sql): each absorbed lead's match keys go to the lead that absorbed
+-- it too, and its open nurture enrollments end ('merged'). Its history, scores and lifecycle
+-- events stay under its own id: they are what it was before the merge. A rewind
+-- (tasks/warehouse/rerun.py) undoes all of it.
 INSERT INTO lead_match_keys (key_hash, lead_id, run_date)
 SELECT DISTINCT k.key_hash, m.to_lead_id, m.run_date
 FROM (SELECT DISTINCT from_lead_id, to_lead_id, run_date FROM lead_moves WHERE run_date = :run_date) AS m

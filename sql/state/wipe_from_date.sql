@@ -1,4 +1,5 @@
--- Undo every run date from :run_date on, leaving the warehouse as the day before left it.
+-- Undo every run date from :run_date on, leaving the warehouse as the day before left it (after
+-- unmove_records.sql and follow_moves.sql have undone the lead-to-lead merges: tasks/warehouse/rerun.py, rewind).
 -- Golden rows changed since then go back to their last earlier version. Columns are named on both
 -- sides: a column a user added to leads or lead_history is no business of this statement.
 DELETE FROM leads WHERE last_run_date >= :run_date;
@@ -15,49 +16,13 @@ SELECT lead_id, email, email_key, first_name, last_name, phone, phone_e164, comp
        lifecycle_stage, stage_changed_at, first_mql_at, last_mql_at, model_version, interests,
        review_on, first_run_date, last_run_date
 FROM lead_history AS h
-WHERE (h.lead_id IN (SELECT lead_id FROM lead_history WHERE run_date >= :run_date)
-       OR h.lead_id IN (SELECT from_lead_id FROM lead_moves WHERE run_date >= :run_date))
+WHERE h.lead_id IN (SELECT lead_id FROM lead_history WHERE run_date >= :run_date
+                    UNION SELECT from_lead_id FROM lead_moves WHERE run_date >= :run_date)
   AND h.run_date = (
       SELECT max(p.run_date) FROM lead_history AS p
       WHERE p.lead_id = h.lead_id AND p.run_date < :run_date
   );
 DELETE FROM lead_history WHERE run_date >= :run_date;
--- Lead-to-lead merges from :run_date on are undone: each moved record goes back to the lead it had
--- before the first of them, and so do the earlier activities and outcomes of its lead.
-UPDATE lead_identities
-SET lead_id = (
-    SELECT m.from_lead_id FROM lead_moves AS m
-    WHERE m.source_system = lead_identities.source_system AND m.source_lead_id = lead_identities.source_lead_id
-      AND m.run_date >= :run_date
-    ORDER BY m.run_date LIMIT 1
-)
-WHERE EXISTS (
-    SELECT 1 FROM lead_moves AS m
-    WHERE m.source_system = lead_identities.source_system AND m.source_lead_id = lead_identities.source_lead_id
-      AND m.run_date >= :run_date
-);
-UPDATE activities
-SET lead_id = (
-    SELECT i.lead_id FROM lead_identities AS i
-    WHERE i.source_system = activities.source_system AND i.source_lead_id = activities.source_lead_id
-)
-WHERE run_date < :run_date
-  AND lead_id IN (SELECT to_lead_id FROM lead_moves WHERE run_date >= :run_date)
-  AND EXISTS (
-      SELECT 1 FROM lead_identities AS i
-      WHERE i.source_system = activities.source_system AND i.source_lead_id = activities.source_lead_id
-  );
-UPDATE sales_outcomes
-SET lead_id = (
-    SELECT i.lead_id FROM lead_identities AS i
-    WHERE i.source_system = sales_outcomes.source_system AND i.source_lead_id = sales_outcomes.source_lead_id
-)
-WHERE run_date < :run_date
-  AND lead_id IN (SELECT to_lead_id FROM lead_moves WHERE run_date >= :run_date)
-  AND EXISTS (
-      SELECT 1 FROM lead_identities AS i
-      WHERE i.source_system = sales_outcomes.source_system AND i.source_lead_id = sales_outcomes.source_lead_id
-  );
 DELETE FROM lead_moves WHERE run_date >= :run_date;
 DELETE FROM lead_identities WHERE run_date >= :run_date;
 DELETE FROM lead_match_keys WHERE run_date >= :run_date;

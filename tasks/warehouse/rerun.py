@@ -75,11 +75,30 @@ def close_chain(conn: Connection, chain: Chain) -> None:
     run_script(conn, "chain_close", {"chain_id": chain.chain_id, "ended_at": _now()})
 
 
+def rewind(conn: Connection, run_date: date) -> None:
+    """Undo every run date from `run_date` on, leaving the warehouse as the day before left it:
+    lead-to-lead merges first (their records, activities and outcomes back to the leads they had),
+    then every row of those dates (sql/state/wipe_from_date.sql)."""
+    params = {"run_date": run_date}
+    run_script(conn, "unmove_records", params)
+    run_script(conn, "follow_moves", params)
+    run_script(conn, "wipe_from_date", params)
+
+
+def apply_moves(conn: Connection, run_date: date) -> None:
+    """Apply the lead-to-lead merges (lead_moves) from `run_date` on: their records to the leads that
+    absorbed them, with their earlier activities and outcomes; the absorbed leads out of `leads`."""
+    params = {"run_date": run_date}
+    run_script(conn, "move_records", params)
+    run_script(conn, "follow_moves", params)
+
+
 def roll_back(conn: Connection, chain: Chain, error: str) -> None:
     """Put every date of the chain back as it was before the chain started."""
-    run_script(conn, "wipe_from_date", {"run_date": chain.from_date})
+    rewind(conn, chain.from_date)
     run_script(conn, "chain_restore", {"chain_id": chain.chain_id, "run_date": chain.from_date,
                                        "started_at": chain.started_at, "ended_at": _now(), "error": error})
+    apply_moves(conn, chain.from_date)
 
 
 def settle_interrupted(conn: Connection, found_by: str) -> None:

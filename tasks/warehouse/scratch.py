@@ -5,7 +5,7 @@ The copy holds the live warehouse's state as the day before a date left it: ever
 copied in one consistent snapshot (SQLite's online backup of the file into a temporary file; on
 PostgreSQL, one repeatable-read transaction that copies table by table into a temporary schema of
 the same database, inside the server), then the copy is rewound as re-running that date rewinds a
-warehouse (sql/state/wipe_from_date.sql). The live warehouse is only read.
+warehouse (tasks/warehouse/rerun.py, rewind). The live warehouse is only read.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tasks.privacy.hash_keys import key_file
 from tasks.warehouse.connection import connect_warehouse, open_warehouse, parse_url, query, run_script, \
     warehouse_errors, warehouse_file
 from tasks.warehouse.migrations import VERSION_TABLE, head, schema_tables, warehouse_revision
+from tasks.warehouse.rerun import rewind
 
 SCRATCH_PREFIX = "mql_whatif_"  # PostgreSQL: the scratch schema's name starts with this
 NOT_COPIED = frozenset({"warehouse_lock", VERSION_TABLE})  # the copy's own lock; its revision is made at head
@@ -84,7 +85,7 @@ def scratch_copy(url: str, schema: str, before: date, keep: bool = False) -> Ite
         try:
             with engine.begin() as conn:
                 _refuse_open_chain(conn, url)
-                run_script(conn, "wipe_from_date", {"run_date": before})
+                rewind(conn, before)
         finally:
             engine.dispose()
         yield scratch

@@ -21,6 +21,7 @@ from tasks.identity.assignment import Assignment, Known, source_key
 from tasks.identity.blocking import block_sizes
 from tasks.scoring.qualify import Lifecycle
 from tasks.scoring.score import WINDOW_COLUMNS, Scores
+from tasks.warehouse import rerun
 from tasks.warehouse.connection import bulk_insert, query, query_in, query_joined, run_script
 from tasks.warehouse.retirement import Retirement
 
@@ -290,7 +291,7 @@ def loaded_dates_after(conn: Connection, run_date: date) -> list[date]:
 
 def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int]:
     """Replace `run_date` and every later date with the day's rows; returns rows written per table."""
-    run_script(conn, "wipe_from_date", {"run_date": run_date})
+    rerun.rewind(conn, run_date)
     query_in(conn, "delete_leads", day.leads["lead_id"])
     # The day writes back the open enrollments of its leads and of those it retires, closed or still open.
     query_in(conn, "delete_open_enrollments", pd.concat([day.leads["lead_id"], day.nurture_enrollments["lead_id"]]))
@@ -298,7 +299,7 @@ def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int
     for table in fields(day):
         written[table.name] = bulk_insert(conn, table.name, getattr(day, table.name))
     if len(day.lead_moves):  # lead-to-lead merges: the absorbed leads' rows go to the survivors
-        query_in(conn, "delete_leads", day.lead_moves["from_lead_id"].drop_duplicates())
+        rerun.apply_moves(conn, run_date)
         run_script(conn, "absorb_leads", {"run_date": run_date, "merged_at": end_of_day(run_date).to_pydatetime()})
     return written
 
