@@ -5,6 +5,7 @@ DROP TABLE IF EXISTS saved_lead_history;
 DROP TABLE IF EXISTS saved_lead_identities;
 DROP TABLE IF EXISTS saved_lead_match_keys;
 DROP TABLE IF EXISTS saved_lead_merges;
+DROP TABLE IF EXISTS saved_lead_moves;
 DROP TABLE IF EXISTS saved_lead_scores;
 DROP TABLE IF EXISTS saved_score_contributions;
 DROP TABLE IF EXISTS saved_mql_events;

@@ -1,14 +1,14 @@
 """Lead-to-lead merges: the lead_moves table (records a run moved from an absorbed lead to the
 older lead a record of the day linked it to).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
