@@ -231,8 +231,8 @@ def replayed_state(activities: pd.DataFrame, run_date: date, model: ScoringModel
     if activities.empty:
         return pd.DataFrame(columns=columns)
     day = pd.Timestamp(run_date) - pd.Timedelta(days=1)
-    per_day = _earned(activities.assign(day=pd.to_datetime(activities["run_date"]).dt.normalize()),
-                      model.engagement.rules, ["day"])
+    per_day = earned(activities.assign(day=pd.to_datetime(activities["run_date"]).dt.normalize()),
+                     model.engagement.rules, ["day"])
     per_day["decayed_value"] = per_day["points"] * model.engagement.weights((day - per_day["day"]).dt.days)
     rows = per_day.groupby(["lead_id", "rule"], as_index=False)["decayed_value"].sum()
     rows = rows[rows["decayed_value"].abs() >= FADED]
