@@ -1,14 +1,14 @@
 """Lead-to-lead merges: the lead_moves table (records a run moved from an absorbed lead to the
 older lead a record of the day linked it to).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
