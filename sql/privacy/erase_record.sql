@@ -13,3 +13,4 @@ UPDATE rejected_leads SET source_system = NULL, source_lead_id = NULL, raw = '{}
 WHERE source_lead_id = :source_lead_id AND source_system = :source_system;
 DELETE FROM source_record_states WHERE source_lead_id = :source_lead_id AND source_system = :source_system;
 DELETE FROM lead_retirements WHERE source_lead_id = :source_lead_id AND source_system = :source_system;
+DELETE FROM lead_moves WHERE source_lead_id = :source_lead_id AND source_system = :source_system;

@@ -172,11 +172,12 @@ def _find(conn: Connection, email: str | None, phone: str | None, lead_id: str |
     lead_ids = set(str(v) for v in leads["lead_id"])
     if email:
         lead_ids |= _held_invalid_email(conn, email)
-    lead_ids = sorted(lead_ids)
+    lead_ids, absorbed = _through_merges(conn, lead_ids)
     what = f"--email {email}" if email else f"--phone {phone}" if phone else f"--lead {lead_id}"
     if len(lead_ids) > 1:
         raise MqlError(f"{what} is ambiguous: {len(lead_ids)} leads hold it ({', '.join(lead_ids[:5])}"
                        f"{', ...' if len(lead_ids) > 5 else ''}); erase each with --lead")
+    lead_ids = lead_ids + absorbed  # the absorbed leads' history is the person's too
     person = Person(lead_ids, set(), {wanted_email or email.strip().lower()} - {None} if email else set(),
                     {wanted_phone} - {None}, set())
     for lead in lead_ids:
@@ -191,6 +192,23 @@ def _find(conn: Connection, email: str | None, phone: str | None, lead_id: str |
     if not lead_ids and lead_id:
         raise MqlError(f"--lead {lead_id}: no such lead in the warehouse")
     return person
+
+
+def _through_merges(conn: Connection, lead_ids: set[str]) -> tuple[list[str], list[str]]:
+    """The leads found, each as the lead a lead-to-lead merge absorbed it into (if any), and the
+    absorbed leads of those (their history rows still name the person)."""
+    moves = query(conn, "erase_absorbed_leads")
+    into = dict(zip(moves["from_lead_id"].astype(str), moves["to_lead_id"].astype(str)))
+
+    def final(lead: str) -> str:
+        seen = set()
+        while lead in into and lead not in seen:
+            seen.add(lead)
+            lead = into[lead]
+        return lead
+
+    survivors = sorted({final(lead) for lead in lead_ids})
+    return survivors, sorted(lead for lead in into if final(lead) in survivors)
 
 
 def invalid_email_key(address: str) -> str:

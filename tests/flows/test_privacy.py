@@ -270,3 +270,32 @@ def test_a_malformed_address_kept_aside_finds_and_erases_its_lead(in_schema, tmp
     code, out = cli("erase", "--email", "quentin@tarrow@acme.com", "--by", "dpo", "--reason", "again",
                     "--warehouse", url)
     assert code == 2 and "no such person" in out
+
+
+def test_a_person_whose_two_leads_were_merged_is_erased_with_both(in_schema, tmp_path):
+    """Ann's address-only and phone-only leads were merged by a record holding both: erasing her by
+    address finds the survivor (not two leads: the absorbed one's history is hers too) and erases
+    both lead ids, the lead_moves rows with them; a backfill brings nothing back."""
+    from tests.flows.test_identity import ANN_BOTH, ANN_EMAIL, ANN_PHONE
+    from tests.flows.test_lifecycle import write_day
+
+    url, schema = in_schema
+    extracts = tmp_path / "x"
+    for offset, lead in enumerate((ANN_EMAIL, ANN_PHONE, ANN_BOTH)):
+        write_day(extracts, offset, [lead, {"source_lead_id": f"o{offset}", "email": f"o{offset}@other.com"}], [])
+    last = str(FIRST_DAY + timedelta(days=2))
+    code, out = cli("backfill", "--start", str(FIRST_DAY), "--end", last, "--extracts", str(extracts),
+                    "--warehouse", url)
+    assert code == 0, out
+    assert read_sql(url, "SELECT COUNT(*) AS n FROM lead_moves", schema)["n"][0] == 1
+
+    code, out = cli("erase", "--email", "Ann.Lee@acme.com", "--by", "dpo", "--reason", "ticket 9", "--warehouse", url)
+    assert code == 0, out
+    assert "erased 2 lead(s), 3 source record(s)" in out
+    after = dump(url, schema)
+    assert [t for t in ("ann.lee@acme.com", "+14155550101", "415 555 0101", "lee") if t in after] == []
+    assert read_sql(url, "SELECT COUNT(*) AS n FROM lead_moves", schema)["n"][0] == 0
+    code, out = cli("backfill", "--start", str(FIRST_DAY), "--end", last, "--extracts", str(extracts),
+                    "--warehouse", url)
+    assert code == 0, out
+    assert [t for t in ("ann.lee@acme.com", "+14155550101", "415 555 0101", "lee") if t in dump(url, schema)] == []
