@@ -147,7 +147,7 @@ def identity_train(out: Annotated[Path, typer.Option(help="The model file to wri
     config/dedupe.yaml to that file and nightly runs use it. Prints what was learned, as JSON."""
     import json
 
-    from tasks.identity.assignment import linkage_nodes, load_dedupe_config
+    from tasks.identity.assignment import linkage_nodes, load_dedupe_config, stored_fields
     from tasks.identity.comparisons import LinkageConfig
     from tasks.identity.training import model_of, train, write_model
     from tasks.scoring.model import load_yaml_config
@@ -160,13 +160,14 @@ def identity_train(out: Annotated[Path, typer.Option(help="The model file to wri
         source = f"{records.name} ({len(frame)} records)"
     else:
         settings = warehouse_settings(warehouse)
-        config = load_dedupe_config(settings.dedupe_config_path).linkage
+        dedupe = load_dedupe_config(settings.dedupe_config_path)
+        config = dedupe.linkage
         from tasks.warehouse.connection import query_warehouse
 
         (frame,) = query_warehouse(settings.warehouse_url, settings.warehouse_schema, "identity_training_records")
         if frame.empty:
             raise MqlError("the lead base is empty: nothing to learn from (run some dates first)")
-        frame = linkage_nodes(frame.astype(object).where(frame.notna(), None))
+        frame = linkage_nodes(stored_fields(frame, dedupe.declared))
         source = f"lead base ({len(frame)} records)"
     if len(frame) > sample:
         frame = frame.sample(sample, random_state=seed).reset_index(drop=True)

@@ -15,6 +15,9 @@ CREATE TABLE IF NOT EXISTS lead_identities (
     match_email     TEXT,
     corporate_domain TEXT,
     phone_e164      TEXT,
+    -- The columns config/dedupe.yaml declares under match_columns (a date of birth, a street ...),
+    -- normalised: a JSON object of name -> value, NULL when the record has none (tasks/identity/declared.py).
+    match_extra     TEXT,
     PRIMARY KEY (source_lead_id, source_system)
 );
 -- In lead order, records in order within a lead: the day's candidates are read lead by lead.

@@ -29,6 +29,7 @@ from tasks.identity.blocking import (UNKEYED, HashKey, block_keys, block_sizes, 
                                      pairs_within, run_offsets)
 from tasks.identity.clustering import Clusters, cluster
 from tasks.identity.comparisons import MAX_COMPARED, ChunkPool, LinkageConfig, Scorer, conflict_check, find_links
+from tasks.identity.declared import MatchColumn, declared_fields, read_extra, stored_extra
 from tasks.scoring.model import Strict, load_yaml_config
 from tasks.screening.normalize import company_key, name_key, per_distinct
 
@@ -61,6 +62,13 @@ class DedupeConfig(Strict):
     # Whether a record of the day linked to two existing leads merges them (the older absorbs the
     # other); false: existing leads are never merged by a run.
     merge_leads: bool = True
+    # Columns compared and blocked on beyond MATCH_COLUMNS: name -> a contract column or custom
+    # attribute and how it is normalised (tasks/identity/declared.py; stored in lead_identities.match_extra).
+    match_columns: dict[str, MatchColumn] = {}
+
+    @property
+    def declared(self) -> list[str]:
+        return list(self.match_columns)
 
 
 def load_dedupe_config(path: Path) -> DedupeConfig:
@@ -73,6 +81,14 @@ def load_dedupe_config(path: Path) -> DedupeConfig:
     unknown = [c for c in config.survivorship.columns if c not in PROFILE_COLUMNS]
     if unknown:
         raise ConfigError(f"{path}: survivorship.columns: {unknown[0]!r} is not a lead profile column")
+    taken = [name for name in config.match_columns if name in (*MATCH_COLUMNS, "work_email")]
+    if taken:
+        raise ConfigError(f"{path}: match_columns: {taken[0]!r} is a built-in match field; name it otherwise")
+    known = {*MATCH_COLUMNS, "work_email", *config.match_columns}
+    undeclared = [c for c in config.linkage.columns() if c not in known]
+    if undeclared:
+        raise ConfigError(f"{path}: the linkage compares or blocks on {undeclared[0]!r}, which is neither a match "
+                          "field nor declared under match_columns")
     return config
 
 
@@ -169,7 +185,7 @@ def match_fields(frame: pd.DataFrame, config: DedupeConfig) -> pd.DataFrame:
         "match_email": email.where(~role & email.notna(), None),
         "corporate_domain": domain.where(~domain.isin(config.free_mail_domains) & domain.notna(), None),
         "phone_e164": frame["phone_e164"].astype(object).where(frame["phone_e164"].notna(), None),
-    }, index=frame.index)
+    }, index=frame.index).join(declared_fields(frame, config.match_columns))
 
 
 def linkage_nodes(fields: pd.DataFrame) -> pd.DataFrame:
@@ -209,8 +225,9 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     keys = row_keys(rows, config, fields, key=key) if keys is None else keys
     src = source_key(rows["source_system"], rows["source_lead_id"])
     hits = known.keys[~pd.Series(pair_codes(known.keys["key_hash"], known.keys["lead_id"])).duplicated().to_numpy()]
-    records = _candidate_records(known.candidates, pd.concat([hits["lead_id"], known.sources["lead_id"]]))
-    nodes = linkage_nodes(pd.concat([fields, records[list(MATCH_COLUMNS)]], ignore_index=True))
+    records = _candidate_records(known.candidates, pd.concat([hits["lead_id"], known.sources["lead_id"]]),
+                                 config.declared)
+    nodes = linkage_nodes(pd.concat([fields, records[[*MATCH_COLUMNS, *config.declared]]], ignore_index=True))
     records = records[["lead_id", "source_system", "source_lead_id", *(["run_date"] if "run_date" in records else [])]]
     # Records come in lead order (_candidate_records): a lead's records are one run of nodes.
     record_lead = records["lead_id"].to_numpy(dtype=object)
@@ -280,7 +297,7 @@ def assign_leads(rows: pd.DataFrame, known: Known, run_date: str, config: Dedupe
     clusters = cluster(size, links, conflict_check(coded, scorer, apart), linkage.max_cluster, label, bridges)
     del coded, links
     return _assignment(rows, src, own_lead, clusters, records, label, n, run_date, hits, keys, key_code,
-                       fields, linkage)
+                       fields, linkage, config.declared)
 
 
 def lead_bridges(links: pd.DataFrame, n: int, label: np.ndarray):
@@ -306,14 +323,24 @@ def lead_bridges(links: pd.DataFrame, n: int, label: np.ndarray):
     return bridges
 
 
-def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series) -> pd.DataFrame:
-    """The source records of the leads `lead_ids` with their match fields, in lead order
-    (`lookup_candidates` returns them so; a frame in another order is sorted)."""
-    columns = ["lead_id", "source_system", "source_lead_id", *MATCH_COLUMNS]
+def stored_fields(identities: pd.DataFrame, declared: list[str]) -> pd.DataFrame:
+    """Stored records' match fields (lead_identities rows: MATCH_COLUMNS and match_extra) with the
+    declared columns `declared` read out of match_extra, None where missing."""
+    fields = identities.drop(columns="match_extra", errors="ignore")
+    fields = fields.astype(object).where(fields.notna(), None)
+    return pd.concat([fields, read_extra(identities.get("match_extra"), declared, identities.index)], axis=1)
+
+
+def _candidate_records(candidates: pd.DataFrame | None, lead_ids: pd.Series, declared: list[str]) -> pd.DataFrame:
+    """The source records of the leads `lead_ids` with their match fields (and the `declared`
+    ones), in lead order (`lookup_candidates` returns them so; a frame in another order is sorted)."""
+    columns = ["lead_id", "source_system", "source_lead_id", *MATCH_COLUMNS, *declared]
     if candidates is None or candidates.empty:
         return pd.DataFrame(columns=columns)
     if "run_date" in candidates:  # when the record was first seen: the older of two leads absorbs the other
         columns.append("run_date")
+    if declared:
+        candidates = stored_fields(candidates, declared)
     records = candidates[columns]
     if not records["lead_id"].isin(lead_ids).all():
         records = records[records["lead_id"].isin(lead_ids)]
@@ -372,8 +399,8 @@ def _objects(length: int, **columns: object) -> pd.DataFrame:
 
 def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, clusters: Clusters,
                 records: pd.DataFrame, label: np.ndarray, n: int, run_date: str, hits: pd.DataFrame,
-                keys: pd.DataFrame, key_code: np.ndarray, fields: pd.DataFrame, linkage: LinkageConfig
-                ) -> Assignment:
+                keys: pd.DataFrame, key_code: np.ndarray, fields: pd.DataFrame, linkage: LinkageConfig,
+                declared: list[str]) -> Assignment:
     """The rows, identities, keys and ledger of a clustering. `label`: per node, its existing
     lead's index (-1 for the day's records); `key_code`: per key of the day, its number; `hits`:
     key (that number) and lead (that index) of the keys the warehouse holds already."""
@@ -413,7 +440,8 @@ def _assignment(rows: pd.DataFrame, src: pd.Series, own_lead: pd.Series, cluster
         _objects(len(fresh), source_system=_text(rows["source_system"])[fresh],
                  source_lead_id=_text(rows["source_lead_id"])[fresh],
                  lead_id=lead_id[fresh], run_date=run_date, match_rule=rules[fresh]),
-        _objects(len(fresh), **{c: fields[c].to_numpy(dtype=object)[fresh] for c in MATCH_COLUMNS}),
+        _objects(len(fresh), **{c: fields[c].to_numpy(dtype=object)[fresh] for c in MATCH_COLUMNS},
+                 match_extra=stored_extra(fields.iloc[fresh], declared)),
     ], axis=1)
     # Each key once per lead, by cluster (integers), then named; a key the warehouse holds for
     # the lead already is not stored again.

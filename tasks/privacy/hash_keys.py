@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tasks.identity.assignment import MATCH_COLUMNS, DedupeConfig
+from tasks.identity.assignment import DedupeConfig, stored_fields
 from tasks.errors import ConfigError, WarehouseError
 from tasks.identity.blocking import UNKEYED, HashKey, block_keys
 from tasks.warehouse.connection import bulk_insert, execute, query, warehouse_file
@@ -177,8 +177,7 @@ def rekey(conn: Connection, old: HashKey | None, new: HashKey, config: DedupeCon
 def identity_keys(identities: pd.DataFrame, config: DedupeConfig, key: HashKey) -> pd.DataFrame:
     """lead_match_keys rows of stored identities (lead_id, run_date, match fields) under `key`: each
     key once per lead, dated by the first record that holds it, as the runs stored them."""
-    fields = identities[list(MATCH_COLUMNS)].astype(object)
-    keys = block_keys(fields.where(fields.notna(), None), config.linkage, key)
+    keys = block_keys(stored_fields(identities, config.declared), config.linkage, key)
     node = keys["node"].to_numpy()
     rows = pd.DataFrame({"key_hash": keys["key_hash"].to_numpy(dtype=np.int64),
                          "lead_id": identities["lead_id"].to_numpy(dtype=object)[node],

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.nightly import backfill
+from flows.settings import CONFIG_DIR
+from tasks.identity.training import load_linkage_model
 from tests.conftest import FIRST_DAY, read_sql
 from tests.flows.test_lifecycle import activity, write_day
 
@@ -190,3 +192,45 @@ def test_a_record_proving_two_leads_one_person_merges_them_and_unmerge_restores_
     assert splits.values.tolist() == [["b1", "a1"], ["b1", "c1"]]
     assert read_sql(url, "SELECT DISTINCT lead_id FROM activities WHERE source_lead_id = 'b1'",
                     schema)["lead_id"].tolist() == [b_lead]
+def test_a_declared_date_of_birth_links_what_the_match_fields_alone_would_not(in_schema, tmp_path, monkeypatch):
+    url, schema = in_schema
+    config = tmp_path / "dedupe.yaml"
+    config.write_text((CONFIG_DIR / "dedupe.yaml").read_text().replace("match_columns: {}", (
+        "match_columns:\n  birth_date: {source: date_of_birth, normalise: date}\n")).replace(
+        "  comparisons:\n", "  comparisons:\n    - {name: birth_date, method: date, columns: [birth_date], agree: 4.0, "
+        "transposed: 1.5, days: [{days: 3, weight: 1.0}], same_year: -1.0, disagree: -4.0}\n", 1))
+    monkeypatch.setenv("MQL_DEDUPE_CONFIG_PATH", str(config))
+    extracts = tmp_path / "x"
+    # Day 1: "J. Miller" at Acme; day 2: Jonathan Miller at Acme, from a private address. Name
+    # (initial 1 + surname 5), company 5, country 0.5 and a different email -1: 10.5, under 12.
+    # The date of birth (a custom attribute of the extract) agrees: +4.
+    j = {"source_lead_id": "j1", "email": "jm@acme-widgets.com", "first_name": "J", "last_name": "Miller",
+         "company": "Acme Widgets", "country": "DE", "date_of_birth": "1980-03-04"}
+    jonathan = {"source_lead_id": "j2", "email": "jonny1980@gmail.com", "first_name": "Jonathan",
+                "last_name": "Miller", "company": "Acme Widgets", "country": "DE", "date_of_birth": " 1980-03-04 "}
+    other = {"source_lead_id": "j3", "email": "jm1975@gmail.com", "first_name": "Jonathan", "last_name": "Miller",
+             "company": "Acme Widgets", "country": "DE", "date_of_birth": "1975-11-20"}
+    write_day(extracts, 0, [j], [])
+    write_day(extracts, 1, [jonathan, other], [])
+    backfill(start_date=FIRST_DAY, end_date=FIRST_DAY + timedelta(days=1), extracts_dir=str(extracts),
+             warehouse_url=url)
+
+    assert lead_of(url, schema, "j2") == lead_of(url, schema, "j1")    # matched on the stored date of birth
+    assert lead_of(url, schema, "j3") != lead_of(url, schema, "j1")    # another birth date: another person
+    stored = read_sql(url, "SELECT source_lead_id, match_extra FROM lead_identities ORDER BY source_lead_id", schema)
+    assert stored["match_extra"].tolist() == ['{"birth_date": "1980-03-04"}', '{"birth_date": "1980-03-04"}',
+                                              '{"birth_date": "1975-11-20"}']
+    merge = read_sql(url, "SELECT * FROM lead_merges WHERE source_lead_id = 'j2'", schema).iloc[0]
+    evidence = json.loads(merge["evidence"])
+    assert merge["rule"] == "fuzzy" and merge["matched_lead_id"] == lead_of(url, schema, "j1")
+    assert evidence["birth_date"] == 4.0 and evidence["name"] == 6.0 and evidence["company"] == 5.0
+    assert merge["score"] == pytest.approx(14.5) and merge["score"] - evidence["birth_date"] < 12.0
+
+    # `mql identity train` learns the declared comparison from the lead base: the stored dates of
+    # birth are read back (of three records' pairs at random, a third agree: j1 and j2).
+    result = CliRunner().invoke(app, ["identity", "train", "--warehouse", url, "--out", str(tmp_path / "model.yaml")])
+    assert result.exit_code == 0, result.output
+    model = load_linkage_model(tmp_path / "model.yaml")
+    assert model.trained_on["source"] == "lead base (3 records)"
+    assert model.probabilities["u"]["birth_date"]["agree"] == pytest.approx(1 / 3, abs=0.02)
+    assert [c.method for c in model.linkage.comparisons if c.name == "birth_date"] == ["date"]
