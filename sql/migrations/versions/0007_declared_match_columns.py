@@ -1,14 +1,14 @@
 """Declared match columns: lead_identities.match_extra holds each source record's values of the
 columns config/dedupe.yaml declares under match_columns (JSON), so later records compare with them.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 """
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
