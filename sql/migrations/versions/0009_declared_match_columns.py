@@ -1,14 +1,14 @@
 """Declared match columns: lead_identities.match_extra holds each source record's values of the
 columns config/dedupe.yaml declares under match_columns (JSON), so later records compare with them.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 """
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
