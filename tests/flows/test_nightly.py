@@ -298,6 +298,20 @@ def value_and_matrix_model(tmp_path: Path) -> Path:
     return path
 
 
+VALUE_TABLES = (*RESULT_TABLES, "handoffs")
+
+
+def value_night(url: str, schema: str, generated: Path, tmp_path: Path):
+    """Three generated days, with activity values, loaded with the value and matrix model:
+    (extracts folder, model file, the third day, snapshot of VALUE_TABLES)."""
+    extracts = with_values(generated, tmp_path / "extracts")
+    model = value_and_matrix_model(tmp_path)
+    third = FIRST_DAY + timedelta(days=2)
+    backfill(start_date=FIRST_DAY, end_date=third, extracts_dir=str(extracts), warehouse_url=url,
+             model_path=str(model))
+    return extracts, model, third, snapshot(url, schema, VALUE_TABLES)
+
+
 def test_value_engagement_and_matrix_night_reruns_exactly(in_schema, generated, tmp_path):
     """A model with engagement from the activities' value and the fit × engagement matrix: the
     values are stored, each lead's time on site is the decayed sum of its minutes (10 a day at
@@ -305,13 +319,8 @@ def test_value_engagement_and_matrix_night_reruns_exactly(in_schema, generated, 
     enter by the total or by a listed cell and no lead that meets either stays out; re-running a
     past date gives the same rows."""
     url, schema = in_schema
-    extracts = with_values(generated, tmp_path / "extracts")
-    model = value_and_matrix_model(tmp_path)
-    third = FIRST_DAY + timedelta(days=2)
-    backfill(start_date=FIRST_DAY, end_date=third, extracts_dir=str(extracts), warehouse_url=url,
-             model_path=str(model))
-    tables = (*RESULT_TABLES, "handoffs")
-    before = snapshot(url, schema, tables)
+    extracts, model, third, before = value_night(url, schema, generated, tmp_path)
+    tables = VALUE_TABLES
     backfill(start_date=FIRST_DAY + timedelta(days=1), end_date=FIRST_DAY + timedelta(days=1),
              extracts_dir=str(extracts), warehouse_url=url, model_path=str(model))
     assert_same(before, snapshot(url, schema, tables))
@@ -374,3 +383,42 @@ def test_value_engagement_and_matrix_night_reruns_exactly(in_schema, generated, 
     handed = before["handoffs"].assign(run_date=lambda f: f["run_date"].str[:10]).merge(
         scores[["lead_id", "run_date", "matrix_cell"]], on=["lead_id", "run_date"], suffixes=("", "_scored"))
     assert len(handed) and handed["matrix_cell"].tolist() == handed["matrix_cell_scored"].tolist()
+
+
+def test_correcting_a_days_values_and_rerunning_equals_loading_from_scratch(in_schema, generated, tmp_path,
+                                                                              monkeypatch):
+    """Point-in-time with value-based engagement and the matrix: correcting the activity values of
+    day 2 of 3 and re-running it gives what loading the corrected extracts from the start gives,
+    day 3 included; day 1 is left alone."""
+    url, schema = in_schema
+    extracts, model, third, before = value_night(url, schema, generated, tmp_path)
+    tables = VALUE_TABLES
+
+    second = extracts / str(FIRST_DAY + timedelta(days=1)) / "activities.csv"
+    acts = pd.read_csv(second, dtype=str, keep_default_na=False)
+    given = acts["value"] != ""
+    acts.loc[given, "value"] = (pd.to_numeric(acts.loc[given, "value"]) * 3).astype(str)  # three times as long
+    acts.loc[given[given].index[::4], "value"] = ""                                          # a quarter withdrawn
+    acts.to_csv(second, index=False)
+    backfill(start_date=FIRST_DAY + timedelta(days=1), end_date=FIRST_DAY + timedelta(days=1),
+             extracts_dir=str(extracts), warehouse_url=url, model_path=str(model))
+    corrected = snapshot(url, schema, tables)
+
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}" if url.startswith("sqlite") else url
+    fresh_schema = schema + "_fresh"
+    monkeypatch.setenv("MQL_WAREHOUSE_SCHEMA", fresh_schema)
+    try:
+        backfill(start_date=FIRST_DAY, end_date=third, extracts_dir=str(extracts), warehouse_url=fresh_url,
+                 model_path=str(model))
+        assert_same(snapshot(fresh_url, fresh_schema, tables), corrected)
+    finally:
+        if not url.startswith("sqlite"):
+            drop_schema(url, fresh_schema)
+
+    def time_on_site(tables: dict[str, pd.DataFrame], day) -> pd.DataFrame:
+        rows = tables["score_contributions"]
+        return rows[(rows["run_date"].str[:10] == str(day)) & (rows["rule"] == "time_on_site")].reset_index(drop=True)
+
+    assert time_on_site(before, FIRST_DAY).equals(time_on_site(corrected, FIRST_DAY))
+    for day in (FIRST_DAY + timedelta(days=1), third):
+        assert not time_on_site(before, day).equals(time_on_site(corrected, day))
