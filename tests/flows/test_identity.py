@@ -114,7 +114,8 @@ def snapshot(url: str, schema: str) -> dict[str, list]:
     return out
 
 
-def test_a_record_proving_two_leads_one_person_merges_them_and_unmerge_restores_both(in_schema, tmp_path):
+def test_a_record_proving_two_leads_one_person_merges_them_and_unmerge_restores_both(in_schema, tmp_path,
+                                                                                      monkeypatch):
     """Ann is known by her address alone (a1, day 0) and by her phone alone (b1, day 1), as two
     leads; on day 2 a record with both proves them one person: the older lead absorbs the other,
     with its records, activities and keys; her engagement is recomputed from the combined activity
@@ -176,6 +177,12 @@ def test_a_record_proving_two_leads_one_person_merges_them_and_unmerge_restores_
     assert snapshot(url, schema) == merged
     backfill(start_date=FIRST_DAY, end_date=last, extracts_dir=str(extracts), warehouse_url=url)
     assert snapshot(url, schema) == merged
+    # So does the merge's date with its per-lead stages in two partitions on a Dask cluster: the
+    # absorbed lead's state goes to its absorber's partition.
+    monkeypatch.setenv("MQL_LEAD_PARTITIONS", "2")
+    backfill(start_date=last, end_date=last, extracts_dir=str(extracts), warehouse_url=url)
+    assert snapshot(url, schema) == merged
+    monkeypatch.delenv("MQL_LEAD_PARTITIONS")
 
     # Unmerge: Ann by phone is split from the lead that absorbed her, for good; both are rebuilt
     # from their own records and activity.
