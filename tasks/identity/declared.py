@@ -41,7 +41,7 @@ def declared_fields(frame: pd.DataFrame, columns: dict[str, MatchColumn]) -> pd.
     for name, column in columns.items():
         source = column.source if column.source in frame.columns else custom_column(column.source)
         if source not in frame.columns:
-            out[name] = pd.Series(None, index=frame.index, dtype=object)
+            out[name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
             continue
         values = frame[source].astype(object).where(frame[source].notna(), None)
         if column.normalise == "date":
