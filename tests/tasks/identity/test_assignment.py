@@ -353,6 +353,24 @@ def test_vectorised_scores_equal_pair_by_pair_scores():
     one_thread = find_links(coded, pairs, scorer, chunk=len(pairs), threads=1)
     assert len(one_thread) > 20
     pd.testing.assert_frame_equal(find_links(coded, pairs, scorer, chunk=97, threads=3), one_thread)
+    # And on a Dask cluster of two worker processes (a night with MQL_LEAD_PARTITIONS=2): in at
+    # least two chunks, the same links in the same order.
+    from distributed import Client, LocalCluster
+
+    from flows.stages import DaskChunks
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        sent: list[int] = []
+
+        class Counted(DaskChunks):
+            def __call__(self, function, parts, *shared):
+                sent.append(len(parts))
+                return super().__call__(function, parts, *shared)
+
+        pd.testing.assert_frame_equal(find_links(coded, pairs, scorer, pool=Counted(client, 2)), one_thread)
+        assert sent == [2]
+        assert sum(client.run(lambda: 1).values()) == 2  # two worker processes did it
 
 
 def test_match_keys_are_stable_hashes_shared_by_alternatives():
@@ -479,21 +497,3 @@ def test_a_typo_and_a_nickname_of_one_person_are_bridged_by_their_full_name():
     assert names_related("jose", "vazquez", "pepe", None, name, nick)
     assert not names_related("j", "smith", "john", "smith", name, nick)
     assert not names_related("john", "smith", "john", "brown", name, nick)
-    # And on a Dask cluster of two worker processes (a night with MQL_LEAD_PARTITIONS=2): in at
-    # least two chunks, the same links in the same order.
-    from distributed import Client, LocalCluster
-
-    from flows.stages import DaskChunks
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        sent: list[int] = []
-
-        class Counted(DaskChunks):
-            def __call__(self, function, parts, *shared):
-                sent.append(len(parts))
-                return super().__call__(function, parts, *shared)
-
-        pd.testing.assert_frame_equal(find_links(coded, pairs, scorer, pool=Counted(client, 2)), one_thread)
-        assert sent == [2]
-        assert sum(client.run(lambda: 1).values()) == 2  # two worker processes did it
