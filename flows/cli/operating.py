@@ -308,7 +308,8 @@ def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/so
     s = found.score
     console.print(f"lead {found.lead_id} scored on {str(s['run_date'])[:10]} with model {s['model_version']}: "
                   f"fit {s['fit_score']:.1f} + engagement {s['engagement_score']:.1f} = total "
-                  f"{s['total_score']:.1f}, grade {s['grade']}")
+                  f"{s['total_score']:.1f}, grade {s['grade']}"
+                  + (f", matrix cell {s['matrix_cell']}" if isinstance(s.get("matrix_cell"), str) else ""))
     table = Table(title="contributions (they sum to the total)")
     for name in ("kind", "rule", "earned that day", "decay factor", "carried value", "points"):
         table.add_column(name, justify="left" if name in ("kind", "rule") else "right")

@@ -379,6 +379,13 @@ def test_value_engagement_and_matrix_night_reruns_exactly(in_schema, generated, 
     assert not waiting["matrix_cell"].isin(matrix).any()
     assert not ((waiting["total_score"].astype(float) >= 90) & (waiting["fit_score"].astype(float) >= 30)).any()
 
+    # `mql explain` shows the cell and the value rule's row.
+    lead = scored.loc[~by_total].iloc[0]
+    shown = CliRunner().invoke(app, ["explain", "--lead", lead["lead_id"], "--date", lead["run_date"],
+                                     "--warehouse", url])
+    assert shown.exit_code == 0, shown.output
+    assert f"grade {lead['grade']}, matrix cell {lead['matrix_cell']}" in shown.output
+
     # Hand-offs carry the lead's cell.
     handed = before["handoffs"].assign(run_date=lambda f: f["run_date"].str[:10]).merge(
         scores[["lead_id", "run_date", "matrix_cell"]], on=["lead_id", "run_date"], suffixes=("", "_scored"))
