@@ -197,7 +197,8 @@ def load_state_stage(engine: Engine, assigned: assignment.Assignment, activities
     window decay, their activities of the window's earlier days too); of one partition's leads only
     when given one; not of the `left_out` leads (retired). Leads absorbed today are read into the
     leads absorbing them."""
-    touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]]).dropna().unique()
+    touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"],
+                         state.sales_feedback(outcomes)["lead_id"]]).dropna().unique()
     absorbed = assigned.absorbed
     with engine.connect() as conn:
         due = state.due_for_review(conn, run_date)
@@ -241,7 +242,8 @@ def score_stage(profiles: pd.DataFrame, prior: state.LeadState, activities: pd.D
 def qualify_stage(profiles: pd.DataFrame, scored: score.Scores, outcomes: pd.DataFrame, run_date: date,
                   model: ScoringModel) -> tuple[qualify.Lifecycle, pd.DataFrame]:
     """Lifecycle changes, and the `leads` rows of the day: profile, scores and lifecycle together."""
-    lifecycle = qualify.qualify(profiles, scored.scores, outcomes[outcomes["lead_id"].notna()], model)
+    sales = state.sales_feedback(outcomes)  # the source system's own lifecycle flags move no lead
+    lifecycle = qualify.qualify(profiles, scored.scores, sales[sales["lead_id"].notna()], model)
     engagement = scored.contributions[scored.contributions["kind"] == "engagement"]
     after = lifecycle.leads.merge(scored.scores[["lead_id", "fit_score"]], on="lead_id")
     lifecycle.leads["review_on"] = qualify.review_dates(after, engagement, run_date, model, scored.window).to_numpy()

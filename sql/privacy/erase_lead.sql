@@ -20,5 +20,6 @@ DELETE FROM lead_merges WHERE lead_id = :lead_id OR matched_lead_id = :lead_id;
 DELETE FROM lead_splits WHERE lead_id = :lead_id;
 DELETE FROM activities WHERE lead_id = :lead_id;
 DELETE FROM sales_outcomes WHERE lead_id = :lead_id;
+DELETE FROM source_lifecycle WHERE lead_id = :lead_id;
 DELETE FROM lead_retirements WHERE lead_id = :lead_id;
 DELETE FROM lead_moves WHERE from_lead_id = :lead_id OR to_lead_id = :lead_id;

@@ -9,6 +9,7 @@ WHERE (source_lead_id = :source_lead_id AND source_system = :source_system)
 DELETE FROM lead_releases WHERE source_lead_id = :source_lead_id AND source_system = :source_system;
 DELETE FROM activities WHERE source_lead_id = :source_lead_id AND source_system = :source_system;
 DELETE FROM sales_outcomes WHERE source_lead_id = :source_lead_id AND source_system = :source_system;
+DELETE FROM source_lifecycle WHERE source_lead_id = :source_lead_id AND source_system = :source_system;
 UPDATE rejected_leads SET source_system = NULL, source_lead_id = NULL, raw = '{}'
 WHERE source_lead_id = :source_lead_id AND source_system = :source_system;
 DELETE FROM source_record_states WHERE source_lead_id = :source_lead_id AND source_system = :source_system;

@@ -14,6 +14,7 @@ DROP TABLE IF EXISTS saved_source_record_states;
 DROP TABLE IF EXISTS saved_lead_retirements;
 DROP TABLE IF EXISTS saved_activities;
 DROP TABLE IF EXISTS saved_sales_outcomes;
+DROP TABLE IF EXISTS saved_source_lifecycle;
 DROP TABLE IF EXISTS saved_rejected_leads;
 DROP TABLE IF EXISTS saved_quarantined_rows;
 DROP TABLE IF EXISTS saved_nurture_enrollments;

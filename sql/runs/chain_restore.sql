@@ -18,6 +18,7 @@ INSERT INTO source_record_states SELECT * FROM saved_source_record_states;
 INSERT INTO lead_retirements SELECT * FROM saved_lead_retirements;
 INSERT INTO activities SELECT * FROM saved_activities;
 INSERT INTO sales_outcomes SELECT * FROM saved_sales_outcomes;
+INSERT INTO source_lifecycle SELECT * FROM saved_source_lifecycle;
 INSERT INTO rejected_leads SELECT * FROM saved_rejected_leads;
 INSERT INTO quarantined_rows SELECT * FROM saved_quarantined_rows;
 DELETE FROM nurture_enrollments WHERE EXISTS (
@@ -43,6 +44,7 @@ DROP TABLE saved_source_record_states;
 DROP TABLE saved_lead_retirements;
 DROP TABLE saved_activities;
 DROP TABLE saved_sales_outcomes;
+DROP TABLE saved_source_lifecycle;
 DROP TABLE saved_rejected_leads;
 DROP TABLE saved_quarantined_rows;
 DROP TABLE saved_nurture_enrollments;

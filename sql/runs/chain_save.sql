@@ -46,6 +46,9 @@ INSERT INTO saved_activities SELECT * FROM activities WHERE run_date >= :run_dat
 DROP TABLE IF EXISTS saved_sales_outcomes;
 CREATE TABLE saved_sales_outcomes AS SELECT * FROM sales_outcomes WHERE 1 = 0;
 INSERT INTO saved_sales_outcomes SELECT * FROM sales_outcomes WHERE run_date >= :run_date;
+DROP TABLE IF EXISTS saved_source_lifecycle;
+CREATE TABLE saved_source_lifecycle AS SELECT * FROM source_lifecycle WHERE 1 = 0;
+INSERT INTO saved_source_lifecycle SELECT * FROM source_lifecycle WHERE run_date >= :run_date;
 DROP TABLE IF EXISTS saved_rejected_leads;
 CREATE TABLE saved_rejected_leads AS SELECT * FROM rejected_leads WHERE 1 = 0;
 INSERT INTO saved_rejected_leads SELECT * FROM rejected_leads WHERE run_date >= :run_date;

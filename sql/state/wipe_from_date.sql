@@ -39,6 +39,7 @@ SET exited_run_date = NULL, exited_at = NULL, exit_reason = NULL
 WHERE exited_run_date >= :run_date;
 DELETE FROM activities WHERE run_date >= :run_date;
 DELETE FROM sales_outcomes WHERE run_date >= :run_date;
+DELETE FROM source_lifecycle WHERE run_date >= :run_date;
 DELETE FROM rejected_leads WHERE run_date >= :run_date;
 DELETE FROM quarantined_rows WHERE run_date >= :run_date;
 UPDATE runs SET status = 'superseded' WHERE run_date >= :run_date AND status = 'succeeded';

@@ -18,6 +18,13 @@ WITH milestones AS (
     FROM mql_events
     GROUP BY lead_id
 ),
+-- When the source system first flagged the lead an MQL itself (its own lifecycle status).
+source_mql AS (
+    SELECT lead_id, MIN(occurred_at) AS source_mql_at
+    FROM source_lifecycle
+    WHERE status = 'mql' AND lead_id IS NOT NULL
+    GROUP BY lead_id
+),
 first_segment AS (
     SELECT e.lead_id, MIN(e.segment) AS segment
     FROM nurture_enrollments AS e
@@ -85,9 +92,20 @@ SELECT l.lead_id,
                                          AS won_via_mql,
        CASE WHEN m.won_at IS NOT NULL AND (m.mql_at IS NULL OR m.mql_at > m.won_at) THEN 1 ELSE 0 END
                                          AS won_without_mql,
+       -- The source system's own MQL flag beside this product's decision.
+       o.source_mql_at,
+       CASE WHEN o.source_mql_at IS NOT NULL THEN 1 ELSE 0 END
+                                         AS source_flagged_mql,
+       CASE WHEN o.source_mql_at IS NOT NULL AND m.mql_at IS NOT NULL THEN 1 ELSE 0 END
+                                         AS mql_both,
+       CASE WHEN o.source_mql_at IS NOT NULL AND m.mql_at IS NULL THEN 1 ELSE 0 END
+                                         AS mql_source_only,
+       CASE WHEN o.source_mql_at IS NULL AND m.mql_at IS NOT NULL THEN 1 ELSE 0 END
+                                         AS mql_product_only,
        d.mql_h - d.created_h             AS hours_to_mql,
        d.sales_accepted_h - d.mql_h      AS hours_mql_to_sales_accepted
 FROM leads AS l
 LEFT JOIN milestones AS m ON m.lead_id = l.lead_id
+LEFT JOIN source_mql AS o ON o.lead_id = l.lead_id
 LEFT JOIN first_segment AS s ON s.lead_id = l.lead_id
 LEFT JOIN durations AS d ON d.lead_id = l.lead_id;

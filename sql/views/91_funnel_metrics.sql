@@ -16,7 +16,10 @@ SELECT 'segment', segment, j.* FROM lead_journeys AS j;
 -- became MQLs; sales_accepted, sqls, won: leads that reached the stage (or a later one), MQL or
 -- not; won_via_mql / won_without_mql: won after becoming an MQL / never an MQL before the win;
 -- won_rate: won / leads; rates from MQL count only leads that were MQLs; medians: hours from
--- creation to MQL, and from MQL to sales acceptance.
+-- creation to MQL, and from MQL to sales acceptance. The source system's own MQL flag (outcome
+-- status `mql`, table source_lifecycle) beside this product's: source_mqls flagged by the source,
+-- mqls_both flagged by both, mqls_source_only / mqls_product_only by one of them only;
+-- source_mql_to_won_rate: won among the leads the source flagged (won at any time).
 CREATE VIEW funnel_metrics AS
 WITH counts AS (
     SELECT dimension, value,
@@ -27,7 +30,12 @@ WITH counts AS (
            SUM(reached_won)            AS won,
            SUM(won_via_mql)            AS won_via_mql,
            SUM(won_without_mql)        AS won_without_mql,
-           SUM(reached_mql * reached_sales_accepted) AS mql_sales_accepted
+           SUM(reached_mql * reached_sales_accepted) AS mql_sales_accepted,
+           SUM(source_flagged_mql)     AS source_mqls,
+           SUM(mql_both)               AS mqls_both,
+           SUM(mql_source_only)        AS mqls_source_only,
+           SUM(mql_product_only)       AS mqls_product_only,
+           SUM(source_flagged_mql * reached_won) AS source_mqls_won
     FROM lead_funnel_facts
     GROUP BY dimension, value
 ),
@@ -80,6 +88,12 @@ SELECT c.dimension,
                                                  AS sql_to_won_rate,
        CASE WHEN c.mqls > 0 THEN CAST(c.won_via_mql AS DOUBLE PRECISION) / c.mqls END
                                                  AS mql_to_won_rate,
+       c.source_mqls,
+       c.mqls_both,
+       c.mqls_source_only,
+       c.mqls_product_only,
+       CASE WHEN c.source_mqls > 0 THEN CAST(c.source_mqls_won AS DOUBLE PRECISION) / c.source_mqls END
+                                                 AS source_mql_to_won_rate,
        m.hours                                   AS median_hours_to_mql,
        s.hours                                   AS median_hours_mql_to_sales_accepted
 FROM counts AS c

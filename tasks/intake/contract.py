@@ -30,7 +30,12 @@ ACTIVITY_TYPES: tuple[str, ...] = (
     "cart_add", "newsletter_signup", "contact_request", "call_inbound", "social_engagement",
     "unsubscribe", "email_bounce",
 )
-OUTCOME_STATUSES: tuple[str, ...] = ("sales_accepted", "sales_rejected", "opportunity", "won", "lost")
+SALES_STATUSES: tuple[str, ...] = ("sales_accepted", "sales_rejected", "opportunity", "won", "lost")
+# Lifecycle statuses the source system set itself (its own MQL flag): loaded to be compared with
+# this product's decisions, stored apart from the sales feedback (table source_lifecycle), never
+# moving a lead's lifecycle stage and never a target of a fitted model.
+SOURCE_LIFECYCLE_STATUSES: tuple[str, ...] = ("mql",)
+OUTCOME_STATUSES: tuple[str, ...] = SALES_STATUSES + SOURCE_LIFECYCLE_STATUSES
 
 # file stem -> (all columns, required columns, required file?)
 EXTRACT_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {

@@ -208,8 +208,10 @@ def _reflect(conn: sa.Connection, mapping: SourceMapping, name: str, schema: str
 
 
 def _plan(conn: sa.Connection, mapping: SourceMapping, stream: str, spec: TableMapping, schema: str | None,
-          run_date: date) -> _Plan:
-    """The query of one mapped table for `run_date`; a missing table or column raises ExtractError."""
+          run_date: date) -> _Plan | None:
+    """The query of one mapped table for `run_date`; a missing table or column raises ExtractError.
+    None: the table lacks an optional activity_type or status column, so it gives that extract no rows
+    (e.g. a CRM without the lifecycle property the mapping reads its MQL flag from)."""
     what = f"{stream} mapping"
     tables = {spec.table: _reflect(conn, mapping, spec.table, schema, what)}
     for join in spec.joins:
@@ -223,6 +225,9 @@ def _plan(conn: sa.Connection, mapping: SourceMapping, stream: str, spec: TableM
             raise ExtractError(f"{mapping.source}: table {table} has no column {name} ({stream}.{purpose})")
         return tables[table].c[name]
 
+    if any(contract in LEAVE_OUT and mapped.optional and column(mapped.column, contract, required=False) is None
+           for contract, mapped in spec.values.items()):
+        return None
     labels: dict[str, tuple[str, str]] = {}
     selected: list[Any] = []
 
@@ -329,6 +334,9 @@ def read_table(conn: sa.Connection, mapping: SourceMapping, stream: str, spec: T
     synced that day, left out as deleted, left out by a value mapped to null, read), and the records
     of its rows left out as deleted (DELETED_COLUMNS; of a leads table only)."""
     plan = _plan(conn, mapping, stream, spec, schema, run_date)
+    if plan is None:
+        empty = pd.DataFrame(columns=list(EXTRACT_FILES[stream][0]), dtype=object)
+        return empty, {"synced": 0, "deleted": 0, "not_mapped": 0, "read": 0}
     result = conn.execute(plan.statement)
     raw = pd.DataFrame([[_text(v) for v in row] for row in result], columns=list(result.keys()), dtype=object)
     counts = {"synced": len(raw)}
@@ -428,7 +436,7 @@ def day_synced(source: StagingSource, run_date: date) -> bool:
             for stream in EXTRACT_FILES:
                 for spec in getattr(mapping, stream):
                     plan = _plan(conn, mapping, stream, spec, source.schema, run_date)
-                    if conn.execute(plan.statement.limit(1)).first() is not None:
+                    if plan is not None and conn.execute(plan.statement.limit(1)).first() is not None:
                         return True
     except sa.exc.DBAPIError as exc:
         raise _database_error(source, engine, exc) from None

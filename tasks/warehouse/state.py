@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tasks.identity.assignment import Assignment, Known, source_key
 from tasks.identity.blocking import block_sizes
+from tasks.intake.contract import SALES_STATUSES
 from tasks.scoring.qualify import Lifecycle
 from tasks.scoring.score import WINDOW_COLUMNS, Scores
 from tasks.warehouse import rerun
@@ -77,6 +78,7 @@ class DayResult:
     nurture_enrollments: pd.DataFrame
     activities: pd.DataFrame
     sales_outcomes: pd.DataFrame
+    source_lifecycle: pd.DataFrame
     rejected_leads: pd.DataFrame
     quarantined_rows: pd.DataFrame
 
@@ -324,6 +326,19 @@ def end_of_day(run_date: date) -> pd.Timestamp:
     return pd.Timestamp(run_date, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
 
+OUTCOME_ROW = ["row_number", "source_system", "source_lead_id", "lead_id", "occurred_at", "status", "reason"]
+
+
+def is_sales(outcomes: pd.DataFrame) -> pd.Series:
+    """Which outcome rows are sales feedback (the rest are the source system's own lifecycle flags)."""
+    return outcomes["status"].isin(SALES_STATUSES)
+
+
+def sales_feedback(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The sales feedback among the day's outcome rows: what moves a lead's lifecycle stage."""
+    return outcomes[is_sales(outcomes)]
+
+
 def event_times(lead_ids: pd.Series, golden: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.DataFrame,
                 run_date: date) -> pd.Series:
     """When each lead last acted on the run date (a new or updated row, an activity, an outcome),
@@ -331,7 +346,7 @@ def event_times(lead_ids: pd.Series, golden: pd.DataFrame, activities: pd.DataFr
     times = pd.concat([
         golden[["lead_id", "updated_at"]].rename(columns={"updated_at": "at"}),
         activities[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
-        outcomes[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
+        sales_feedback(outcomes)[["lead_id", "occurred_at"]].rename(columns={"occurred_at": "at"}),
     ], ignore_index=True).dropna()
     latest = times.groupby("lead_id")["at"].max()
     # Reindexed rather than mapped: a day on which no lead acted maps through an empty series,
@@ -378,8 +393,8 @@ def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned
                                       ignore_index=True) if len(retired.enrollments) else enrollments,
         activities=activities[["source_system", "activity_id", "source_lead_id", "lead_id", "occurred_at",
                                "activity_type", "asset", "campaign", "value", "bot_reason"]].assign(run_date=day),
-        sales_outcomes=outcomes[["row_number", "source_system", "source_lead_id", "lead_id", "occurred_at",
-                                 "status", "reason"]].assign(run_date=day),
+        sales_outcomes=sales_feedback(outcomes)[OUTCOME_ROW].assign(run_date=day),
+        source_lifecycle=outcomes[~is_sales(outcomes)][OUTCOME_ROW].assign(run_date=day),
         rejected_leads=set_aside,
         quarantined_rows=quarantined,
     )

@@ -429,3 +429,48 @@ def test_correcting_a_days_values_and_rerunning_equals_loading_from_scratch(in_s
     assert time_on_site(before, FIRST_DAY).equals(time_on_site(corrected, FIRST_DAY))
     for day in (FIRST_DAY + timedelta(days=1), third):
         assert not time_on_site(before, day).equals(time_on_site(corrected, day))
+
+
+def test_the_source_systems_own_mql_flag_is_kept_apart_and_moves_nothing(in_schema, generated, tmp_path, monkeypatch):
+    """Outcome rows of status `mql` (the CRM's own flag) land in source_lifecycle, never in
+    sales_outcomes; every result table is the same as without them; funnel_metrics compares them."""
+    url, schema = in_schema
+    second = FIRST_DAY + timedelta(days=1)
+    plain, flagged = tmp_path / "plain", tmp_path / "flagged"
+    for folder in (plain, flagged):
+        for day in (FIRST_DAY, second):
+            shutil.copytree(generated / str(day), folder / str(day))
+    backfill(start_date=FIRST_DAY, end_date=second, extracts_dir=str(plain), warehouse_url=url)
+    without = snapshot(url, schema)
+    # 30 source records loaded on the first day, flagged MQL by their source on the second; one never loaded.
+    leads = read(url, schema, "SELECT source_system, source_lead_id FROM lead_identities WHERE run_date = :day "
+                 "ORDER BY source_system, source_lead_id", day=FIRST_DAY).head(30)
+    outcomes = pd.read_csv(flagged / str(second) / "outcomes.csv", dtype=str, keep_default_na=False)
+    flags = pd.DataFrame({"source_system": [*leads["source_system"], "crm"],
+                          "source_lead_id": [*leads["source_lead_id"], "never-loaded"],
+                          "occurred_at": f"{second}T09:00:00Z", "status": "mql", "reason": ""})
+    pd.concat([outcomes, flags], ignore_index=True).to_csv(flagged / str(second) / "outcomes.csv", index=False)
+    monkeypatch.setenv("MQL_WAREHOUSE_SCHEMA", schema + "_flags")
+    other = f"sqlite:///{tmp_path / 'flags.db'}" if url.startswith("sqlite") else url
+    try:
+        backfill(start_date=FIRST_DAY, end_date=second, extracts_dir=str(flagged), warehouse_url=other)
+        assert_same(without, snapshot(other, schema + "_flags"))  # no lead moved, no sales outcome added
+        stored = read_table(other, "source_lifecycle", schema + "_flags")
+        journeys = read(other, schema + "_flags", "SELECT lead_id, reached_mql, source_flagged_mql, mql_both, "
+                        "mql_source_only, mql_product_only FROM lead_journeys")
+        funnel = read(other, schema + "_flags", "SELECT SUM(mqls) AS mqls, SUM(source_mqls) AS source_mqls, "
+                      "SUM(mqls_both) AS both_, SUM(mqls_source_only) AS source_only, "
+                      "SUM(mqls_product_only) AS product_only FROM funnel_metrics WHERE dimension = 'day'")
+    finally:
+        if not url.startswith("sqlite"):
+            drop_schema(url, schema + "_flags")
+    assert len(stored) == 31 and set(stored["status"]) == {"mql"} and stored["lead_id"].isna().sum() == 1
+    assert (stored["run_date"].astype(str).str[:10] == str(second)).all()
+    flagged_leads = set(stored["lead_id"].dropna())
+    made_mql = set(journeys.loc[journeys["reached_mql"] == 1, "lead_id"])
+    assert set(journeys.loc[journeys["source_flagged_mql"] == 1, "lead_id"]) == flagged_leads
+    counts = funnel.iloc[0].astype(int).to_dict()
+    assert counts == {"mqls": len(made_mql), "source_mqls": len(flagged_leads),
+                      "both_": len(flagged_leads & made_mql), "source_only": len(flagged_leads - made_mql),
+                      "product_only": len(made_mql - flagged_leads)}
+    assert counts["both_"] > 0 and counts["source_only"] > 0 and counts["product_only"] > 0

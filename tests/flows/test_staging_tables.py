@@ -37,9 +37,11 @@ HUBSPOT = SOURCES_DIR / "fivetran_hubspot.yaml"
 SALESFORCE = SOURCES_DIR / "fivetran_salesforce.yaml"
 
 
-def land(url: str, schema: str | None, source: str) -> None:
+def land(url: str, schema: str | None, source: str, extra: dict[str, dict[str, dict[str, str]]] | None = None
+         ) -> None:
     """Create the seed tables as the loader does: text columns, _fivetran_synced a timestamp on
-    PostgreSQL (Fivetran's type there; SQLite has none), empty values NULL."""
+    PostgreSQL (Fivetran's type there; SQLite has none), empty values NULL; `extra`: per table,
+    columns the seed lacks, with their values by record id."""
     postgres = url.startswith("postgresql")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
@@ -48,6 +50,10 @@ def land(url: str, schema: str | None, source: str) -> None:
         for table, name in SEEDS[source].items():
             with (FIXTURES / source / name).open(encoding="utf-8", newline="") as handle:
                 header, *rows = list(csv.reader(handle))
+            added = (extra or {}).get(table, {})
+            at = header.index("id") if added else 0
+            header, rows = [*header, *added], [[*row, *(values.get(row[at], "") for values in added.values())]
+                                               for row in rows]
             keep = [i for i, column in enumerate(header) if column not in header[:i]]
 
             def typed(column: str, value: str):
@@ -161,6 +167,39 @@ def test_a_mapping_may_give_the_activities_value_as_an_optional_column(source_db
     absent = read_extract(StagingSource(variant(tmp_path, HUBSPOT, with_value("duration")), url, schema),
                           date(2020, 3, 16)).frames["activities"]
     assert len(absent) == 6 and "value" not in absent.columns
+
+
+def test_hubspot_lifecycle_stage_reads_as_the_crms_own_mql_flag(source_db, tmp_path):
+    url, schema = source_db
+    lifecycle = {"property_lifecyclestage": {"78971951": "marketingqualifiedlead", "36842001": "marketingqualifiedlead",
+                                             "76226001": "customer", "46897301": "Lead"},
+                 "property_hs_lifecyclestage_marketingqualifiedlead_date": {"78971951": "2021-04-01 18:00:00",
+                                                                            "36842001": "2021-04-01 18:00:00"}}
+    land(url, schema, "hubspot", {"contact": lifecycle})
+    mark_deleted(url, schema, "contact", "_fivetran_deleted", "36842001")
+
+    def lifecycle_only(data: dict) -> None:
+        hubspot_readable(data)
+        data["outcomes"] = [t for t in yaml.safe_load(HUBSPOT.read_text())["outcomes"] if t["table"] == "contact"]
+
+    source = StagingSource(variant(tmp_path, HUBSPOT, lifecycle_only), url, schema)
+    day = read_extract(source, date(2021, 4, 2))
+    assert day.counts["outcomes.contact"] == {"synced": 20, "deleted": 1, "not_mapped": 18, "read": 1}
+    assert day.frames["outcomes"].to_dict("records") == [
+        {"source_system": "hubspot", "source_lead_id": "78971951", "occurred_at": "2021-04-01 18:00:00",
+         "status": "mql"}]
+    # A portal whose contacts lack the lifecycle property: the table gives no outcomes, and no error.
+    plain = tmp_path / "plain"
+    plain_url = f"sqlite:///{plain}.db" if url.startswith("sqlite") else url
+    plain_schema = None if url.startswith("sqlite") else schema + "_plain"
+    land(plain_url, plain_schema, "hubspot")
+    try:
+        bare = read_extract(StagingSource(source.mapping_path, plain_url, plain_schema), date(2021, 4, 2))
+    finally:
+        if plain_schema:
+            drop_schema(url, plain_schema)
+    assert bare.counts["outcomes.contact"] == {"synced": 0, "deleted": 0, "not_mapped": 0, "read": 0}
+    assert len(bare.frames["outcomes"]) == 0 and len(bare.leads) == 20
 
 
 def test_missing_columns_tables_and_unknown_values_are_one_line(source_db, tmp_path):

@@ -145,3 +145,36 @@ def test_the_dashboards_ranking_groups_leads_by_their_first_day_score(journeys, 
         ranking = query(conn, "dashboard_ranking", {"since": date(2026, 3, 1), "through": date(2026, 3, 31)})
     assert [(float(r.score), int(r.leads), int(r.sales_accepted), int(r.won)) for r in ranking.itertuples()] == [
         (20.0, 2, 1, 0), (62.0, 2, 1, 1)]
+
+
+def test_the_source_systems_own_mql_flag_beside_this_products_mqls(journeys, warehouse):
+    url, schema = warehouse
+    # A and D flagged by the source (A twice), F too (won without this product's MQL); one row unattributed.
+    flags = pd.DataFrame([{"run_date": "2026-03-03", "row_number": i, "source_system": "crm", "source_lead_id": lead or "x",
+                           "lead_id": lead, "occurred_at": T(at), "status": "mql"}
+                          for i, (lead, at) in enumerate([("A", "2026-03-02T09:00Z"), ("A", "2026-03-03T09:00Z"),
+                                                          ("D", "2026-03-03T09:00Z"), ("F", "2026-03-02T09:00Z"),
+                                                          (None, "2026-03-03T09:00Z")])])
+    with journeys.begin() as conn:
+        bulk_insert(conn, "source_lifecycle", flags)
+    with journeys.connect() as conn:
+        frame = pd.read_sql(sa.text("SELECT lead_id, source_flagged_mql, mql_both, mql_source_only, mql_product_only "
+                                    "FROM lead_journeys ORDER BY lead_id"), conn).set_index("lead_id")
+    assert frame.to_dict("index") == {
+        "A": {"source_flagged_mql": 1, "mql_both": 1, "mql_source_only": 0, "mql_product_only": 0},
+        "B": {"source_flagged_mql": 0, "mql_both": 0, "mql_source_only": 0, "mql_product_only": 1},
+        "C": {"source_flagged_mql": 0, "mql_both": 0, "mql_source_only": 0, "mql_product_only": 1},
+        "D": {"source_flagged_mql": 1, "mql_both": 0, "mql_source_only": 1, "mql_product_only": 0},
+        "E": {"source_flagged_mql": 0, "mql_both": 0, "mql_source_only": 0, "mql_product_only": 1},
+        "F": {"source_flagged_mql": 1, "mql_both": 0, "mql_source_only": 1, "mql_product_only": 0}}
+    compared = ("mqls", "source_mqls", "mqls_both", "mqls_source_only", "mqls_product_only")
+    day = rows(journeys, "day")
+    assert {k: tuple(int(v[c]) for c in compared) for k, v in day.items()} == {
+        "2025-12-31": (1, 0, 0, 0, 1), "2026-03-01": (3, 1, 1, 0, 2), "2026-03-02": (0, 2, 0, 2, 0)}
+    assert day["2026-03-01"]["source_mql_to_won_rate"] == pytest.approx(1.0)   # A won
+    assert day["2026-03-02"]["source_mql_to_won_rate"] == pytest.approx(0.5)   # F won, D not
+    assert day["2025-12-31"]["source_mql_to_won_rate"] is None or pd.isna(day["2025-12-31"]["source_mql_to_won_rate"])
+    source = rows(journeys, "lead_source")
+    assert {k: tuple(int(v[c]) for c in compared) for k, v in source.items()} == {
+        "webinar": (2, 1, 1, 0, 1), "paid_search": (1, 1, 0, 1, 1), "event": (1, 0, 0, 0, 1),
+        "partner": (0, 1, 0, 1, 0)}
