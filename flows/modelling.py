@@ -68,8 +68,11 @@ def _baselines(frame: pd.DataFrame, engagement: pd.DataFrame, train: np.ndarray,
     plain = LogisticRegression(max_iter=2000).fit(matrix[train], label[train])  # sparse: memory follows the rows
     mask = np.array([c in categorical for c in numeric.columns])
     boosted = HistGradientBoostingClassifier(categorical_features=mask if mask.any() else None, random_state=0)
+    rows = np.flatnonzero(train)
+    if len(rows) > config.ceiling_max_leads:  # the ceiling is a yardstick: a large sample draws it as well
+        rows = np.sort(np.random.default_rng(0).choice(rows, config.ceiling_max_leads, replace=False))
     with threadpool_limits(1):  # OpenMP threads crawl on a busy machine; one is steady
-        boosted.fit(numeric[train], label[train])
+        boosted.fit(numeric.iloc[rows], label[rows])
     return {"plain_logistic_regression": pd.Series(plain.predict_proba(matrix[validation])[:, 1]),
             "gradient_boosting_ceiling": pd.Series(boosted.predict_proba(numeric[validation])[:, 1])}
 
@@ -181,6 +184,8 @@ def fit_from_history(history: pd.DataFrame, activities: pd.DataFrame, outcomes: 
     for name, score in (_baselines(frame, engagement, t, v, label, config) if baselines else {}).items():
         report["models"][name] = ranking_figures(score, pd.Series(label[v]), score, pd.Series(label[v]))
         report["models"][name]["calibration"] = []  # probabilities of their own; not a points model
+        report["models"][name]["training_leads"] = min(int(t.sum()), config.ceiling_max_leads) \
+            if name == "gradient_boosting_ceiling" else int(t.sum())
     report.update({
         "title": f"Fitted scoring model {version}",
         "command": (f"mql model fit --target {target} --horizon-days {horizon_days} --as-of {as_of} --out {out}"

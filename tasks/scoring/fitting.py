@@ -49,6 +49,7 @@ class FitConfig(BaseModel):
     regularization: float = Field(1.0, gt=0)
     default_mql_share: float = Field(0.10, gt=0, lt=1)
     target_rate_min_mqls: int = Field(20, ge=1)
+    ceiling_max_leads: int = Field(300_000, ge=1000)
     grade_shares: dict[str, float] = Field(default_factory=lambda: {"A": 0.1, "B": 0.2, "C": 0.3})
     missing_values: list[str] = Field(default_factory=list)
     exclude_fields: list[str] = Field(default_factory=list)
@@ -79,11 +80,15 @@ def training_set(history: pd.DataFrame, activities: pd.DataFrame, outcomes: pd.D
     before that date), labelled 1 when the target outcome was loaded within `horizon_days` after
     it, 0 when not, NaN when the horizon has not passed by `as_of`. Leads that reached the
     target by their snapshot date are left out (nothing left to predict)."""
-    history = history.assign(run_date=_dates(history["run_date"]), first_run_date=_dates(history["first_run_date"]))
-    history["snapshot_date"] = history["first_run_date"] + pd.Timedelta(days=config.snapshot_days)
+    # The dates and the choice of rows first, on a narrow frame: the wide one is copied once.
+    dates = pd.DataFrame({"lead_id": history["lead_id"].to_numpy(), "run_date": _dates(history["run_date"]).to_numpy(),
+                          "first_run_date": _dates(history["first_run_date"]).to_numpy()})
+    dates["snapshot_date"] = dates["first_run_date"] + pd.Timedelta(days=config.snapshot_days)
     cutoff = pd.Timestamp(as_of)
-    known = history[(history["run_date"] <= history["snapshot_date"]) & (history["snapshot_date"] <= cutoff)]
-    snapshots = known.sort_values(["lead_id", "run_date"]).drop_duplicates("lead_id", keep="last")
+    known = dates[(dates["run_date"] <= dates["snapshot_date"]) & (dates["snapshot_date"] <= cutoff)]
+    chosen = known.sort_values(["lead_id", "run_date"]).drop_duplicates("lead_id", keep="last")
+    snapshots = history.iloc[chosen.index.to_numpy()].assign(
+        **{c: chosen[c].to_numpy() for c in ("run_date", "first_run_date", "snapshot_date")})
     reached = outcomes[outcomes["status"].isin(TARGETS[target])].assign(run_date=lambda f: _dates(f["run_date"]))
     first = reached.groupby("lead_id")["run_date"].min()
 
@@ -119,18 +124,23 @@ def time_split(snapshots: pd.DataFrame, share: float) -> tuple[pd.Series, pd.Ser
 # --- features --------------------------------------------------------------------------------
 
 
-def custom_attributes(snapshots: pd.DataFrame) -> pd.DataFrame:
+def custom_attributes(snapshots: pd.DataFrame, chunk: int = 50_000) -> pd.DataFrame:
     """The snapshots' custom attributes as columns (those named like a contract column are the
-    column's to a model, so they are left out)."""
-    parsed = per_distinct(snapshots["custom_attributes"].fillna("{}"), json.loads)
-    frame = pd.DataFrame([c if isinstance(c, dict) else {} for c in parsed], index=snapshots.index)
+    column's to a model, so they are left out); parsed `chunk` leads at a time, so that the
+    parsed JSON objects never all live at once."""
+    parts = []
+    for start in range(0, len(snapshots), chunk):
+        text = snapshots["custom_attributes"].iloc[start:start + chunk]
+        parsed = per_distinct(text.fillna("{}"), json.loads)
+        parts.append(pd.DataFrame([c if isinstance(c, dict) else {} for c in parsed], index=text.index))
+    frame = pd.concat(parts) if parts else pd.DataFrame(index=snapshots.index)
     return frame[[c for c in frame.columns if c not in LEAD_COLUMNS and c not in snapshots.columns]]
 
 
 def attribute_frame(snapshots: pd.DataFrame, live: ScoringModel, config: FitConfig) -> pd.DataFrame:
     """Every candidate attribute of the snapshots: contract columns, derived ones (the live
     model's derivations), custom attributes; identifying fields left out."""
-    derived = derive_attributes(snapshots.assign(job_title=snapshots["job_title"]), live)
+    derived = derive_attributes(snapshots[[c for c in LEAD_COLUMNS if c in snapshots.columns]], live)
     columns = [c for c in LEAD_COLUMNS if c in derived.columns] + list(live.derive)
     frame = pd.concat([derived[columns], custom_attributes(snapshots)], axis=1)
     drop = set(config.exclude_fields) | {"source_system", "source_lead_id", "ip_address", "user_agent", "honeypot",
@@ -383,22 +393,33 @@ def scorecard_model(card: Scorecard, live: ScoringModel, version: str, half_life
 # --- scoring snapshots with any model ---------------------------------------------------------
 
 
-def snapshot_scores(training: TrainingSet, model: ScoringModel) -> pd.DataFrame:
+def snapshot_scores(training: TrainingSet, model: ScoringModel, chunk: int = 50_000) -> pd.DataFrame:
     """Fit, engagement and total score of every snapshot on its snapshot date under `model`, as
     the nightly run computes them: each engagement rule's daily points (after the daily cap),
-    decayed to the snapshot date and summed, then the rule's cap; the model's caps on top."""
+    decayed to the snapshot date and summed, then the rule's cap; the model's caps on top.
+    Leads are numbered by position, and their fit rules applied `chunk` leads at a time (one
+    contribution row per lead and rule is the bulk of the memory)."""
     snapshots = training.snapshots
-    profiles = derive_attributes(snapshots, model)
-    fit = score_fit(profiles, model)
-    by_day = earned(training.activities, model.engagement.rules, ["run_date", "snapshot_date"])
+    position = pd.Series(np.arange(len(snapshots)), index=snapshots["lead_id"].to_numpy())
+    sums = []
+    for start in range(0, len(snapshots), chunk):
+        part = snapshots.iloc[start:start + chunk]
+        rows = score_fit(derive_attributes(part, model).assign(lead_id=position.iloc[start:start + chunk].to_numpy()),
+                         model)
+        sums.append(rows.groupby("lead_id")["points"].sum())
+    fit = (pd.concat(sums) if sums else pd.Series(dtype=float)).rename("points").rename_axis("lead_id").reset_index()
+    acts = training.activities
+    by_day = earned(acts.assign(lead_id=position.reindex(acts["lead_id"].to_numpy()).to_numpy()),
+                    model.engagement.rules, ["run_date", "snapshot_date"])
     decay = model.engagement.weights((by_day["snapshot_date"] - by_day["run_date"]).dt.days)
     by_day = by_day.assign(value=by_day["points"] * decay)
     values = by_day.groupby(["lead_id", "rule"], as_index=False)["value"].sum()
     cap = values["rule"].map({r.name: r.cap for r in model.engagement.rules}).astype(float).fillna(np.inf)
     engagement = pd.DataFrame({"lead_id": values["lead_id"],
                                "points": np.sign(values["value"]) * np.minimum(values["value"].abs(), cap)})
-    scores = combine_scores(snapshots["lead_id"], fit, engagement, model)
-    return scores.assign(snapshot_date=snapshots["snapshot_date"].to_numpy(), label=snapshots["label"].to_numpy())
+    scores = combine_scores(pd.Series(np.arange(len(snapshots))), fit, engagement, model)
+    return scores.assign(lead_id=snapshots["lead_id"].to_numpy(), snapshot_date=snapshots["snapshot_date"].to_numpy(),
+                         label=snapshots["label"].to_numpy())
 
 
 def grade_cuts(fit_scores: pd.Series, shares: dict[str, float]) -> dict[str, float]:

@@ -88,6 +88,8 @@ def test_snapshot_scores_match_the_nightly_scorer():
     history, activities, outcomes, _ = made_up_history(leads=60)
     training = fitting.training_set(history, activities, outcomes, "won", 30, AS_OF, CONFIG)
     scored = fitting.snapshot_scores(training, LIVE).set_index("lead_id")
+    in_chunks = fitting.snapshot_scores(training, LIVE, chunk=7).set_index("lead_id")  # 7 leads at a time
+    pd.testing.assert_frame_equal(in_chunks, scored)
     acts = training.activities
     active = acts.groupby("lead_id")["run_date"].nunique().sort_values(ascending=False).index[:6]
     idle = training.snapshots.loc[~training.snapshots["lead_id"].isin(acts["lead_id"]), "lead_id"].iloc[:2]
