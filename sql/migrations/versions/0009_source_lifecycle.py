@@ -1,14 +1,14 @@
 """The source system's own lifecycle flags (outcome status `mql`): the source_lifecycle table,
 compared with this product's MQLs by the funnel views.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0009
+Revises: 0008
 """
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
