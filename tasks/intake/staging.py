@@ -336,7 +336,8 @@ def read_table(conn: sa.Connection, mapping: SourceMapping, stream: str, spec: T
     plan = _plan(conn, mapping, stream, spec, schema, run_date)
     if plan is None:
         empty = pd.DataFrame(columns=list(EXTRACT_FILES[stream][0]), dtype=object)
-        return empty, {"synced": 0, "deleted": 0, "not_mapped": 0, "read": 0}
+        return empty, {"synced": 0, "deleted": 0, "not_mapped": 0, "read": 0}, \
+            pd.DataFrame(columns=DELETED_COLUMNS, dtype=object)
     result = conn.execute(plan.statement)
     raw = pd.DataFrame([[_text(v) for v in row] for row in result], columns=list(result.keys()), dtype=object)
     counts = {"synced": len(raw)}
