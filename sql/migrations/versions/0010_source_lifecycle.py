@@ -1,14 +1,14 @@
 """The source system's own lifecycle flags (outcome status `mql`): the source_lifecycle table,
 compared with this product's MQLs by the funnel views.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
