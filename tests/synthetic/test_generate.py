@@ -4,7 +4,6 @@ ground truth says."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -184,11 +183,11 @@ def test_rejects_an_unknown_format(tmp_path):
         generate_extracts(tmp_path, START, 1, 10, seed=1, fmt="xlsx")
 
 
-def test_a_week_of_a_thousand_leads_a_day_takes_well_under_three_seconds(tmp_path):
-    began = time.perf_counter()
+def test_a_week_of_a_thousand_leads_a_day(tmp_path):
+    # Its speed is a benchmark's figure (`mql bench night` reports generate_seconds), not a test's.
     summary = generate_extracts(tmp_path, START, 7, 1_000, seed=2)
-    assert time.perf_counter() - began < 3.0
     assert summary["leads"] == 7_000
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir())[0] == str(START)
 
 
 # --- lead content ----------------------------------------------------------------------------
