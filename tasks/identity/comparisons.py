@@ -4,9 +4,12 @@ configuration they read."""
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -191,8 +194,9 @@ def _compare_values(a: str, b: str, comparison: Part) -> float:
     if a == b:
         return float(comparison.agreement(np.array([a], dtype=object))[0])
     if comparison.dated:
+        days = (np.array([_date(a, comparison.date_format)]), np.array([_date(b, comparison.date_format)]))
         return float(_levels(np.array([a], dtype=object), np.array([b], dtype=object), comparison,
-                             np.full(1, comparison.disagree))[0])
+                             np.full(1, comparison.disagree), days)[0])
     if not comparison.levels and comparison.typo is None:
         return comparison.disagree
     return _level(SIMILARITY[comparison.scorer](a, b), comparison, a, b)
@@ -267,10 +271,11 @@ def names_related(first_a: str | None, last_a: str | None, first_b: str | None, 
     return one(first_a, last_a, first_b, last_b) or one(first_a, last_a, last_b, first_b)
 
 
-def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray) -> np.ndarray:
+def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray,
+            days: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Weights of unequal values: for dates, `transposed`, else the closest `days` level; then the
     best similarity level reached, else `typo` for one edit, else (dates) `same_year`, else what
-    `weights` holds (equal values keep `agree`)."""
+    `weights` holds (equal values keep `agree`). `days`: the dates already read, aligned with x and y."""
     weights = weights.copy()
     equal = x == y
     weights[equal] = part.agreement(x[equal]) if part.term_frequency is not None and equal.any() else part.agree
@@ -279,7 +284,8 @@ def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray) -> np
         return weights
     settled = np.zeros(len(rows), dtype=bool)
     if part.dated:
-        dx, dy = _dates(x[rows], part.date_format), _dates(y[rows], part.date_format)
+        dx, dy = (days[0][rows], days[1][rows]) if days is not None else \
+            (_dates(x[rows], part.date_format), _dates(y[rows], part.date_format))
         both = ~np.isnat(dx) & ~np.isnat(dy)
         apart = np.abs((dx - dy).astype("timedelta64[D]").astype(np.int64))
         if part.transposed is not None:
@@ -293,14 +299,16 @@ def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray) -> np
             settled |= reached
     todo = np.flatnonzero(~settled)
     if len(todo) and part.levels:
-        similarity = cpdist(x[rows[todo]], y[rows[todo]], scorer=SIMILARITY[part.scorer], dtype=np.float64, workers=-1)
+        similarity = cpdist(x[rows[todo]], y[rows[todo]], scorer=SIMILARITY[part.scorer], dtype=np.float64,
+                            workers=_workers(len(todo)))
         for level in part.levels:  # best first
             reached = ~settled[todo] & (similarity >= level.min)
             weights[rows[todo[reached]]] = level.weight
             settled[todo[reached]] = True
     if part.typo is not None and (~settled).any():
         rest = np.flatnonzero(~settled)
-        one_edit = cpdist(x[rows[rest]], y[rows[rest]], scorer=OSA.distance, dtype=np.int64, workers=-1) <= 1
+        one_edit = cpdist(x[rows[rest]], y[rows[rest]], scorer=OSA.distance, dtype=np.int64,
+                          workers=_workers(len(rest))) <= 1
         weights[rows[rest[one_edit]]] = part.typo
         settled[rest[one_edit]] = True
     if part.same_year is not None:
@@ -309,12 +317,28 @@ def _levels(x: np.ndarray, y: np.ndarray, part: Part, weights: np.ndarray) -> np
     return weights
 
 
+def _workers(pairs: int) -> int:
+    """rapidfuzz's threads for `pairs` comparisons: every core for many, one for a few (starting
+    threads costs more than a handful of comparisons)."""
+    return -1 if pairs >= 1024 else 1
+
+
 def _dates(values: np.ndarray, date_format: str) -> np.ndarray:
     """Text dates as days (NaT where unreadable), each distinct value read once."""
     codes, distinct = pd.factorize(values)
     read = pd.to_datetime(pd.Series(distinct, dtype=object), format=date_format, errors="coerce")
     days = np.append(read.to_numpy(dtype="datetime64[D]"), np.datetime64("NaT", "D"))
     return days[codes]
+
+
+@functools.lru_cache(maxsize=65536)
+def _date(value: str, date_format: str) -> np.datetime64:
+    """One text date as a day (NaT where unreadable), as `_dates` reads it, for the clustering
+    guard, which compares records one pair at a time."""
+    try:
+        return np.datetime64(datetime.strptime(value, date_format).date(), "D")
+    except ValueError:
+        return np.datetime64("NaT", "D")
 
 
 def _parts_of(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -328,13 +352,15 @@ def _parts_of(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class Coded:
     """Records' compared values as integer codes (`Scorer.code`): per comparison, one code array
     per compared column (-1 where missing) into that comparison's array of distinct values, so
-    equal values have equal codes and each distinct pair of values is compared once."""
+    equal values have equal codes and each distinct pair of values is compared once. `days`: for a
+    date comparison, its values read as dates once (NaT where unreadable); None for the others."""
 
     codes: list[list[np.ndarray]]
     values: list[np.ndarray]
+    days: list[np.ndarray | None]
 
     def take(self, rows: np.ndarray) -> Coded:
-        return Coded([[c[rows] for c in columns] for columns in self.codes], self.values)
+        return Coded([[c[rows] for c in columns] for columns in self.codes], self.values, self.days)
 
 
 class Scorer:
@@ -379,14 +405,16 @@ class Scorer:
                 per_column.append(full)
             codes.append(per_column)
             values.append(distinct)
-        return Coded(codes, values)
+        days = [_dates(distinct, comparison.date_format) if comparison.dated else None
+                for comparison, distinct in zip(self.config.comparisons, values)]
+        return Coded(codes, values, days)
 
     def score_columns(self, a: Coded, b: Coded, index: pd.Index | None = None) -> pd.DataFrame:
         """Evidence of aligned pairs of coded records (`a`, `b`: takes of one `code`), comparison
         by comparison; with `score` and `vetoed`."""
         out, clashes = {}, {}
         for number, (comparison, _) in enumerate(self.plan):
-            ca, cb, values = a.codes[number], b.codes[number], a.values[number]
+            ca, cb, values, days = a.codes[number], b.codes[number], a.values[number], a.days[number]
             if comparison.method == "person_name":
                 (fa, la), (fb, lb) = ca, cb
                 first, last = (self._values(fa, fb, values, comparison, first=True),
@@ -407,7 +435,7 @@ class Scorer:
                                     | ((la[rows] >= 0) & (fb[rows] >= 0) & (last <= comparison.last.disagree)))
                 clashes[number] = clash
             else:
-                weights = self._values(ca[0], cb[0], values, comparison)
+                weights = self._values(ca[0], cb[0], values, comparison, days=days)
             out[comparison.name] = weights
         evidence = pd.DataFrame(out, index=index)
         evidence["score"] = evidence.sum(axis=1)
@@ -425,10 +453,11 @@ class Scorer:
         evidence["vetoed"] = vetoed
         return evidence
 
-    def _values(self, x: np.ndarray, y: np.ndarray, values: np.ndarray, part: Part, first: bool = False
-                ) -> np.ndarray:
+    def _values(self, x: np.ndarray, y: np.ndarray, values: np.ndarray, part: Part, first: bool = False,
+                days: np.ndarray | None = None) -> np.ndarray:
         """`_compare_values` (or `_compare_first`, for `first` names) over aligned codes into
-        `values`: equal codes agree; each distinct pair of unequal values is compared once."""
+        `values` (`days`: a date comparison's values read as dates): equal codes agree; each distinct
+        pair of unequal values is compared once."""
         out = np.full(len(x), part.missing, dtype=float)
         rows = np.flatnonzero((x >= 0) & (y >= 0))
         xs, ys = x[rows], y[rows]
@@ -440,11 +469,13 @@ class Scorer:
         unequal = np.flatnonzero(xs != ys)
         if len(unequal):
             inverse, pair = pd.factorize(xs[unequal].astype(np.int64) * len(values) + ys[unequal])
-            left, right = values[pair // len(values)], values[pair % len(values)]
+            at_left, at_right = pair // len(values), pair % len(values)
+            left, right = values[at_left], values[at_right]
             if first:
                 distinct = self._first(left, right, part)
             else:
-                distinct = _levels(left, right, part, np.full(len(pair), part.disagree))
+                distinct = _levels(left, right, part, np.full(len(pair), part.disagree),
+                                   None if days is None else (days[at_left], days[at_right]))
             weights[unequal] = distinct[inverse.ravel()]
         out[rows] = weights
         return out
