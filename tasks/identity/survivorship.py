@@ -11,6 +11,7 @@ import pandas as pd
 
 from tasks.intake.contract import custom_name
 from tasks.scoring.model import Strict
+from tasks.screening.normalize import per_distinct
 
 
 PROFILE_COLUMNS = (
@@ -51,13 +52,15 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
         history = existing.rename(columns={
             "email_consent": "consent", "do_not_contact": "dnc",
             "created_at": "created_at_ts", "updated_at": "updated_at_ts",
-        }).assign(custom=existing["custom_attributes"].map(json.loads))
+        }).assign(custom=per_distinct(existing["custom_attributes"], json.loads))
         history = history[[c for c in history.columns if c in (*PROFILE_COLUMNS, "lead_id", "consent", "dnc",
                                                                "created_at_ts", "updated_at_ts", "custom")]]
-        provenance = existing.get("provenance", pd.Series("{}", index=existing.index)).fillna("{}").map(json.loads)
+        # Each distinct provenance is read once: a few combinations of source systems recur.
+        codes, distinct = pd.factorize(existing.get("provenance", pd.Series("{}", index=existing.index)).fillna("{}"))
+        read = [json.loads(text) for text in distinct]
         history = pd.concat([history, pd.DataFrame(
-            {f"_src_{c}": provenance.map(lambda p, c=c: p.get(c)) for c in PROFILE_COLUMNS}, index=history.index)],
-            axis=1)
+            {f"_src_{c}": np.array([p.get(c) for p in read], dtype=object).reshape(len(read))[codes]
+             for c in PROFILE_COLUMNS}, index=history.index)], axis=1)
     stacked = pd.concat([history, incoming], ignore_index=True) if history is not None else incoming
     stacked = stacked[stacked["lead_id"].isin(incoming["lead_id"])]
     # Existing profiles sort first: anything arriving today is more recent.
@@ -82,10 +85,14 @@ def golden_records(rows: pd.DataFrame, assigned: pd.DataFrame, existing: pd.Data
                                 _rank=-source.map(rank).astype(float).fillna(len(rank)) if by_source else 0.0)
         ranked = ranked.sort_values(["lead_id", "_exact", "_rank", "updated_at_ts", "_order"], kind="stable")
         golden[[column, f"_src_{column}"]] = ranked.groupby("lead_id", sort=True)[[column, f"_src_{column}"]].last()
-    golden["provenance"] = [
+    # Written once per distinct combination of sources.
+    combination = golden.groupby(source_columns, dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(combination, return_index=True)[1]
+    written = np.array([
         json.dumps({c: v for c, v in zip(PROFILE_COLUMNS, values) if isinstance(v, str)}, sort_keys=True)
-        for values in golden[source_columns].itertuples(index=False, name=None)
-    ]
+        for values in golden[source_columns].iloc[first].itertuples(index=False, name=None)
+    ], dtype=object).reshape(len(first))
+    golden["provenance"] = written[combination]
     golden = golden.drop(columns=source_columns)
     # The most restrictive explicit answer wins: any "no" to email, any do-not-contact.
     lead = stacked["lead_id"]

@@ -37,26 +37,25 @@ def _matches(leads: pd.DataFrame, when: SegmentCondition) -> pd.Series:
 
 def interests(profiles: pd.DataFrame, activities: pd.DataFrame, model: ScoringModel) -> pd.Series:
     """Each lead's topics (JSON list): those it had, plus those of the assets it consumed today.
-    Bot activities show no interest. Patterns are tried once per distinct asset, and stored
-    lists read once per distinct value."""
+    Bot activities show no interest. Patterns are tried once per distinct asset, and each distinct
+    pair of (topics it had, topics of today) is written out once."""
+    topics = list(model.interests)
     human = activities[activities["bot_reason"].isna() & activities["lead_id"].notna()]
-    assets = human["asset"].fillna("").astype(str)
-    distinct = pd.unique(assets.to_numpy())
-    found = []
-    for topic, pattern in model.interests.items():
-        rx = re.compile(pattern, re.IGNORECASE)
-        hit = assets.isin([asset for asset in distinct if rx.search(asset)]).to_numpy()
-        found.append(pd.DataFrame({"lead_id": human.loc[hit, "lead_id"], "topic": topic}))
-    today = pd.concat(found, ignore_index=True).groupby("lead_id")["topic"].agg(set) if found else pd.Series()
+    codes, assets = pd.factorize(human["asset"].fillna("").astype(str))
+    of_asset = np.array([[bool(re.search(pattern, asset, re.IGNORECASE)) for pattern in model.interests.values()]
+                         for asset in assets], dtype=bool).reshape(len(assets), len(topics))
+    today = pd.DataFrame(of_asset[codes], columns=range(len(topics))).groupby(human["lead_id"].to_numpy()).any()
+    today = today.reindex(profiles["lead_id"].to_numpy(), fill_value=False).to_numpy(dtype=bool)
     before = profiles["interests"] if "interests" in profiles else pd.Series(None, index=profiles.index)
-    had = {old: set(json.loads(old)) for old in pd.unique(before.to_numpy(dtype=object)) if isinstance(old, str)}
-    shown = {old: json.dumps(sorted(topics)) for old, topics in had.items()}
-    merged = [
-        json.dumps(sorted((had[old] if isinstance(old, str) else set()) | today[lead])) if lead in today
-        else shown.get(old, "[]") if isinstance(old, str) else "[]"
-        for lead, old in zip(profiles["lead_id"], before)
-    ]
-    return pd.Series(merged, index=profiles.index, dtype=object)
+    old_codes, olds = pd.factorize(before.to_numpy(dtype=object))  # no topics before: -1
+    new_codes, news = pd.factorize(np.array([row.tobytes() for row in np.packbits(today, axis=1)], dtype=object))
+    pair_codes, pairs = pd.factorize(old_codes.astype(np.int64) * (len(news) + 1) + new_codes)
+    first = np.unique(pair_codes, return_index=True)[1]  # a lead holding each distinct pair
+    written = np.array([
+        json.dumps(sorted((set(json.loads(olds[old_codes[lead]])) if old_codes[lead] >= 0 else set())
+                          | {topic for topic, hit in zip(topics, today[lead]) if hit}))
+        for lead in first], dtype=object)
+    return pd.Series(written[pair_codes], index=profiles.index, dtype=object)
 
 
 def choose_segment(leads: pd.DataFrame, model: ScoringModel) -> pd.Series:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -108,7 +110,9 @@ def _walk(state: pd.DataFrame, outcomes: pd.DataFrame, model: ScoringModel) -> L
     """The lifecycle of leads with outcomes today, lead by lead: the outcomes in time order, then
     the score thresholds if no outcome moved the lead."""
     rule = model.mql
-    by_lead = {lead: group for lead, group in outcomes.sort_values(["occurred_at", "status"]).groupby("lead_id")}
+    by_lead: dict[str, list] = defaultdict(list)
+    for outcome in outcomes.sort_values(["occurred_at", "status"], kind="stable").itertuples(index=False):
+        by_lead[outcome.lead_id].append(outcome)
     records, events = [], []
     for row in state.itertuples(index=False):
         stage = row.lifecycle_stage if isinstance(row.lifecycle_stage, str) else None
@@ -124,7 +128,7 @@ def _walk(state: pd.DataFrame, outcomes: pd.DataFrame, model: ScoringModel) -> L
         if stage is None:
             move("lead", row.created_at, "new")
         moved_by_sales = False
-        for outcome in by_lead.get(row.lead_id, pd.DataFrame()).itertuples(index=False):
+        for outcome in by_lead.get(row.lead_id, ()):
             reason = outcome.reason if isinstance(outcome.reason, str) else None
             if outcome.status == "sales_rejected":
                 to = "disqualified" if reason in rule.disqualify_reasons else "recycled"

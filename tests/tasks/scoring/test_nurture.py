@@ -88,3 +88,15 @@ def test_interests_accumulate_from_human_activity_assets():
 def test_interest_segment_comes_before_educational():
     leads = pd.DataFrame([lead("x", interests='["analytics"]'), lead("y", interests='["integrations"]')])
     assert choose_segment(leads, MODEL).tolist() == ["analytics_track", "educational"]
+
+
+def test_interests_keep_topics_the_model_no_longer_has_and_sort_each_list():
+    profiles = pd.DataFrame({"lead_id": ["a", "b", "c", "d"],
+                             "interests": ['["zeta", "analytics"]', '["zeta", "analytics"]', None, '["b", "a"]']})
+    activities = pd.DataFrame({
+        "lead_id": ["a", "a", "b", "c"],
+        "asset": ["/blog/lead-scoring-explained", "/blog/lead-scoring-explained", None, "webinar-ai-forecasting"],
+        "bot_reason": [None, None, None, None],
+    })
+    got = interests(profiles, activities, MODEL).tolist()
+    assert got == ['["analytics", "lead_scoring", "zeta"]', '["analytics", "zeta"]', '["analytics"]', '["a", "b"]']
