@@ -389,7 +389,8 @@ def assemble_stage(run_date: date, model: ScoringModel, extract: Extract, leads:
     handed = handoff.handoffs(run_date, lifecycle.events, scored.scores, scored.contributions, enrollments, model)
     day = state.day_result(run_date, model.version, lead_rows, assigned, scored, lifecycle, enrollments,
                            activities, outcomes, leads.set_aside, quarantined, handed, retired)
-    counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day)
+    counts = stage_counts(run_date, extract, leads.set_aside, assigned.rows, activities, outcomes, quarantined, day,
+                          len(scored.contributions))
     counts["fraud"] |= {"released_rows_in": review.released_rows_in(extract.leads), **leads.override_counts()}
     if extract.deleted is not None:  # read from staging tables, whose loaders flag deleted records
         counts["retire"] = retired.counts()

@@ -53,6 +53,14 @@ def read_sql(url: str, sql: str, schema: str | None = None, **params) -> pd.Data
         engine.dispose()
 
 
+def contribution_rows(scores: pd.DataFrame) -> pd.DataFrame:
+    """`lead_scores` rows' contributions, one row per lead, rule and run date (run_date, lead_id,
+    kind, rule, raw_points, decay_factor, decayed_value, points)."""
+    from tasks.scoring.score import read_ledgers
+
+    return read_ledgers(scores, ["run_date", "lead_id"])
+
+
 def read_table(url: str, table: str, schema: str | None = None) -> pd.DataFrame:
     """Every row of one table (in `schema` on PostgreSQL); the table is reflected, so its name is
     quoted by SQLAlchemy and never pasted into SQL text."""

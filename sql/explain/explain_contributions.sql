@@ -1,5 +1,4 @@
--- Every rule that makes up the lead's score on a run date.
-SELECT kind, rule, raw_points, decay_factor, decayed_value, points
-FROM score_contributions
+-- The contributions that make up the lead's score on a run date (a JSON list, see lead_scores).
+SELECT contributions
+FROM lead_scores
 WHERE lead_id = :lead_id AND run_date = :run_date
-ORDER BY kind, points DESC, rule

@@ -10,7 +10,6 @@ SET email = NULL, email_key = NULL, first_name = NULL, last_name = NULL, phone =
     company = NULL, job_title = NULL, city = NULL, custom_attributes = '{}', lead_id = :anonymous_id
 WHERE lead_id = :lead_id;
 UPDATE lead_scores SET lead_id = :anonymous_id WHERE lead_id = :lead_id;
-UPDATE score_contributions SET lead_id = :anonymous_id WHERE lead_id = :lead_id;
 UPDATE mql_events SET lead_id = :anonymous_id, detail = NULL WHERE lead_id = :lead_id;
 UPDATE handoffs SET lead_id = :anonymous_id WHERE lead_id = :lead_id;
 UPDATE nurture_enrollments SET lead_id = :anonymous_id WHERE lead_id = :lead_id;

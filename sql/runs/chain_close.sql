@@ -7,7 +7,6 @@ DROP TABLE IF EXISTS saved_lead_match_keys;
 DROP TABLE IF EXISTS saved_lead_merges;
 DROP TABLE IF EXISTS saved_lead_moves;
 DROP TABLE IF EXISTS saved_lead_scores;
-DROP TABLE IF EXISTS saved_score_contributions;
 DROP TABLE IF EXISTS saved_mql_events;
 DROP TABLE IF EXISTS saved_handoffs;
 DROP TABLE IF EXISTS saved_source_record_states;

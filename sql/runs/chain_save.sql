@@ -25,9 +25,6 @@ INSERT INTO saved_lead_moves SELECT * FROM lead_moves WHERE run_date >= :run_dat
 DROP TABLE IF EXISTS saved_lead_scores;
 CREATE TABLE saved_lead_scores AS SELECT * FROM lead_scores WHERE 1 = 0;
 INSERT INTO saved_lead_scores SELECT * FROM lead_scores WHERE run_date >= :run_date;
-DROP TABLE IF EXISTS saved_score_contributions;
-CREATE TABLE saved_score_contributions AS SELECT * FROM score_contributions WHERE 1 = 0;
-INSERT INTO saved_score_contributions SELECT * FROM score_contributions WHERE run_date >= :run_date;
 DROP TABLE IF EXISTS saved_mql_events;
 CREATE TABLE saved_mql_events AS SELECT * FROM mql_events WHERE 1 = 0;
 INSERT INTO saved_mql_events SELECT * FROM mql_events WHERE run_date >= :run_date;

@@ -1,6 +1,6 @@
 -- Each run date's hand-offs: the leads that became MQLs that day and those whose lifecycle stage
 -- moved, with their scores, grade, nurture segment and the top reasons of their score in words
--- (from score_contributions). `mql export` writes a date's rows (with the view lead_handoffs) out.
+-- (from lead_scores.contributions). `mql export` writes a date's rows (with the view lead_handoffs) out.
 CREATE TABLE IF NOT EXISTS handoffs (
     run_date            DATE NOT NULL,
     lead_id             TEXT NOT NULL,

@@ -28,7 +28,6 @@ DELETE FROM lead_identities WHERE run_date >= :run_date;
 DELETE FROM lead_match_keys WHERE run_date >= :run_date;
 DELETE FROM lead_merges WHERE run_date >= :run_date;
 DELETE FROM lead_scores WHERE run_date >= :run_date;
-DELETE FROM score_contributions WHERE run_date >= :run_date;
 DELETE FROM mql_events WHERE run_date >= :run_date;
 DELETE FROM handoffs WHERE run_date >= :run_date;
 DELETE FROM source_record_states WHERE run_date >= :run_date;

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tasks.errors import MqlError
+from tasks.scoring.score import read_ledgers
 from tasks.warehouse.connection import query
 
 
@@ -67,7 +68,8 @@ def explain(conn: Connection, lead: str, on: date) -> Explanation:
         raise MqlError(f"lead {lead_id} was not scored on or before {on}")
     row = score.iloc[0]
     params = {"lead_id": lead_id, "run_date": row["run_date"], "on": on}
-    contributions = query(conn, "explain_contributions", params)
+    contributions = read_ledgers(query(conn, "explain_contributions", params), []).sort_values(
+        ["kind", "points", "rule"], ascending=[True, False, True], ignore_index=True)
     total = float(contributions["points"].sum())
     if abs(total - float(row["total_score"])) > 1e-6:
         raise MqlError(f"lead {lead_id}: contributions sum to {total}, the score is {row['total_score']}")

@@ -2,7 +2,8 @@
 
 Engagement is recomputed, not incremented: each rule's decayed value carried from the lead's
 last scoring is multiplied by the decay since then, today's points are added, caps applied.
-The carried value lives in `score_contributions`, so a night never replays old events.
+The carried value lives in the lead's contributions (`lead_scores.contributions`), so a night never
+replays old events.
 """
 
 from __future__ import annotations
@@ -25,6 +26,47 @@ FADED = 0.01
 CONTRIBUTION_COLUMNS = ["lead_id", "kind", "rule", "raw_points", "decay_factor", "decayed_value", "points"]
 # The activities of a window decay's earlier days, as the load_state stage reads them.
 WINDOW_COLUMNS = ["lead_id", "run_date", "activity_type", "asset", "campaign", "value"]
+
+
+# How `lead_scores.contributions` holds a lead's contributions: one JSON list of these per rule.
+LEDGER_FIELDS = ["kind", "rule", "raw_points", "decay_factor", "decayed_value", "points"]
+
+
+def ledgers(contributions: pd.DataFrame, lead_ids: pd.Series) -> pd.Series:
+    """Each lead's contributions (CONTRIBUTION_COLUMNS) as `lead_scores.contributions` keeps them:
+    one JSON list of [kind, rule, raw_points, decay_factor, decayed_value, points] lists, in the
+    order of kind and rule; "[]" for a lead without any. Aligned with `lead_ids`. Built column-wise
+    by Arrow (numbers in their shortest exact form), a lead's lists joined without a Python string
+    per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes, leads = pd.factorize(contributions["lead_id"].to_numpy(dtype=object))
+    order = np.lexsort([pd.factorize(contributions[name], sort=True)[0] for name in ("rule", "kind")] + [codes])
+    fields = [pa.array(per_distinct(contributions[name], json.dumps).to_numpy()[order], pa.string())
+              for name in ("kind", "rule")]
+    for name in LEDGER_FIELDS[2:]:
+        numbers = contributions[name].to_numpy(dtype=float)[order]
+        if not np.isfinite(numbers).all():
+            raise ValueError(f"score contributions: {name} holds a value that is not a finite number")
+        fields.append(pc.cast(pa.array(numbers), pa.string()))
+    entries = pc.binary_join_element_wise("[", pc.binary_join_element_wise(*fields, ","), "]", "")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(leads)))]).astype(np.int32)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), entries), ",")
+    written = pc.binary_join_element_wise("[", joined, "]", "").to_numpy(zero_copy_only=False)
+    by_lead = pd.Series(written, index=pd.Index(leads, dtype=object), dtype=object)
+    return pd.Series(by_lead.reindex(lead_ids.to_numpy(dtype=object)).fillna("[]").to_numpy(dtype=object),
+                     index=lead_ids.index, dtype=object)
+
+
+def read_ledgers(rows: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
+    """`lead_scores` rows' contributions as a frame: LEDGER_FIELDS, after the `keep` columns of their row."""
+    read = [json.loads(text) if isinstance(text, str) else [] for text in rows["contributions"]]
+    counts = np.fromiter((len(entries) for entries in read), dtype=np.int64, count=len(read))
+    entries = pd.DataFrame([entry for entries in read for entry in entries], columns=LEDGER_FIELDS)
+    entries = entries.astype({name: "float64" for name in LEDGER_FIELDS[2:]})
+    kept = rows[keep].iloc[np.repeat(np.arange(len(rows)), counts)].reset_index(drop=True)
+    return pd.concat([kept, entries], axis=1)
 
 
 @dataclass(frozen=True)

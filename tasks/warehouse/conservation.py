@@ -18,8 +18,10 @@ OUTCOMES = ("written", "merged", "rejected", "quarantined", "erased")
 
 
 def stage_counts(run_date: date, extract: Extract, set_aside: pd.DataFrame, assigned: pd.DataFrame, activities: pd.DataFrame,
-                 outcomes: pd.DataFrame, quarantined: pd.DataFrame, day: DayResult) -> dict[str, dict[str, int]]:
-    """Rows in and out of every stage of a run date, as stored in `run_counts`."""
+                 outcomes: pd.DataFrame, quarantined: pd.DataFrame, day: DayResult, contributions: int
+                 ) -> dict[str, dict[str, int]]:
+    """Rows in and out of every stage of a run date, as stored in `run_counts` (`contributions`: how
+    many the day's scores hold)."""
     frames = extract.frames
     sizes = {name: 0 if frame is None else len(frame) for name, frame in frames.items()}
     dispositions = set_aside["disposition"].value_counts()
@@ -50,7 +52,7 @@ def stage_counts(run_date: date, extract: Extract, set_aside: pd.DataFrame, assi
             - int((quarantined["file"] == "activities").sum()),
             "outcomes_erased": sizes.get("outcomes", 0) - len(outcomes) - int((quarantined["file"] == "outcomes").sum()),
         },
-        "score": {"leads_scored": len(day.lead_scores), "contributions": len(day.score_contributions)},
+        "score": {"leads_scored": len(day.lead_scores), "contributions": contributions},
         "qualify": {
             "transitions": len(events),
             "new_mqls": int((events["to_stage"] == "mql").sum()),

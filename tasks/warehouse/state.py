@@ -21,7 +21,7 @@ from tasks.identity.assignment import Assignment, Known, source_key
 from tasks.identity.blocking import block_sizes
 from tasks.intake.contract import SALES_STATUSES
 from tasks.scoring.qualify import Lifecycle
-from tasks.scoring.score import WINDOW_COLUMNS, Scores
+from tasks.scoring.score import WINDOW_COLUMNS, Scores, ledgers, read_ledgers
 from tasks.warehouse import rerun
 from tasks.warehouse.connection import bulk_insert, query, query_in, query_joined, run_script
 from tasks.warehouse.retirement import Retirement
@@ -70,7 +70,6 @@ class DayResult:
     lead_merges: pd.DataFrame
     lead_moves: pd.DataFrame
     lead_scores: pd.DataFrame
-    score_contributions: pd.DataFrame
     mql_events: pd.DataFrame
     handoffs: pd.DataFrame
     source_record_states: pd.DataFrame
@@ -81,6 +80,14 @@ class DayResult:
     source_lifecycle: pd.DataFrame
     rejected_leads: pd.DataFrame
     quarantined_rows: pd.DataFrame
+
+
+def carried_engagement(last_scored: pd.DataFrame) -> pd.DataFrame:
+    """The decayed value per engagement rule (lead_id, rule, decayed_value, state_date) that leads
+    carry out of their last scoring (`lead_scores` rows: lead_id, contributions, state_date)."""
+    entries = read_ledgers(last_scored, ["lead_id", "state_date"])
+    engagement = entries[entries["kind"] == "engagement"]
+    return engagement[["lead_id", "rule", "decayed_value", "state_date"]].reset_index(drop=True)
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -241,7 +248,7 @@ def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date, windo
 
     window = activities(ids, params) if window_days else None
     state = LeadState(profiles=read("lead_state").drop(columns=["run_date"], errors="ignore"),
-                      engagement=read("engagement_state"), enrollments=read("open_enrollments"),
+                      engagement=carried_engagement(read("engagement_state")), enrollments=read("open_enrollments"),
                       **({"window_activities": window} if window is not None else {}))
     if absorbed.empty:
         return state
@@ -383,8 +390,8 @@ def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned
         lead_match_keys=assigned.match_keys,
         lead_merges=assigned.merges,
         lead_moves=assigned.moves,
-        lead_scores=scored.scores.assign(run_date=day, model_version=model_version),
-        score_contributions=scored.contributions.assign(run_date=day),
+        lead_scores=scored.scores.assign(run_date=day, model_version=model_version,
+                                         contributions=ledgers(scored.contributions, scored.scores["lead_id"])),
         mql_events=lifecycle.events.assign(run_date=day),
         handoffs=handoffs,
         source_record_states=retired.source_record_states,

@@ -13,7 +13,7 @@ from flows.nightly import nightly
 from flows.settings import PROJECT_ROOT as ROOT
 from tasks.errors import ExtractError
 from tasks.warehouse.connection import open_warehouse
-from tests.conftest import FIRST_DAY, read_sql
+from tests.conftest import FIRST_DAY, contribution_rows, read_sql, read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 INJECTION = "Acme'); DROP TABLE leads; --"
@@ -104,7 +104,8 @@ def test_extra_columns_with_internal_names_are_custom_attributes_a_rule_can_scor
     assert json.loads(leads["custom_attributes"][0]) == {name: f"{name}-value" for name in INTERNAL}
     assert json.loads(leads["custom_attributes"][1]) == {}
     assert leads["lead_id"][0] != "lead_id-value"
-    rules = read_sql(url, "SELECT lead_id, rule, points FROM score_contributions WHERE kind = 'fit'", schema)
+    rules = contribution_rows(read_table(url, "lead_scores", schema))
+    rules = rules[rules["kind"] == "fit"]
     assert rules.loc[rules["rule"] == "tagged_lead", "lead_id"].tolist() == [leads["lead_id"][0]]
     activities = read_sql(url, "SELECT lead_id, bot_reason FROM activities", schema)
     assert activities.to_dict("records") == [{"lead_id": leads["lead_id"][0], "bot_reason": None}]

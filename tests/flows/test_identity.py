@@ -101,7 +101,7 @@ ERIN = {"source_lead_id": "e1", "source_system": "marketo", "phone": "+1 415 555
 DAN_SHARED = {"source_lead_id": "f1", "source_system": "salesforce", "email": "dan.ross@globex.com",
               "phone": "+1 415 555 0199", "first_name": "Dan", "last_name": "Ross", "country": "US"}
 TABLES = ("leads", "lead_history", "lead_identities", "lead_match_keys", "lead_merges", "lead_moves", "lead_scores",
-          "score_contributions", "mql_events", "nurture_enrollments", "activities", "sales_outcomes", "handoffs")
+          "mql_events", "nurture_enrollments", "activities", "sales_outcomes", "handoffs")
 
 
 def snapshot(url: str, schema: str) -> dict[str, list]:

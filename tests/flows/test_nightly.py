@@ -16,13 +16,13 @@ from flows.cli import app
 from flows.nightly import backfill, nightly
 from tasks.errors import ExtractError
 from tasks.reporting.evaluate import duplicate_quality, junk_quality
-from tests.conftest import FIRST_DAY, drop_schema, read_sql, read_table
+from tests.conftest import FIRST_DAY, contribution_rows, drop_schema, read_sql, read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 LAST_DAY = FIRST_DAY + timedelta(days=4)
 # Tables whose contents a run date determines (audit tables get a new run id each run).
 RESULT_TABLES = ("leads", "lead_history", "lead_identities", "lead_match_keys", "lead_scores",
-                 "score_contributions", "mql_events", "nurture_enrollments", "activities", "sales_outcomes",
+                 "mql_events", "nurture_enrollments", "activities", "sales_outcomes",
                  "rejected_leads", "quarantined_rows")
 
 
@@ -81,9 +81,9 @@ def test_backfill_loads_every_day_and_accounts_for_every_row(loaded, generated):
                                                               "WHERE match_rule = 'source_id'")["n"][0]
 
     # Scores are the sum of their contributions, on every date.
-    scores = read(url, schema, "SELECT run_date, lead_id, total_score FROM lead_scores")
-    ledger = read(url, schema, "SELECT run_date, lead_id, sum(points) AS points FROM score_contributions "
-                               "GROUP BY run_date, lead_id")
+    scores = read_table(url, "lead_scores", schema)
+    ledger = contribution_rows(scores).groupby(["run_date", "lead_id"], as_index=False)["points"].sum()
+    scores = scores[["run_date", "lead_id", "total_score"]]
     joined = scores.merge(ledger, on=["run_date", "lead_id"], how="left").fillna({"points": 0.0})
     assert (joined["total_score"] - joined["points"]).abs().max() < 1e-6
 
@@ -239,7 +239,7 @@ def test_window_decay_sums_the_window_and_reruns_exactly(in_schema, generated, t
     assert_same(before, snapshot(url, schema))
 
     day = str(third)
-    rows = before["score_contributions"]
+    rows = contribution_rows(before["lead_scores"])
     engaged = rows[(rows["run_date"].str[:10] == day) & (rows["kind"] == "engagement")]
     acts = read_table(url, "activities", schema)
     active = set(acts.loc[acts["run_date"].astype(str).str[:10].isin([day, str(third - timedelta(days=1))])
@@ -263,7 +263,7 @@ def test_a_model_without_derivations_runs(in_schema, generated, tmp_path):
     assert result.exit_code == 0, result.output
     leads = read_table(url, "leads", schema)
     assert len(leads) > 100 and leads["seniority"].isna().all() and leads["department"].isna().all()
-    rules = set(read_table(url, "score_contributions", schema)["rule"])
+    rules = set(contribution_rows(read_table(url, "lead_scores", schema))["rule"])
     assert "industry_core" in rules and not {"seniority_executive", "buying_department"} & rules
 
 
@@ -344,7 +344,7 @@ def test_value_engagement_and_matrix_night_reruns_exactly(in_schema, generated, 
                .groupby(["lead_id", "run_date"])["points"].sum().clip(upper=10.0).reset_index())
     age = (pd.Timestamp(third) - pd.to_datetime(per_day["run_date"])).dt.days
     expected = (per_day["points"] * 0.5 ** (age / 14)).groupby(per_day["lead_id"]).sum()
-    ledger = before["score_contributions"]
+    ledger = contribution_rows(before["lead_scores"])
     ledger = ledger[(ledger["run_date"].str[:10] == str(third)) & (ledger["rule"] == "time_on_site")]
     ledger = ledger[~ledger["lead_id"].isin(merged)].set_index("lead_id")
     assert len(ledger) > 50
@@ -423,7 +423,7 @@ def test_correcting_a_days_values_and_rerunning_equals_loading_from_scratch(in_s
             drop_schema(url, fresh_schema)
 
     def time_on_site(tables: dict[str, pd.DataFrame], day) -> pd.DataFrame:
-        rows = tables["score_contributions"]
+        rows = contribution_rows(tables["lead_scores"])
         return rows[(rows["run_date"].str[:10] == str(day)) & (rows["rule"] == "time_on_site")].reset_index(drop=True)
 
     assert time_on_site(before, FIRST_DAY).equals(time_on_site(corrected, FIRST_DAY))

@@ -27,9 +27,8 @@ LIVE_MODEL = Path(__file__).resolve().parents[2] / "config" / "scoring_model.yam
 START, END = FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=2)  # a day before, a loaded day after
 # What a run date decides, per table: the rows of the range, on the columns a model changes.
 REPLAYED = {
-    "lead_scores": ("run_date", "lead_id", "fit_score", "engagement_score", "total_score", "grade", "model_version"),
-    "score_contributions": ("run_date", "lead_id", "kind", "rule", "raw_points", "decay_factor", "decayed_value",
-                            "points"),
+    "lead_scores": ("run_date", "lead_id", "fit_score", "engagement_score", "total_score", "grade", "model_version",
+                    "contributions"),
     "mql_events": ("run_date", "lead_id", "seq", "from_stage", "to_stage", "occurred_at", "cause", "detail"),
     "lead_history": ("run_date", "lead_id", "lifecycle_stage", "stage_changed_at", "first_mql_at", "last_mql_at",
                      "total_score", "grade", "review_on", "interests"),

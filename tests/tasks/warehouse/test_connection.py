@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from tasks.errors import ConfigError, WarehouseError
+from tasks.scoring.score import ledgers
 from tasks.warehouse.connection import bulk_insert, open_warehouse, query_in, query_joined, run_script, statements
+from tasks.warehouse.state import carried_engagement, typed
 
 
 def test_open_creates_every_table_and_is_repeatable(warehouse):
@@ -18,7 +20,7 @@ def test_open_creates_every_table_and_is_repeatable(warehouse):
     open_warehouse(url, schema).dispose()  # a second open finds the tables and changes nothing
     names = set(sa.inspect(engine).get_table_names(schema=schema if engine.dialect.name == "postgresql" else None))
     assert {"leads", "lead_identities", "lead_scores", "mql_events", "nurture_enrollments", "runs", "run_counts",
-            "rejected_leads", "validation_results", "score_contributions", "lead_history"} <= names
+            "rejected_leads", "validation_results", "lead_history"} <= names
     engine.dispose()
 
 
@@ -132,16 +134,18 @@ def test_joined_lookups_keep_real_numbers_whole_after_a_whole_one(warehouse):
     (38.07, 5.15) stay real, not cut to integers."""
     url, schema = warehouse
     engine = open_warehouse(url, schema)
-    rows = pd.DataFrame({"run_date": "2026-03-01", "lead_id": ["L1", "L1", "L1"], "kind": "engagement",
-                         "rule": ["a", "b", "c"], "raw_points": 0.0, "decay_factor": 1.0,
-                         "decayed_value": [40.0, 38.07, 5.15], "points": 1.0})
-    scores = pd.DataFrame({"run_date": ["2026-03-01"], "lead_id": ["L1"], "fit_score": [0.0],
-                           "engagement_score": [0.0], "total_score": [0.0], "grade": ["D"], "model_version": ["v"]})
+    rows = pd.DataFrame({"lead_id": ["L1", "L1", "L1", "L1"], "kind": ["engagement"] * 3 + ["fit"],
+                         "rule": ["a", "b", "c", "d"], "raw_points": 0.0, "decay_factor": 1.0,
+                         "decayed_value": [40.0, 38.07, 5.15, 0.0], "points": 1.0})
+    scores = pd.DataFrame({"run_date": ["2026-03-01"], "lead_id": ["L1"], "fit_score": [0.0], "engagement_score": [0.0],
+                           "total_score": [0.0], "grade": ["D"], "model_version": ["v"]})
+    scores["contributions"] = ledgers(rows, scores["lead_id"])
+    assert scores["contributions"][0].startswith('[["engagement","a",0,1,40,1],')
     with engine.begin() as conn:
-        bulk_insert(conn, "score_contributions", rows)
         bulk_insert(conn, "lead_scores", scores)
     with engine.connect() as conn:
-        state = query_joined(conn, "engagement_state", pd.DataFrame({"lead_id": ["L1"]}), {"run_date": date(2026, 3, 2)})
+        state = carried_engagement(typed(query_joined(conn, "engagement_state", pd.DataFrame({"lead_id": ["L1"]}),
+                                                      {"run_date": date(2026, 3, 2)})))
     assert sorted(zip(state["rule"], state["decayed_value"].astype(float))) == [("a", 40.0), ("b", 38.07),
                                                                                  ("c", 5.15)]
     engine.dispose()
