@@ -303,7 +303,7 @@ def explain(lead: Annotated[str, typer.Option(help="Lead id, or source_system/so
             found = explain_lead(conn, lead, on)
     finally:
         engine.dispose()
-    for note in found.merged:
+    for note in (*found.merged, *found.absorbed):
         console.print(note, soft_wrap=True)
     s = found.score
     console.print(f"lead {found.lead_id} scored on {str(s['run_date'])[:10]} with model {s['model_version']}: "

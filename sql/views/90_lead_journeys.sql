@@ -7,16 +7,25 @@ DROP VIEW IF EXISTS lead_funnel_facts;
 DROP VIEW IF EXISTS lead_journeys;
 
 -- One row per golden lead: its cohort (first run date), lead source, campaign, first nurture
--- segment, when it first reached each lifecycle stage, and the hours it took.
+-- segment, when it first reached each lifecycle stage (as itself or as a lead it absorbed), and
+-- the hours it took.
 CREATE VIEW lead_journeys AS
-WITH milestones AS (
-    SELECT lead_id,
-           MIN(CASE WHEN to_stage = 'mql' THEN occurred_at END)            AS mql_at,
-           MIN(CASE WHEN to_stage = 'sales_accepted' THEN occurred_at END) AS sales_accepted_at,
-           MIN(CASE WHEN to_stage = 'sql' THEN occurred_at END)            AS sql_at,
-           MIN(CASE WHEN to_stage = 'customer' THEN occurred_at END)       AS won_at
-    FROM mql_events
-    GROUP BY lead_id
+WITH merged_into AS (
+    -- Leads that lead-to-lead merges absorbed, and the lead holding their records now (after
+    -- every later merge too): their lifecycle events stay under their own id, and count for it.
+    SELECT DISTINCT m.from_lead_id, i.lead_id
+    FROM lead_moves AS m
+    JOIN lead_identities AS i ON i.source_system = m.source_system AND i.source_lead_id = m.source_lead_id
+),
+milestones AS (
+    SELECT COALESCE(g.lead_id, e.lead_id) AS lead_id,
+           MIN(CASE WHEN e.to_stage = 'mql' THEN e.occurred_at END)            AS mql_at,
+           MIN(CASE WHEN e.to_stage = 'sales_accepted' THEN e.occurred_at END) AS sales_accepted_at,
+           MIN(CASE WHEN e.to_stage = 'sql' THEN e.occurred_at END)            AS sql_at,
+           MIN(CASE WHEN e.to_stage = 'customer' THEN e.occurred_at END)       AS won_at
+    FROM mql_events AS e
+    LEFT JOIN merged_into AS g ON g.from_lead_id = e.lead_id
+    GROUP BY COALESCE(g.lead_id, e.lead_id)
 ),
 -- When the source system first flagged the lead an MQL itself (its own lifecycle status).
 source_mql AS (

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection
 
 from tasks.errors import MqlError
 from tasks.scoring.score import read_ledgers
-from tasks.warehouse.connection import query
+from tasks.warehouse.connection import query, query_joined
+from tasks.warehouse.state import merged_state, typed
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Explanation:
     enrollments: pd.DataFrame
     retirements: pd.DataFrame    # run_date, action (retired | restored), source_system, source_lead_id, source_table, flag
     merged: tuple[str, ...] = ()  # where the lead named went, through lead-to-lead merges, in order
+    absorbed: tuple[str, ...] = ()  # the leads it absorbed, and whose lifecycle the merged person kept
 
 
 def _how_to_release(conn: Connection, system: str, source_id: str, disposition: str) -> str:
@@ -76,4 +78,33 @@ def explain(conn: Connection, lead: str, on: date) -> Explanation:
     return Explanation(lead_id=lead_id, score=row, contributions=contributions,
                        events=query(conn, "explain_events", params),
                        enrollments=query(conn, "explain_enrollments", params),
-                       retirements=query(conn, "explain_retirements", params))
+                       retirements=query(conn, "explain_retirements", params),
+                       absorbed=_absorbed(conn, lead_id, on))
+
+
+def _absorbed(conn: Connection, lead_id: str, on: date) -> tuple[str, ...]:
+    """A line per lead the lead absorbed by `on`: when, and which lead's stage (and first MQL) the
+    merged person kept, as the run of that date worked it out (state.merged_state)."""
+    lines = []
+    for move in query(conn, "explain_absorbed_leads", {"lead_id": lead_id, "on": on}).itertuples(index=False):
+        day, other = str(move.run_date)[:10], str(move.from_lead_id)
+        before = typed(query_joined(conn, "lead_state", pd.DataFrame({"lead_id": sorted([lead_id, other])}),
+                                    {"run_date": date.fromisoformat(day)}))
+        own = before.set_index("lead_id")
+        line = f"lead {lead_id} absorbed lead {other} on {day}"
+        kept = merged_state(before, pd.Series({other: lead_id}, dtype=object))
+        if kept.empty or other not in own.index:
+            lines.append(line)
+            continue
+        kept = kept.iloc[0]
+        if kept["stage_from"] == other:
+            line += (f": stage {kept['lifecycle_stage']} (since {kept['stage_changed_at']:%Y-%m-%d %H:%M} UTC) taken "
+                     f"from lead {other}, over lead {lead_id}'s own {own.loc[lead_id, 'lifecycle_stage']}")
+        else:
+            line += (f" (at stage {own.loc[other, 'lifecycle_stage']}): lead {lead_id} kept its own stage "
+                     f"{kept['lifecycle_stage']}")
+        mine = own.loc[lead_id, "first_mql_at"]
+        if pd.notna(kept["first_mql_at"]) and (pd.isna(mine) or kept["first_mql_at"] < mine):
+            line += f"; first MQL at {kept['first_mql_at']:%Y-%m-%d %H:%M} UTC taken from lead {other}"
+        lines.append(line)
+    return tuple(lines)

@@ -17,6 +17,14 @@ from tasks.scoring.score import matrix_cells
 OUTCOME_STAGE = {"sales_accepted": "sales_accepted", "opportunity": "sql", "won": "customer", "lost": "recycled"}
 SCORE_ENTRY_STAGES = ("lead", "recycled")
 EVENT_COLUMNS = ["lead_id", "seq", "from_stage", "to_stage", "occurred_at", "cause", "detail"]
+# When a lead-to-lead merge joins two leads (state.merged_state), the person keeps the later of
+# their stages in this order. A stage in the hand-off (an MQL, accepted by sales, an SQL, a
+# customer) wins over one outside it: the person is being handed to sales or worked by them now,
+# and a sales rejection of one record (whose reasons include `duplicate`, which the merge itself
+# resolves) does not withdraw the other's hand-off; sales can disqualify the merged person again.
+# Outside it, a disqualification wins (no score takes it back to MQL), then recycled (a former
+# MQL, nurtured to come back), then lead.
+MERGE_ORDER = ("lead", "recycled", "disqualified", "mql", "sales_accepted", "sql", "customer")
 
 
 @dataclass(frozen=True)

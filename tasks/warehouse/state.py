@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from tasks.identity.assignment import Assignment, Known, source_key
 from tasks.identity.blocking import block_sizes
 from tasks.intake.contract import SALES_STATUSES
-from tasks.scoring.qualify import Lifecycle
+from tasks.scoring.qualify import MERGE_ORDER, Lifecycle
 from tasks.scoring.score import WINDOW_COLUMNS, Scores, ledgers, read_ledgers
 from tasks.warehouse import rerun
 from tasks.warehouse.connection import bulk_insert, query, query_in, query_joined, run_script
@@ -272,8 +273,15 @@ def absorb(state: LeadState, absorbed: pd.Series, history: pd.DataFrame) -> Lead
     window = state.window_activities
     window = pd.concat([window[~window["lead_id"].isin(survivors | set(absorbed.index))], history],
                        ignore_index=True)
+    # The survivors carry the lifecycle of both leads (merged_state), in place of their own.
+    profiles = state.profiles[~gone].reset_index(drop=True)
+    combined = profiles[["lead_id"]].merge(merged_state(state.profiles, absorbed), on="lead_id", how="left")
+    held = combined["stage_from"].notna()
+    if held.any():
+        profiles = profiles.assign(**{column: combined[column].where(held, profiles[column])
+                                      for column in CARRIED_STATE})
     return LeadState(
-        profiles=state.profiles[~gone].reset_index(drop=True),
+        profiles=profiles,
         engagement=state.engagement[~state.engagement["lead_id"].isin(survivors | set(absorbed.index))]
         .reset_index(drop=True),
         enrollments=state.enrollments[~state.enrollments["lead_id"].isin(absorbed.index)].reset_index(drop=True),
@@ -314,6 +322,40 @@ def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int
 
 
 CARRIED_STATE = ("lifecycle_stage", "stage_changed_at", "first_mql_at", "last_mql_at", "first_run_date", "interests")
+
+
+def merged_state(profiles: pd.DataFrame, absorbed: pd.Series) -> pd.DataFrame:
+    """What each lead absorbing others carries into the run date once merged with them, from
+    `profiles` (lead_id and CARRIED_STATE, typed) of both sides the day before; `absorbed`: each
+    absorbed lead (index) and the lead absorbing it. Per survivor (lead_id): the later stage in
+    qualify.MERGE_ORDER and since when (of equal stages the earlier), `stage_from` the lead it came
+    from (the survivor's own on a tie); the earliest first MQL and first run date, the latest last
+    MQL; the interests of both. A survivor without a row is left out."""
+    into = profiles["lead_id"].map(lambda lead: absorbed.get(lead, lead)).astype(object)
+    sides = profiles.assign(survivor=into)[into.isin(set(absorbed.to_numpy(dtype=object))).to_numpy()]
+    sides = sides[sides["survivor"].isin(sides["lead_id"])]
+    rank = {stage: position for position, stage in enumerate(MERGE_ORDER)}
+    ordered = sides.assign(rank=sides["lifecycle_stage"].map(rank).fillna(-1),
+                           other=(sides["lead_id"] != sides["survivor"]).astype(int))
+    ordered = ordered.sort_values(["survivor", "rank", "stage_changed_at", "other"],
+                                  ascending=[True, False, True, True], na_position="last", kind="stable")
+    kept = ordered.drop_duplicates("survivor").set_index("survivor")
+
+    def extreme(column: str, how: str) -> pd.Series:
+        present = sides[sides[column].notna()]
+        return getattr(present.groupby("survivor")[column], how)().reindex(kept.index)
+
+    topics = sides.assign(topics=sides["interests"].map(lambda text: set(json.loads(text)) if isinstance(text, str)
+                                                        else set())).groupby("survivor")["topics"]
+    return pd.DataFrame({
+        "lifecycle_stage": kept["lifecycle_stage"].astype(object),
+        "stage_changed_at": kept["stage_changed_at"],
+        "first_mql_at": extreme("first_mql_at", "min"),
+        "last_mql_at": extreme("last_mql_at", "max"),
+        "first_run_date": extreme("first_run_date", "min").astype(object),
+        "interests": [json.dumps(sorted(set().union(*sets))) for sets in topics.agg(list).reindex(kept.index)],
+        "stage_from": kept["lead_id"].astype(object),
+    }, index=kept.index).rename_axis("lead_id").reset_index()
 
 
 def day_profiles(golden: pd.DataFrame, prior: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:

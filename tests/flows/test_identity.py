@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -241,3 +242,103 @@ def test_a_declared_date_of_birth_links_what_the_match_fields_alone_would_not(in
     assert model.trained_on["source"] == "lead base (3 records)"
     assert model.probabilities["u"]["birth_date"]["agree"] == pytest.approx(1 / 3, abs=0.02)
     assert [c.method for c in model.linkage.comparisons if c.name == "birth_date"] == ["date"]
+
+
+# Ann again, as two leads: by her address (a1, day 0, no title: a lead) and by her phone (b1, day 1,
+# with a title that fits: an MQL that day, an SQL the next).
+ANN_LEAD = {**ANN_EMAIL}
+ANN_MQL = {**ANN_PHONE, "job_title": "VP Marketing", "industry": "Software", "employee_count": "500"}
+
+
+def at(value: object) -> pd.Timestamp | None:
+    """A warehouse timestamp (text on SQLite) as a UTC timestamp."""
+    return None if value is None or value != value else pd.Timestamp(str(value)).tz_convert("UTC")
+
+
+def test_a_merged_person_keeps_the_most_advanced_lifecycle_of_both_leads(in_schema, tmp_path, monkeypatch):
+    """The older lead (a1) is a lead; the younger one (b1) became an MQL on day 1 and an SQL on day 2.
+    When a record of day 3 proves them one person, the survivor carries the SQL stage with its
+    date, b1's first MQL and a1's first run date, and the topics of both, before the day's
+    qualification: no second MQL event and no hand-off for the person. explain says where the
+    stage came from; re-running the dates gives the same tables; unmerge gives each lead its own."""
+    url, schema = in_schema
+    extracts = tmp_path / "x"
+    days = [FIRST_DAY + timedelta(days=d) for d in range(4)]
+    write_day(extracts, 0, [ANN_LEAD], [{**activity("a1", 1, "content_download"), "asset": "/guides/lead-scoring"}])
+    write_day(extracts, 1, [ANN_MQL], [{**activity("b1", 5, "demo_request"), "source_system": "marketo",
+                                        "occurred_at": f"{days[1]}T10:05:00Z", "asset": "/analytics-demo"}])
+    write_day(extracts, 2, [DAN], [])
+    pd.DataFrame([{"source_system": "marketo", "source_lead_id": "b1", "occurred_at": f"{days[2]}T11:00:00Z",
+                   "status": "opportunity", "reason": ""}]).to_csv(extracts / str(days[2]) / "outcomes.csv",
+                                                                    index=False)
+    write_day(extracts, 3, [ANN_BOTH], [])
+    backfill(start_date=days[0], end_date=days[2], extracts_dir=str(extracts), warehouse_url=url)
+    a_lead, b_lead = lead_of(url, schema, "a1"), lead_of(url, schema, "b1")
+    lifecycle = "SELECT lead_id, lifecycle_stage, stage_changed_at, first_mql_at, last_mql_at, first_run_date, " \
+                "interests FROM leads"
+    before = read_sql(url, lifecycle, schema).set_index("lead_id")
+    assert before.loc[a_lead, "lifecycle_stage"] == "lead" and at(before.loc[a_lead, "first_mql_at"]) is None
+    assert before.loc[b_lead, "lifecycle_stage"] == "sql"
+    assert at(before.loc[b_lead, "first_mql_at"]) == pd.Timestamp(f"{days[1]}T10:05:00Z")
+    b_row = snapshot(url, schema)["leads"]
+    b_row = [row for row in b_row if row[0] == b_lead]
+    events = "SELECT lead_id, run_date, from_stage, to_stage, cause FROM mql_events ORDER BY run_date, seq"
+    own_events = read_sql(url, events, schema)
+
+    backfill(start_date=days[3], end_date=days[3], extracts_dir=str(extracts), warehouse_url=url)
+    assert {lead_of(url, schema, r) for r in ("a1", "b1", "c1")} == {a_lead}
+    ann = read_sql(url, lifecycle, schema).set_index("lead_id").loc[a_lead]
+    assert ann["lifecycle_stage"] == "sql"
+    assert at(ann["stage_changed_at"]) == pd.Timestamp(f"{days[2]}T11:00:00Z")   # b1's opportunity
+    assert at(ann["first_mql_at"]) == at(ann["last_mql_at"]) == pd.Timestamp(f"{days[1]}T10:05:00Z")
+    assert str(ann["first_run_date"])[:10] == str(days[0])
+    assert json.loads(ann["interests"]) == ["analytics", "lead_scoring"]
+    # No lifecycle event and no hand-off for the merged person on the merge's date: b1 was handed
+    # over on day 1 already; what the leads were stays under their own ids.
+    after_events = read_sql(url, events, schema)
+    assert after_events.equals(own_events)
+    assert after_events[after_events["lead_id"] == a_lead][["to_stage", "cause"]].values.tolist() == [["lead", "new"]]
+    handed = read_sql(url, "SELECT lead_id, run_date, to_stage FROM handoffs ORDER BY run_date", schema)
+    assert [(lead, str(day)[:10], stage) for lead, day, stage in handed[["lead_id", "run_date", "to_stage"]].values
+            ] == [(b_lead, str(days[1]), "mql"), (b_lead, str(days[2]), "sql")]
+    # The funnel counts the person once, with the milestones b1 reached: an MQL on day 1, an SQL on day 2.
+    journeys = "SELECT lead_id, lifecycle_stage, mql_at, sql_at, reached_mql, reached_sql FROM lead_journeys"
+    journey = read_sql(url, journeys, schema).set_index("lead_id")
+    assert b_lead not in journey.index
+    assert (journey.loc[a_lead, "lifecycle_stage"], journey.loc[a_lead, "reached_mql"],
+            journey.loc[a_lead, "reached_sql"]) == ("sql", 1, 1)
+    assert (at(journey.loc[a_lead, "mql_at"]), at(journey.loc[a_lead, "sql_at"])) == (
+        pd.Timestamp(f"{days[1]}T10:05:00Z"), pd.Timestamp(f"{days[2]}T11:00:00Z"))
+    # explain on the survivor (and through the absorbed lead) says where the stage came from.
+    line = (f"lead {a_lead} absorbed lead {b_lead} on {days[3]}: stage sql (since {days[2]} 11:00 UTC) taken "
+            f"from lead {b_lead}, over lead {a_lead}'s own lead; first MQL at {days[1]} 10:05 UTC taken from lead "
+            f"{b_lead}")
+    for lead in (a_lead, b_lead):
+        result = CliRunner().invoke(app, ["explain", "--lead", lead, "--warehouse", url])
+        assert result.exit_code == 0, result.output
+        assert line in result.output.replace("\n", " ")
+    result = CliRunner().invoke(app, ["explain", "--lead", a_lead, "--date", str(days[2]), "--warehouse", url])
+    assert result.exit_code == 0 and "absorbed" not in result.output
+
+    # Re-running the merge's date, every date, and the merge's date in two partitions: the same tables.
+    merged = snapshot(url, schema)
+    backfill(start_date=days[3], end_date=days[3], extracts_dir=str(extracts), warehouse_url=url)
+    assert snapshot(url, schema) == merged
+    backfill(start_date=days[0], end_date=days[3], extracts_dir=str(extracts), warehouse_url=url)
+    assert snapshot(url, schema) == merged
+    monkeypatch.setenv("MQL_LEAD_PARTITIONS", "2")
+    backfill(start_date=days[3], end_date=days[3], extracts_dir=str(extracts), warehouse_url=url)
+    assert snapshot(url, schema) == merged
+    monkeypatch.delenv("MQL_LEAD_PARTITIONS")
+
+    # Unmerge: b1's lead is back as day 2 left it, an SQL; a1's lead has only its own lifecycle.
+    result = CliRunner().invoke(app, ["unmerge", "--lead", b_lead, "--by", "ops@example.com", "--reason",
+                                      "two people", "--extracts", str(extracts), "--warehouse", url])
+    assert result.exit_code == 0, result.output
+    assert [row for row in snapshot(url, schema)["leads"] if row[0] == b_lead] == b_row
+    apart = read_sql(url, lifecycle, schema).set_index("lead_id")
+    assert apart.loc[a_lead, "lifecycle_stage"] != "sql" and at(apart.loc[a_lead, "first_mql_at"]) != at(
+        before.loc[b_lead, "first_mql_at"])
+    assert read_sql(url, events, schema).query("lead_id == @b_lead").equals(own_events.query("lead_id == @b_lead"))
+    journey = read_sql(url, journeys, schema).set_index("lead_id")
+    assert (journey.loc[b_lead, "reached_sql"], journey.loc[a_lead, "reached_sql"]) == (1, 0)
