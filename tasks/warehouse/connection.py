@@ -241,7 +241,7 @@ def _frame(result: sa.CursorResult) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(columns, zip(*rows))), columns=columns)
 
 
-def _plain_frame(columns: list[str], values: Sequence[Sequence[Any]]) -> pd.DataFrame:
+def _plain_frame(columns: list[str], values: Iterable[Sequence[Any]]) -> pd.DataFrame:
     """A frame of large look-up results: integer columns as int64 and every other column as
     Python objects (None where missing), not converted to pandas' Arrow-backed text. A column
     that repeats its values (names, cities, countries) holds one object per distinct value:
@@ -303,8 +303,14 @@ def query_joined(conn: Connection, name: str, values: pd.DataFrame, params: dict
     by_column = sa.text(given + ", found AS (" + statement + ") SELECT "
                         + ", ".join("CAST(" + aggregate + "(found." + quote(column) + ") AS TEXT)" for column in names)
                         + " FROM found")
-    found = conn.execute(by_column, params).one()
-    return _plain_frame(names, [json.loads(column) if column is not None else [] for column in found])
+    texts = list(conn.execute(by_column, params).one())
+
+    def decoded() -> Iterator[list[Any]]:  # one column's Python values at a time, its text let go
+        for at in range(len(texts)):
+            text, texts[at] = texts[at], None
+            yield json.loads(text) if text is not None else []
+
+    return _plain_frame(names, decoded())
 
 
 def query_warehouse(url: str, schema: str, *names: str) -> list[pd.DataFrame]:
