@@ -470,19 +470,23 @@ def _survivors(records: pd.DataFrame, record_root: np.ndarray, record_label: np.
     lead = records["lead_id"].to_numpy(dtype=object)
     pair = pd.Series(record_root.astype(np.int64) << 32 | record_label.astype(np.int64))
     distinct = ~pair.duplicated().to_numpy()
-    if not pd.Series(record_root[distinct]).duplicated().any():  # one lead per cluster: nothing absorbed
-        anchor = pd.Series(lead, index=record_root)
-        label = pd.Series(record_label, index=record_root)
-        keep = ~anchor.index.duplicated()
-        return anchor[keep], label[keep], pd.DataFrame(columns=MOVE_COLUMNS)
-    seen = (records["run_date"].map(lambda d: str(d)[:10]).to_numpy(dtype=object) if "run_date" in records
-            else np.full(len(records), "", dtype=object))
-    frame = pd.DataFrame({"root": record_root, "label": record_label, "lead_id": lead, "seen": seen})
+    # Clusters holding one lead keep it; only those holding several (few) are looked at further.
+    several = pd.Series(record_root[distinct]).duplicated(keep=False).to_numpy()
+    anchor = pd.Series(lead[distinct][~several], index=record_root[distinct][~several], dtype=object)
+    label = pd.Series(record_label[distinct][~several], index=anchor.index)
+    if not several.any():  # nothing absorbed
+        return anchor, label, pd.DataFrame(columns=MOVE_COLUMNS)
+    shared = np.flatnonzero(pd.Series(record_root).isin(record_root[distinct][several]).to_numpy())
+    seen = (records["run_date"].to_numpy(dtype=object)[shared] if "run_date" in records
+            else np.full(len(shared), "", dtype=object))
+    frame = pd.DataFrame({"root": record_root[shared], "label": record_label[shared], "lead_id": lead[shared],
+                          "seen": [str(d)[:10] for d in seen]}, index=shared)
     leads = frame.groupby(["root", "label", "lead_id"], as_index=False)["seen"].min()
     leads = leads.sort_values(["root", "seen", "lead_id"], kind="stable")
     first = leads.drop_duplicates("root").set_index("root")
-    anchor, label = first["lead_id"].astype(object), first["label"]
-    frame["to_lead_id"] = anchor.reindex(frame["root"]).to_numpy(dtype=object)
+    anchor = pd.concat([anchor, first["lead_id"].astype(object)])
+    label = pd.concat([label, first["label"]])
+    frame["to_lead_id"] = first["lead_id"].reindex(frame["root"]).to_numpy(dtype=object)
     moved = frame[frame["lead_id"] != frame["to_lead_id"]]
     moves = _objects(len(moved), run_date=run_date,
                      source_system=records["source_system"].to_numpy(dtype=object)[moved.index.to_numpy()],

@@ -31,10 +31,13 @@ IN_CHUNK = 5_000
 # Rows a bulk write turns into Python values at a time: its memory stays that of a slice.
 WRITE_CHUNK = 100_000
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-# SQLite's page cache per connection, 512 MiB (a negative size is in KiB; SQLite's own default is
-# 2 MiB): a night's bulk writes update large indexes, and a cache that holds them saves re-reading
-# pages from the file. Taken only as pages are read.
-SQLITE_CACHE_PRAGMA = "PRAGMA cache_size = -524288"
+# SQLite's page cache per connection (a negative size is in KiB; SQLite's own default is 2 MiB),
+# taken only as pages are read. A connection that bulk-writes gets 512 MiB: a night's writes update
+# large indexes, and a cache that holds them saves re-reading pages from the file. Every other use
+# (the look-ups run several connections at once) keeps 64 MiB, and a connection handed back to the
+# pool returns to it, freeing what its writes cached.
+SQLITE_CACHE_PRAGMA = "PRAGMA cache_size = -65536"
+SQLITE_WRITE_CACHE_PRAGMA = "PRAGMA cache_size = -524288"
 
 
 def open_warehouse(url: str, schema: str = "mql", *, upgrade_as: str | None = None,
@@ -81,6 +84,7 @@ def connect_warehouse(url: str, schema: str = "mql") -> Engine:
         raise ConfigError(f"no database driver for warehouse URL {shown}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_cache)
+        sa.event.listen(engine, "checkin", _sqlite_cache)
     try:
         with warehouse_errors(engine, "cannot reach"):
             engine.connect().close()
@@ -91,7 +95,10 @@ def connect_warehouse(url: str, schema: str = "mql") -> Engine:
 
 
 def _sqlite_cache(connection: Any, _record: Any) -> None:
-    """Each SQLite connection's page cache (SQLITE_CACHE_PRAGMA)."""
+    """A SQLite connection's page cache, set when it opens and when it returns to the pool
+    (SQLITE_CACHE_PRAGMA); lowering the size frees the pages beyond it."""
+    if connection is None:  # handed back after it was invalidated: nothing left to size
+        return
     cursor = connection.cursor()
     cursor.execute(SQLITE_CACHE_PRAGMA)
     cursor.close()
@@ -410,6 +417,8 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     statement = str(sa.insert(target).compile(dialect=conn.dialect))
     cursor = driver.cursor()
     try:
+        if conn.dialect.name == "sqlite":
+            cursor.execute(SQLITE_WRITE_CACHE_PRAGMA)  # until the connection returns to the pool
         for start in range(0, len(frame), WRITE_CHUNK):  # Python's copy of the rows, a slice at a time
             cursor.executemany(statement, _python_rows(frame.iloc[start:start + WRITE_CHUNK]))
     finally:

@@ -256,8 +256,15 @@ def test_bulk_insert_writes_the_same_values_by_either_copy_path(warehouse, monke
     engine.dispose()
 
 
-def test_sqlite_connections_get_a_page_cache_for_bulk_writes(tmp_path):
+def test_sqlite_connections_get_a_large_page_cache_only_while_bulk_writing(tmp_path):
     engine = open_warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}")
     with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -65536  # 64 MiB
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (a INTEGER)")
+        bulk_insert(conn, "t", pd.DataFrame({"a": [1, 2]}))
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -524288  # 512 MiB
+    with engine.connect() as conn:  # the same pooled connection, handed back
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -65536
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 2
     engine.dispose()
