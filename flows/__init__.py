@@ -1,28 +1,26 @@
 """Prefect flows and the `mql` command: they wire the stages of `tasks/`.
 
 Every process that runs the product imports this package first, so it sets how the process's C
-allocator hands memory back (see free_memory_promptly)."""
+allocator keeps freed memory (see share_freed_memory)."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 
-_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
+_M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+ARENAS = 2
 
 
-def free_memory_promptly() -> bool:
-    """Ask glibc to give every large block (from 128 KiB: arrays, frames) its own mapping, returned
-    to the system when freed, and to keep two allocation arenas, not one per thread. By default
-    glibc raises that threshold as blocks are freed and keeps freed memory for reuse in per-thread
-    arenas: a night's peak memory then holds the garbage of its earlier stages (0.5 GB of the
-    1 M-row dedupe stage's 4.3 GB). False where the C library is not glibc."""
-    name = ctypes.util.find_library("c")
+def share_freed_memory() -> bool:
+    """Keep glibc's allocator to ARENAS arenas. By default each thread that allocates may get an
+    arena of its own (up to 8 per core), and what one thread frees stays in its arena, unused by
+    the others: the look-up threads' garbage then adds to the peak of the stages after them
+    (0.3 GB of the 1 M-row dedupe stage's 4.2 GB). False where the C library is not glibc."""
     try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)) and bool(libc.mallopt(_M_ARENA_MAX, 2))
+        return bool(ctypes.CDLL(ctypes.util.find_library("c")).mallopt(_M_ARENA_MAX, ARENAS))
     except (OSError, AttributeError, TypeError):  # no C library by that name, or no mallopt
         return False
 
 
-free_memory_promptly()
+share_freed_memory()

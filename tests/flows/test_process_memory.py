@@ -1,4 +1,4 @@
-"""flows.free_memory_promptly: a process of the product gives freed arrays back to the system."""
+"""flows.share_freed_memory: the threads of a process of the product share two allocation arenas."""
 
 from __future__ import annotations
 
@@ -8,33 +8,38 @@ import sys
 import pytest
 
 PROBE = """
-import sys
+import ctypes, os, sys, tempfile, threading
 if sys.argv[1] == "flows":
     import flows
-import numpy as np
 
-def rss_mb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-
-big = np.ones(16 * 2**20 // 8); del big  # glibc's default raises its mapping threshold past 1 MiB here
-arrays, small = [], []
-for _ in range(300):  # 1 MiB arrays, each followed by a small block that pins the heap behind it
-    arrays.append(np.ones(2**20 // 8))
-    small.append(bytearray(4096))  # past Python's own small-object allocator
-before = rss_mb()
-del arrays
-print(round(before - rss_mb()))
+barrier = threading.Barrier(12)
+def allocate():
+    block = bytearray(4096)  # past Python's own small-object allocator: glibc's malloc
+    barrier.wait()  # all alive at once, so none takes over an arena another let go
+    del block
+threads = [threading.Thread(target=allocate) for _ in range(11)]
+for thread in threads:
+    thread.start()
+barrier.wait()
+libc = ctypes.CDLL("libc.so.6")
+libc.fopen.restype = ctypes.c_void_p
+path = tempfile.mktemp()
+stream = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(stream))  # one <heap> element per arena
+libc.fclose(ctypes.c_void_p(stream))
+print(open(path).read().count("<heap nr="))
+os.remove(path)
+for thread in threads:
+    thread.join()
 """
 
 
-def freed_mb(*args: str) -> int:
+def arenas(*args: str) -> int:
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True)
     return int(done.stdout.split()[-1])
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
-def test_importing_flows_makes_freed_arrays_go_back_to_the_system():
-    assert freed_mb("flows") >= 250  # nearly all of the 300 MiB
-    assert freed_mb("plain") < 100  # the allocator's default keeps them
+def test_threads_of_a_process_that_imports_flows_share_two_arenas():
+    assert arenas("flows") == 2
+    assert arenas("plain") > 2  # glibc's default: an arena per thread, up to 8 per core
