@@ -372,7 +372,8 @@ _PLAIN_KINDS = frozenset({"string", "empty", "integer", "floating", "mixed-integ
 
 def _iso_timestamps(column: pd.Series) -> pd.Series:
     """Timestamps as `Timestamp.isoformat` writes them ("2026-03-02T09:15:00+00:00", with
-    microseconds only when there are some), built column-wise for naive and UTC columns."""
+    microseconds only when there are some), built column-wise for naive and UTC columns: each
+    distinct instant is formatted once (a day's activities share at most 86 400 seconds)."""
     zone = getattr(column.dtype, "tz", None)
     utc = zone is not None and str(zone) == "UTC"
     if zone is not None and not utc:
@@ -381,12 +382,17 @@ def _iso_timestamps(column: pd.Series) -> pd.Series:
     given = ~np.isnat(values)
     if (values[given].astype("datetime64[ns]").astype(np.int64) % 1000 != 0).any():  # nanoseconds: as isoformat does
         return column.map(lambda ts: None if pd.isna(ts) else ts.isoformat())
-    micro = values.astype("datetime64[us]")
-    text = np.where(micro.astype(np.int64) % 1_000_000 != 0, np.datetime_as_string(micro, unit="us"),
-                    np.datetime_as_string(micro, unit="s")).astype(object)
+    codes, instants = pd.factorize(values[given].astype("datetime64[us]"))
+    instants = np.asarray(instants, dtype="datetime64[us]")
+    fraction = instants.astype(np.int64) % 1_000_000 != 0
+    distinct = np.datetime_as_string(instants, unit="s").astype(object)
+    if fraction.any():
+        distinct[fraction] = np.datetime_as_string(instants[fraction], unit="us")
     if utc:
-        text = text + "+00:00"
-    return pd.Series(text, index=column.index).where(column.notna(), None)
+        distinct = distinct + "+00:00"
+    text = np.full(len(values), None, dtype=object)
+    text[given] = distinct[codes]
+    return pd.Series(text, index=column.index, dtype=object)
 
 
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:

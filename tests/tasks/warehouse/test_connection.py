@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasks.errors import ConfigError, WarehouseError
 from tasks.scoring.score import ledgers
-from tasks.warehouse.connection import bulk_insert, open_warehouse, query_in, query_joined, run_script, statements
+from tasks.warehouse.connection import _iso_timestamps, bulk_insert, open_warehouse, query_in, query_joined, run_script, statements
 from tasks.warehouse.state import carried_engagement, typed
 
 
@@ -268,3 +270,20 @@ def test_sqlite_connections_get_a_large_page_cache_only_while_bulk_writing(tmp_p
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -65536
         assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 2
     engine.dispose()
+
+
+_INSTANTS = st.lists(st.one_of(st.none(), st.datetimes(min_value=pd.Timestamp("1990-01-01").to_pydatetime(),
+                                                       max_value=pd.Timestamp("2060-01-01").to_pydatetime())),
+                     max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_INSTANTS, st.booleans(), st.booleans())
+def test_timestamps_are_written_as_isoformat_writes_them(instants, utc, whole_seconds):
+    """Each distinct instant is formatted once: same text as Timestamp.isoformat, microseconds
+    only when there are some, missing values as None, naive and UTC columns alike."""
+    column = pd.Series(pd.to_datetime(instants, utc=utc), dtype=f"datetime64[us{', UTC' if utc else ''}]")
+    if whole_seconds:
+        column = column.dt.floor("s")
+    expected = [None if pd.isna(ts) else ts.isoformat() for ts in column]
+    assert _iso_timestamps(column).tolist() == expected
