@@ -584,16 +584,20 @@ def find_links(coded: Coded, pairs: pd.DataFrame, scorer: Scorer, chunk: int = 5
         return pd.concat(list(threaded.map(lambda part: chunk_links(part, coded, scorer), parts)))
 
 
-def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = frozenset()
-                   ) -> Callable[[list[int], list[int]], bool]:
+def conflict_check(coded: Coded, scorer: Scorer, apart: set[tuple[int, int]] = frozenset(),
+                   passed: pd.DataFrame | None = None) -> Callable[[list[int], list[int]], bool]:
     """`cluster`'s guard: two clusters conflict when any record of one vetoes any record of the
     other (see `Scorer.vetoed`) or a pair of them is kept `apart`; each pair is judged once.
 
     Where the only vetoes are `unrelated` names, a clash is excused by a third record of the two
     clusters whose names are related to both (`names_related`: written out, not an initial): a
     typo'd "Joés" and a nickname "Pepe" are both José's. An initial bridges nothing, so one
-    "J. Smith" still cannot chain John and Jane Smith together."""
-    judged: dict[tuple[int, int], bool] = {}
+    "J. Smith" still cannot chain John and Jane Smith together.
+
+    `passed`: pairs (left, right, left < right) already scored and found free of vetoes, such as
+    `find_links`' links: not judged again."""
+    judged: dict[tuple[int, int], bool] = {} if passed is None else dict.fromkeys(
+        zip(passed["left"].to_numpy().tolist(), passed["right"].to_numpy().tolist()), False)
     related: dict[tuple[int, int], bool] = {}
     records: dict[int, tuple] = {}
     only = scorer.veto_comparisons  # what the vetoes read; the rest need not be compared

@@ -27,4 +27,5 @@ def link_records(frame: pd.DataFrame, config: LinkageConfig,
         pairs = pairs[keep(pairs).to_numpy()].reset_index(drop=True)
     scorer = Scorer(config)
     coded = scorer.code(nodes)
-    return cluster(len(nodes), find_links(coded, pairs, scorer), conflict_check(coded, scorer), config.max_cluster)
+    links = find_links(coded, pairs, scorer)
+    return cluster(len(nodes), links, conflict_check(coded, scorer, passed=links), config.max_cluster)

@@ -125,6 +125,12 @@ def _frequencies(observed: np.ndarray, size: int, weights: np.ndarray | None = N
     return (counts + SMOOTH) / (counts.sum() + SMOOTH * size)
 
 
+def _slot_frequencies(slots: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
+    """`_frequencies` of outcomes shifted by one (slot 0: missing, left out)."""
+    counts = np.bincount(slots, weights=weights, minlength=size + 1)[1:]
+    return (counts + SMOOTH) / (counts.sum() + SMOOTH * size)
+
+
 def train(frame: pd.DataFrame, config: LinkageConfig, probability: float = 0.95, random_pairs: int = 300_000,
           iterations: int = 30, seed: int = 1, keep: Callable[[pd.DataFrame], pd.Series] | None = None
           ) -> Trained:
@@ -165,19 +171,19 @@ def train(frame: pd.DataFrame, config: LinkageConfig, probability: float = 0.95,
         m[name] = u[name] * np.exp2(np.clip(prior, -LIMIT, LIMIT))
         m[name] /= m[name].sum()
     u_candidates = {name: u[name].copy() for name in u}  # the non-matches among candidates, refitted
+    # Outcomes shifted by one, a missing value (-1) to slot 0, which weighs nothing: no masks in the loop.
+    slots = {name: seen[name] + 1 for name, _, _ in parts}
     share = 0.1
     for step in range(iterations):
         odds = np.full(len(pairs), math.log(share / (1 - share)))
         for name, _, _ in parts:
-            observed = seen[name]
-            present = observed >= 0
-            odds[present] += np.log(m[name][observed[present]]) - np.log(u_candidates[name][observed[present]])
+            odds += np.concatenate(([0.0], np.log(m[name]) - np.log(u_candidates[name])))[slots[name]]
         posterior = 1 / (1 + np.exp(-np.clip(odds, -50, 50)))
         before = share
         share = float(np.clip(posterior.mean(), 1e-6, 1 - 1e-6))
         for name, _, _ in parts:
-            m[name] = _frequencies(seen[name], sizes[name], posterior)
-            u_candidates[name] = _frequencies(seen[name], sizes[name], 1 - posterior)
+            m[name] = _slot_frequencies(slots[name], sizes[name], posterior)
+            u_candidates[name] = _slot_frequencies(slots[name], sizes[name], 1 - posterior)
         if abs(share - before) < 1e-6:
             break
     all_pairs = n * (n - 1) / 2 * share_kept

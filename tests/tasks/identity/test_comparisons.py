@@ -117,3 +117,31 @@ def test_training_learns_date_weights_and_term_frequencies(tmp_path):
     again = load_linkage_model(tmp_path / "model.yaml")
     assert again.linkage.comparisons[1].last.term_frequency == frequencies
     assert again.linkage.comparisons[0].days == dob.days
+
+
+def test_pairs_found_as_links_are_not_judged_again_and_verdicts_are_unchanged():
+    """conflict_check(passed=links): a link already passed the vetoes, column-wise; the guard takes
+    that verdict instead of scoring the pair again, and gives the same answer on every group pair."""
+    from tasks.identity.blocking import block_keys, pairs_within
+    from tasks.identity.comparisons import conflict_check, find_links
+
+    rng = np.random.default_rng(5)
+    firsts = rng.choice(["anna", "anne", "ana", "bob", "robert", "rob", "jo", ""], 120).astype(object)
+    lasts = rng.choice(["lee", "li", "leigh", "smith", "smyth"], 120).astype(object)
+    dobs = rng.choice(["1980-03-04", "1980-03-05", "1980-04-03", "1990-01-01", None], 120).astype(object)
+    nodes = pd.DataFrame({"first": np.where(firsts == "", None, firsts), "surname": lasts, "dob": dobs}, dtype=object)
+    config = LinkageConfig.model_validate({
+        "threshold": 6.0, "veto": {"score": -2.0}, "blocking": {"dob": [["dob"]], "surname": [["surname"]]},
+        "comparisons": [DOB, {"name": "name", "method": "person_name", "columns": ["first", "surname"],
+                              "agree": 4.0, "disagree": -4.0, "last": {"agree": 5.0, "disagree": -5.0}}]})
+    scorer = Scorer(config)
+    coded = scorer.code(nodes)
+    links = find_links(coded, pairs_within(block_keys(nodes, config), 50), scorer)
+    assert len(links) > 50
+    fresh, seeded = conflict_check(coded, scorer), conflict_check(coded, scorer, passed=links)
+    groups = [[node] for node in range(120)] + [list(range(start, start + 3)) for start in range(0, 120, 3)]
+    verdicts = [(fresh(a, b), seeded(a, b)) for a in groups for b in groups if a < b]
+    assert [v[0] for v in verdicts] == [v[1] for v in verdicts]
+    assert any(v[0] for v in verdicts) and not all(v[0] for v in verdicts)
+    linked = links.iloc[0]
+    assert not seeded([int(linked["left"])], [int(linked["right"])])
