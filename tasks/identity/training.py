@@ -119,14 +119,9 @@ def observe(coded_scorer: tuple[Scorer, object], left: np.ndarray, right: np.nda
     return out
 
 
-def _frequencies(observed: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
-    present = observed >= 0
-    counts = np.bincount(observed[present], weights=None if weights is None else weights[present], minlength=size)
-    return (counts + SMOOTH) / (counts.sum() + SMOOTH * size)
-
-
-def _slot_frequencies(slots: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
-    """`_frequencies` of outcomes shifted by one (slot 0: missing, left out)."""
+def _frequencies(slots: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Smoothed frequencies of `size` outcomes, given as slots: outcome + 1, a missing one (-1) in
+    slot 0, which is left out (so the EM loop needs no mask)."""
     counts = np.bincount(slots, weights=weights, minlength=size + 1)[1:]
     return (counts + SMOOTH) / (counts.sum() + SMOOTH * size)
 
@@ -157,7 +152,7 @@ def train(frame: pd.DataFrame, config: LinkageConfig, probability: float = 0.95,
         share_kept = kept.mean() if len(kept) else 1.0
         sample = sample[kept]
     at_random = observe(coded, sample["left"].to_numpy(), sample["right"].to_numpy(), config)
-    u = {name: _frequencies(at_random[name], sizes[name]) for name, _, _ in parts}
+    u = {name: _frequencies(at_random[name] + 1, sizes[name]) for name, _, _ in parts}
 
     pairs = pairs_within(block_keys(nodes, config), config.max_block)
     if keep is not None:
@@ -171,7 +166,7 @@ def train(frame: pd.DataFrame, config: LinkageConfig, probability: float = 0.95,
         m[name] = u[name] * np.exp2(np.clip(prior, -LIMIT, LIMIT))
         m[name] /= m[name].sum()
     u_candidates = {name: u[name].copy() for name in u}  # the non-matches among candidates, refitted
-    # Outcomes shifted by one, a missing value (-1) to slot 0, which weighs nothing: no masks in the loop.
+    # Outcomes as slots (see _frequencies): slot 0, a missing value, weighs nothing in the odds.
     slots = {name: seen[name] + 1 for name, _, _ in parts}
     share = 0.1
     for step in range(iterations):
@@ -182,8 +177,8 @@ def train(frame: pd.DataFrame, config: LinkageConfig, probability: float = 0.95,
         before = share
         share = float(np.clip(posterior.mean(), 1e-6, 1 - 1e-6))
         for name, _, _ in parts:
-            m[name] = _slot_frequencies(slots[name], sizes[name], posterior)
-            u_candidates[name] = _slot_frequencies(slots[name], sizes[name], 1 - posterior)
+            m[name] = _frequencies(slots[name], sizes[name], posterior)
+            u_candidates[name] = _frequencies(slots[name], sizes[name], 1 - posterior)
         if abs(share - before) < 1e-6:
             break
     all_pairs = n * (n - 1) / 2 * share_kept
