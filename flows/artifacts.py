@@ -96,9 +96,10 @@ def publish_dashboard(engine: Engine, settings: Settings, through: date) -> Path
     with engine.connect() as conn:
         runs = dashboard.latest_runs(query(conn, "dashboard_runs", {"since": baseline_since}))
         counts = query(conn, "dashboard_counts", {"since": baseline_since})
-        by_source = dashboard.source_frame(query(conn, "dashboard_funnel", {"dimension": "lead_source"}))
-        by_cohort = query(conn, "dashboard_funnel", {"dimension": "day"})
+        funnel = query(conn, "dashboard_funnel")
         scored = query(conn, "dashboard_ranking", {"since": since, "through": through})
+    by_source = dashboard.source_frame(dashboard.funnel_of(funnel, "lead_source"))
+    by_cohort = dashboard.funnel_of(funnel, "day")
     daily = dashboard.daily_frame(runs, counts, config)
     daily = daily[daily["run_date"] >= since.isoformat()].reset_index(drop=True)
     by_cohort = by_cohort[by_cohort["value"].astype(str).str[:10] >= since.isoformat()]

@@ -41,17 +41,26 @@ first_segment AS (
     GROUP BY e.lead_id
 ),
 stamps AS (
-    -- Each time as ISO text, 'YYYY-MM-DD?HH:MM:SS...' in both databases (PostgreSQL renders it in
-    -- the session time zone, which is the same for both ends of a duration).
-    SELECT lead_id, 'created' AS milestone, CAST(created_at AS TEXT) AS t FROM leads
+    -- Each milestone's time, and as ISO text 'YYYY-MM-DD?HH:MM:SS...' in both databases
+    -- (PostgreSQL renders it in the session time zone, which is the same for both ends of a
+    -- duration). The final select reads milestones from here, joined by lead once: a CTE that is
+    -- read more than once is never indexed by SQLite, so joining it directly is a scan per lead.
+    SELECT lead_id, 'created' AS milestone, created_at AS at FROM leads
     UNION ALL
-    SELECT lead_id, 'mql', CAST(mql_at AS TEXT) FROM milestones WHERE mql_at IS NOT NULL
+    SELECT lead_id, 'mql', mql_at FROM milestones WHERE mql_at IS NOT NULL
     UNION ALL
-    SELECT lead_id, 'sales_accepted', CAST(sales_accepted_at AS TEXT) FROM milestones
-    WHERE sales_accepted_at IS NOT NULL
+    SELECT lead_id, 'sales_accepted', sales_accepted_at FROM milestones WHERE sales_accepted_at IS NOT NULL
+    UNION ALL
+    SELECT lead_id, 'sql', sql_at FROM milestones WHERE sql_at IS NOT NULL
+    UNION ALL
+    SELECT lead_id, 'won', won_at FROM milestones WHERE won_at IS NOT NULL
 ),
 parts AS (
-    SELECT lead_id, milestone,
+    SELECT lead_id, milestone, at, CAST(at AS TEXT) AS t
+    FROM stamps
+),
+fields AS (
+    SELECT lead_id, milestone, at,
            CAST(SUBSTR(t, 1, 4) AS INTEGER)
                - CASE WHEN CAST(SUBSTR(t, 6, 2) AS INTEGER) <= 2 THEN 1 ELSE 0 END AS y,
            CAST(SUBSTR(t, 6, 2) AS INTEGER) AS m,
@@ -59,17 +68,21 @@ parts AS (
            CAST(SUBSTR(t, 12, 2) AS INTEGER) AS hh,
            CAST(SUBSTR(t, 15, 2) AS INTEGER) AS mi,
            CAST(SUBSTR(t, 18, 2) AS INTEGER) AS ss
-    FROM stamps
+    FROM parts
 ),
 hours AS (
     -- Hours since a fixed epoch: the civil-calendar day number (years starting in March), * 24.
-    SELECT lead_id, milestone,
+    SELECT lead_id, milestone, at,
            (365 * y + y / 4 - y / 100 + y / 400 + (153 * ((m + 9) - 12 * ((m + 9) / 12)) + 2) / 5 + d) * 24.0
                + hh + mi / 60.0 + ss / 3600.0 AS h
-    FROM parts
+    FROM fields
 ),
-durations AS (
+journey AS (
     SELECT lead_id,
+           MAX(CASE WHEN milestone = 'mql' THEN at END)            AS mql_at,
+           MAX(CASE WHEN milestone = 'sales_accepted' THEN at END) AS sales_accepted_at,
+           MAX(CASE WHEN milestone = 'sql' THEN at END)            AS sql_at,
+           MAX(CASE WHEN milestone = 'won' THEN at END)            AS won_at,
            MAX(CASE WHEN milestone = 'created' THEN h END)        AS created_h,
            MAX(CASE WHEN milestone = 'mql' THEN h END)            AS mql_h,
            MAX(CASE WHEN milestone = 'sales_accepted' THEN h END) AS sales_accepted_h
@@ -111,10 +124,9 @@ SELECT l.lead_id,
                                          AS mql_source_only,
        CASE WHEN o.source_mql_at IS NULL AND m.mql_at IS NOT NULL THEN 1 ELSE 0 END
                                          AS mql_product_only,
-       d.mql_h - d.created_h             AS hours_to_mql,
-       d.sales_accepted_h - d.mql_h      AS hours_mql_to_sales_accepted
+       m.mql_h - m.created_h             AS hours_to_mql,
+       m.sales_accepted_h - m.mql_h      AS hours_mql_to_sales_accepted
 FROM leads AS l
-LEFT JOIN milestones AS m ON m.lead_id = l.lead_id
+LEFT JOIN journey AS m ON m.lead_id = l.lead_id
 LEFT JOIN source_mql AS o ON o.lead_id = l.lead_id
-LEFT JOIN first_segment AS s ON s.lead_id = l.lead_id
-LEFT JOIN durations AS d ON d.lead_id = l.lead_id;
+LEFT JOIN first_segment AS s ON s.lead_id = l.lead_id;

@@ -1,15 +1,15 @@
 -- Funnel metrics by day (lead cohort: first run date), lead source, campaign and segment.
 -- Query e.g.: SELECT * FROM funnel_metrics WHERE dimension = 'lead_source' ORDER BY mqls DESC;
 
--- Each lead once per dimension it is counted under.
+-- Each lead once per dimension it is counted under (the journeys read once, then fanned out).
 CREATE VIEW lead_funnel_facts AS
-SELECT 'day' AS dimension, CAST(cohort_date AS TEXT) AS value, j.* FROM lead_journeys AS j
-UNION ALL
-SELECT 'lead_source', lead_source, j.* FROM lead_journeys AS j
-UNION ALL
-SELECT 'campaign', campaign, j.* FROM lead_journeys AS j
-UNION ALL
-SELECT 'segment', segment, j.* FROM lead_journeys AS j;
+SELECT k.dimension,
+       CASE k.dimension WHEN 'day' THEN CAST(j.cohort_date AS TEXT) WHEN 'lead_source' THEN j.lead_source
+                        WHEN 'campaign' THEN j.campaign ELSE j.segment END AS value,
+       j.*
+FROM lead_journeys AS j
+CROSS JOIN (SELECT 'day' AS dimension UNION ALL SELECT 'lead_source' UNION ALL SELECT 'campaign'
+            UNION ALL SELECT 'segment') AS k;
 
 -- leads: golden leads of the group; rejects: lead rows rejected as junk on the day (by day only:
 -- a rejected row keeps its lead source and campaign only inside its raw JSON); mqls: leads that
@@ -21,7 +21,11 @@ SELECT 'segment', segment, j.* FROM lead_journeys AS j;
 -- mqls_both flagged by both, mqls_source_only / mqls_product_only by one of them only;
 -- source_mql_to_won_rate: won among the leads the source flagged (won at any time).
 CREATE VIEW funnel_metrics AS
-WITH counts AS (
+WITH facts AS MATERIALIZED (
+    -- Built once for the three readings below (else each would build every lead's journey again).
+    SELECT * FROM lead_funnel_facts
+),
+counts AS (
     SELECT dimension, value,
            COUNT(*)                    AS leads,
            SUM(reached_mql)            AS mqls,
@@ -36,7 +40,7 @@ WITH counts AS (
            SUM(mql_source_only)        AS mqls_source_only,
            SUM(mql_product_only)       AS mqls_product_only,
            SUM(source_flagged_mql * reached_won) AS source_mqls_won
-    FROM lead_funnel_facts
+    FROM facts
     GROUP BY dimension, value
 ),
 rejects AS (
@@ -49,14 +53,14 @@ to_mql AS (
     SELECT dimension, value, hours_to_mql AS hours,
            ROW_NUMBER() OVER (PARTITION BY dimension, value ORDER BY hours_to_mql) AS rn,
            COUNT(*) OVER (PARTITION BY dimension, value) AS n
-    FROM lead_funnel_facts
+    FROM facts
     WHERE hours_to_mql IS NOT NULL
 ),
 to_sales_accepted AS (
     SELECT dimension, value, hours_mql_to_sales_accepted AS hours,
            ROW_NUMBER() OVER (PARTITION BY dimension, value ORDER BY hours_mql_to_sales_accepted) AS rn,
            COUNT(*) OVER (PARTITION BY dimension, value) AS n
-    FROM lead_funnel_facts
+    FROM facts
     WHERE hours_mql_to_sales_accepted IS NOT NULL
 ),
 -- The median: the middle row, or the mean of the two middle rows.

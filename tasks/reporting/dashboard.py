@@ -146,6 +146,11 @@ succeeded run.</p>
 """
 
 
+def funnel_of(funnel: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """The funnel_metrics rows of one dimension (the dashboard reads two in one query)."""
+    return funnel[funnel["dimension"] == dimension].drop(columns="dimension").reset_index(drop=True)
+
+
 def source_frame(funnel: pd.DataFrame) -> pd.DataFrame:
     """funnel_metrics rows of one dimension, with a `label` (leads and MQL rate) for the bars."""
     funnel = funnel.assign(mql_rate=pd.to_numeric(funnel["mql_rate"], errors="coerce").fillna(0.0))
