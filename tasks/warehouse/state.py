@@ -62,10 +62,10 @@ class LeadState:
 
 @dataclass(frozen=True)
 class DayResult:
-    """Every row a run date writes, by table."""
+    """Every row a run date writes, by table (its `leads` rows are its lead_history rows too, copied
+    in the warehouse: sql/state/record_lead_history.sql)."""
 
     leads: pd.DataFrame
-    lead_history: pd.DataFrame
     lead_identities: pd.DataFrame
     lead_match_keys: pd.DataFrame
     lead_merges: pd.DataFrame
@@ -315,6 +315,9 @@ def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int
     written = {}
     for table in fields(day):
         written[table.name] = bulk_insert(conn, table.name, getattr(day, table.name))
+        if table.name == "leads":  # and as the date's history, copied in the warehouse
+            run_script(conn, "record_lead_history", {"run_date": run_date})
+            written["lead_history"] = written["leads"]
     if len(day.lead_moves):  # lead-to-lead merges: the absorbed leads' rows go to the survivors
         rerun.apply_moves(conn, run_date)
         run_script(conn, "absorb_leads", {"run_date": run_date, "merged_at": end_of_day(run_date).to_pydatetime()})
@@ -427,7 +430,6 @@ def day_result(run_date: date, model_version: str, leads: pd.DataFrame, assigned
     day = run_date.isoformat()
     return DayResult(
         leads=leads,
-        lead_history=leads.assign(run_date=day),
         lead_identities=assigned.identities,
         # In key order: each key's place in the table's index follows the last one (a third quicker).
         lead_match_keys=assigned.match_keys.sort_values(["key_hash", "lead_id"], ignore_index=True),
