@@ -1,1 +1,2 @@
-DELETE FROM leads WHERE lead_id IN :values
+-- The rows of the day's leads (lookup_values); the run writes them back.
+DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM lookup_values)

@@ -24,7 +24,7 @@ from tasks.intake.contract import SALES_STATUSES
 from tasks.scoring.qualify import MERGE_ORDER, Lifecycle
 from tasks.scoring.score import WINDOW_COLUMNS, Scores, ledgers, read_ledgers
 from tasks.warehouse import rerun
-from tasks.warehouse.connection import bulk_insert, query, query_in, query_joined, run_script
+from tasks.warehouse.connection import bulk_insert, execute_joined, query, query_joined, run_script
 from tasks.warehouse.retirement import Retirement
 
 TIMESTAMP_COLUMNS = ("created_at", "updated_at", "stage_changed_at", "first_mql_at", "last_mql_at",
@@ -309,9 +309,10 @@ def loaded_dates_after(conn: Connection, run_date: date) -> list[date]:
 def write_day(conn: Connection, run_date: date, day: DayResult) -> dict[str, int]:
     """Replace `run_date` and every later date with the day's rows; returns rows written per table."""
     rerun.rewind(conn, run_date)
-    query_in(conn, "delete_leads", day.leads["lead_id"])
+    execute_joined(conn, "delete_leads", _sorted_ids(day.leads["lead_id"]))
     # The day writes back the open enrollments of its leads and of those it retires, closed or still open.
-    query_in(conn, "delete_open_enrollments", pd.concat([day.leads["lead_id"], day.nurture_enrollments["lead_id"]]))
+    execute_joined(conn, "delete_open_enrollments",
+                   _sorted_ids(pd.concat([day.leads["lead_id"], day.nurture_enrollments["lead_id"]])))
     written = {}
     for table in fields(day):
         written[table.name] = bulk_insert(conn, table.name, getattr(day, table.name))
