@@ -123,8 +123,27 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(tmp_path_factory.mktemp("prefect-results"))
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # The flow tests read flow runs, task runs and artifacts, never the event feed or automations
+    # (tests/ops tries those on a real server of its own): the test server neither stores events nor
+    # matches them to triggers, a fifth of its CPU time. Set for its start only: a server that
+    # tests/ops starts later from this process's environment keeps them.
+    quiet = {"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+             "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false"}
+    before = {name: os.environ.get(name) for name in quiet}
+    os.environ.update(quiet)
+    harness = prefect_test_harness(server_startup_timeout=120)
+    try:
+        harness.__enter__()
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    try:
         yield
+    finally:
+        harness.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

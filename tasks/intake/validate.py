@@ -139,18 +139,43 @@ def _helper_label(column: str, kind: str, kwargs: dict[str, Any]) -> str:
     return meaning.format(**{k: v for k, v in kwargs.items() if isinstance(v, (int, float, str))})
 
 
-def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectations_dir: Path) -> ValidationReport:
-    """Validate one extract frame (strings, RangeIndex) against `expectations_dir/<suite>.json`."""
+@dataclass(frozen=True)
+class _CriticalPass:
+    """A frame prepared for its suite, the checks that can run on it, and the critical ones' outcomes."""
+
+    prepared: pd.DataFrame
+    parameters: dict[str, Any]
+    runnable: list[Check]
+    skipped: list[Check]
+    critical: list[Check]
+    outcomes: dict[int, ExpectationValidationResult]
+    messages: list[str]
+
+
+def _critical_pass(frame: pd.DataFrame, suite: str, run_date: date, expectations_dir: Path) -> _CriticalPass:
     checks = load_suite(Path(expectations_dir) / f"{suite}.json", suite)
     prepared = prepare_frame(frame, suite)
     parameters = suite_parameters(run_date)
     present = set(prepared.columns)
     runnable = [c for c in checks if c.type == "expect_column_to_exist" or set(c.columns) <= present]
-    skipped = [c for c in checks if c not in runnable]
-
     critical = [c for c in runnable if c.severity == "critical"]
     outcomes = _run(prepared, suite, critical, parameters)
-    messages = _critical_messages(suite, critical, outcomes, frame)
+    return _CriticalPass(prepared, parameters, runnable, [c for c in checks if c not in runnable], critical,
+                         outcomes, _critical_messages(suite, critical, outcomes, frame))
+
+
+def critical_failures(frame: pd.DataFrame, suite: str, run_date: date, expectations_dir: Path) -> list[str]:
+    """What makes one extract frame unusable, by its suite's critical expectations alone (as
+    `validate_extract` reports them in `critical`); empty when the night can run on it."""
+    return _critical_pass(frame, suite, run_date, expectations_dir).messages
+
+
+def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectations_dir: Path) -> ValidationReport:
+    """Validate one extract frame (strings, RangeIndex) against `expectations_dir/<suite>.json`."""
+    first = _critical_pass(frame, suite, run_date, expectations_dir)
+    prepared, parameters, runnable, skipped, critical, outcomes, messages = (
+        first.prepared, first.parameters, first.runnable, first.skipped, first.critical, first.outcomes,
+        first.messages)
     if messages:  # the file is unusable: row-level results would only be noise
         results = _results(suite, critical, outcomes, [], len(frame))
         return ValidationReport(suite, messages, _quarantine(frame, {}), results, _counts_only(outcomes))

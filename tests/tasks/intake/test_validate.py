@@ -13,7 +13,7 @@ import pytest
 from tasks.intake.contract import ACTIVITY_TYPES, EXTRACT_FILES, OUTCOME_STATUSES
 from tasks.errors import ConfigError
 from tasks.intake.validate import (
-    RESULT_COLUMNS, ValidationReport, suite_parameters, summary_markdown, validate_extract, write_data_docs,
+    RESULT_COLUMNS, ValidationReport, critical_failures, suite_parameters, summary_markdown, validate_extract, write_data_docs,
 )
 
 EXPECTATIONS = Path(__file__).resolve().parents[3] / "expectations"
@@ -215,6 +215,28 @@ def test_mostly_fails_the_run_when_most_timestamps_are_unparseable():
     ]
     assert report.quarantined.empty
 
+
+
+def test_critical_failures_are_the_reports_critical_messages_without_the_row_checks(monkeypatch):
+    """What a re-run checks of each later date before replacing anything: the critical messages
+    the night's validation would give, from the critical expectations alone."""
+    import tasks.intake.validate as validate_module
+
+    bad = [lead(source_lead_id=f"B{i}", created_at="11/23/2026 09:30") for i in range(3)]
+    good = [lead(source_lead_id=f"G{i}") for i in range(2)]
+    broken = extract_frame(*bad, *good)
+    late_row = extract_frame(lead(), lead(source_lead_id="L2", created_at="2026-11-24T00:00:00Z"))
+    severities: list[set[str]] = []
+    real_run = validate_module._run
+    monkeypatch.setattr(validate_module, "_run", lambda frame, suite, checks, parameters: (
+        severities.append({c.severity for c in checks}) or real_run(frame, suite, checks, parameters)))
+
+    assert critical_failures(broken, "leads", RUN_DATE, EXPECTATIONS) == \
+        validate_extract(broken, "leads", RUN_DATE, EXPECTATIONS).critical != []
+    severities.clear()
+    assert critical_failures(late_row, "leads", RUN_DATE, EXPECTATIONS) == []
+    assert severities == [{"critical"}]  # the row-level checks, which only quarantine rows, did not run
+    assert not validate_extract(late_row, "leads", RUN_DATE, EXPECTATIONS).quarantined.empty
 
 def test_timestamp_after_the_end_of_the_run_date_in_utc_is_quarantined():
     report = validate(
