@@ -127,19 +127,11 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # (tests/ops tries those on a real server of its own): the test server neither stores events nor
     # matches them to triggers, a fifth of its CPU time. Set for its start only: a server that
     # tests/ops starts later from this process's environment keeps them.
-    quiet = {"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
-             "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false"}
-    before = {name: os.environ.get(name) for name in quiet}
-    os.environ.update(quiet)
     harness = prefect_test_harness(server_startup_timeout=120)
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false")
+        env.setenv("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
         harness.__enter__()
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     try:
         yield
     finally:
