@@ -165,8 +165,10 @@ def _critical_pass(frame: pd.DataFrame, suite: str, run_date: date, expectations
 
 
 def critical_failures(frame: pd.DataFrame, suite: str, run_date: date, expectations_dir: Path) -> list[str]:
-    """What makes one extract frame unusable, by its suite's critical expectations alone (as
-    `validate_extract` reports them in `critical`); empty when the night can run on it."""
+    """What makes one extract frame unusable by its suite's critical expectations, as
+    `validate_extract` words it in `critical`; empty when they pass. The row expectations do not
+    run: they quarantine rows, and stop a night only when one raises, which that night's full
+    validation finds (a re-run chain then puts every date back)."""
     return _critical_pass(frame, suite, run_date, expectations_dir).messages
 
 
