@@ -175,15 +175,12 @@ def critical_failures(frame: pd.DataFrame, suite: str, run_date: date, expectati
 def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectations_dir: Path) -> ValidationReport:
     """Validate one extract frame (strings, RangeIndex) against `expectations_dir/<suite>.json`."""
     first = _critical_pass(frame, suite, run_date, expectations_dir)
-    prepared, parameters, runnable, skipped, critical, outcomes, messages = (
-        first.prepared, first.parameters, first.runnable, first.skipped, first.critical, first.outcomes,
-        first.messages)
-    if messages:  # the file is unusable: row-level results would only be noise
-        results = _results(suite, critical, outcomes, [], len(frame))
-        return ValidationReport(suite, messages, _quarantine(frame, {}), results, _counts_only(outcomes))
+    if first.messages:  # the file is unusable: row-level results would only be noise
+        results = _results(suite, first.critical, first.outcomes, [], len(frame))
+        return ValidationReport(suite, first.messages, _quarantine(frame, {}), results, _counts_only(first.outcomes))
 
-    rest = [c for c in runnable if c.severity != "critical"]
-    outcomes |= _run(prepared, suite, rest, parameters)
+    rest = [c for c in first.runnable if c.severity != "critical"]
+    outcomes = first.outcomes | _run(first.prepared, suite, rest, first.parameters)
     # A row expectation that raised cannot say which rows fail: the run must not go on without it.
     messages = [_error_message(suite, c, outcomes[c.position]) for c in rest
                 if c.severity == "row" and _raised(outcomes[c.position])]
@@ -195,7 +192,7 @@ def validate_extract(frame: pd.DataFrame, suite: str, run_date: date, expectatio
     if READ_ERROR in frame.columns:
         for index, error in frame[READ_ERROR].dropna().items():
             reasons[index] = [error]
-    results = _results(suite, runnable, outcomes, skipped, len(frame))
+    results = _results(suite, first.runnable, outcomes, first.skipped, len(frame))
     # Last: _counts_only strips the row indexes the lines above read.
     return ValidationReport(suite, messages, _quarantine(frame, reasons), results, _counts_only(outcomes))
 

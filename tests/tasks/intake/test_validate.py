@@ -13,7 +13,8 @@ import pytest
 from tasks.intake.contract import ACTIVITY_TYPES, EXTRACT_FILES, OUTCOME_STATUSES
 from tasks.errors import ConfigError
 from tasks.intake.validate import (
-    RESULT_COLUMNS, ValidationReport, critical_failures, suite_parameters, summary_markdown, validate_extract, write_data_docs,
+    RESULT_COLUMNS, ValidationReport, critical_failures, suite_parameters, summary_markdown, validate_extract,
+    write_data_docs,
 )
 
 EXPECTATIONS = Path(__file__).resolve().parents[3] / "expectations"
@@ -216,7 +217,6 @@ def test_mostly_fails_the_run_when_most_timestamps_are_unparseable():
     assert report.quarantined.empty
 
 
-
 def test_critical_failures_are_the_reports_critical_messages_without_the_row_checks(monkeypatch):
     """What a re-run checks of each later date before replacing anything: the critical messages
     the night's validation would give, from the critical expectations alone."""
@@ -237,6 +237,7 @@ def test_critical_failures_are_the_reports_critical_messages_without_the_row_che
     assert critical_failures(late_row, "leads", RUN_DATE, EXPECTATIONS) == []
     assert severities == [{"critical"}]  # the row-level checks, which only quarantine rows, did not run
     assert not validate_extract(late_row, "leads", RUN_DATE, EXPECTATIONS).quarantined.empty
+
 
 def test_timestamp_after_the_end_of_the_run_date_in_utc_is_quarantined():
     report = validate(
