@@ -2,12 +2,13 @@
 (`python -m flows.night_probe DATE EXTRACTS WAREHOUSE_URL`), which prints its figures as JSON: wall
 and CPU seconds from the process's start, what importing Prefect and Great Expectations cost,
 seconds by stage, the dashboard rebuilt after the run (as `mql run` rebuilds it), peak resident
-memory.
+memory, and the time Python's cycle collector took (with how many full collections).
 
 Nothing heavy is imported before the clock starts, so the import costs are the night's own."""
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import sys
@@ -28,8 +29,35 @@ def peak_rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+class CollectorClock:
+    """Seconds Python's cycle collector ran, and how many full collections, while installed."""
+
+    def __init__(self) -> None:
+        self.seconds, self.full_collections, self._started = 0.0, 0, 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        self.seconds += time.perf_counter() - self._started
+        self.full_collections += info["generation"] == 2
+
+    def __enter__(self) -> CollectorClock:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
 def timed_night(run_date: date, extracts: str, warehouse_url: str) -> dict[str, object]:
     """Run one date through `mql run`'s code path and time it."""
+    with CollectorClock() as collector:
+        figures = _timed_night(run_date, extracts, warehouse_url)
+    return {**figures, "gc_seconds": round(collector.seconds, 2), "gc_full_collections": collector.full_collections}
+
+
+def _timed_night(run_date: date, extracts: str, warehouse_url: str) -> dict[str, object]:
     started, started_cpu = time.perf_counter(), time.process_time()
     from flows.cli.common import _quiet_prefect
 

@@ -147,12 +147,13 @@ succeeded run.</p>
 
 
 def funnel_of(funnel: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """The funnel_metrics rows of one dimension (the dashboard reads two in one query)."""
+    """The rows of one dimension of `dashboard_funnel` (funnel_metrics' counts of the two dimensions
+    the dashboard draws, read in one query)."""
     return funnel[funnel["dimension"] == dimension].drop(columns="dimension").reset_index(drop=True)
 
 
 def source_frame(funnel: pd.DataFrame) -> pd.DataFrame:
-    """funnel_metrics rows of one dimension, with a `label` (leads and MQL rate) for the bars."""
+    """The funnel rows of one dimension, with a `label` (leads and MQL rate) for the bars."""
     funnel = funnel.assign(mql_rate=pd.to_numeric(funnel["mql_rate"], errors="coerce").fillna(0.0))
     return funnel.assign(label=[f"{int(m)} of {int(n)} leads ({r:.1%})"
                                 for m, n, r in zip(funnel["mqls"], funnel["leads"], funnel["mql_rate"])])

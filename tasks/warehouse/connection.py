@@ -370,15 +370,23 @@ def query_in(
 
 def _python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     """Rows as tuples of plain Python values: timestamps and dates as ISO text, missing values as None."""
-    converted = {}
-    for name, column in frame.items():
+    converted = []
+    for _, column in frame.items():
         if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(column):
-            column = _iso_timestamps(column)
-        elif column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in _PLAIN_KINDS:
-            column = column.where(column.notna(), None).map(  # NaT is a datetime too: missing first
-                lambda v: v.isoformat() if isinstance(v, (datetime, date)) else v)
-        converted[name] = column.astype(object).where(column.notna(), None)
-    return list(zip(*converted.values())) if converted else []
+            values = _iso_timestamps(column).to_numpy()
+        elif column.dtype == object:
+            values = column.to_numpy()
+            missing = pd.isna(values)  # None, NaN, NaT and pd.NA alike
+            if missing.any():
+                values = values.copy()
+                values[missing] = None
+            if pd.api.types.infer_dtype(values, skipna=True) not in _PLAIN_KINDS:
+                values = np.fromiter((v.isoformat() if isinstance(v, (datetime, date)) else v for v in values),
+                                     dtype=object, count=len(values))
+        else:  # numbers, booleans, pandas' own string and nullable types: one pass, missing as None
+            values = column.to_numpy(dtype=object, na_value=None)
+        converted.append(values)
+    return list(zip(*converted)) if converted else []
 
 
 # What pandas infers of an object column that holds no date or time: its values go as they are.

@@ -83,6 +83,7 @@ def test_bench_night_times_each_stage_against_the_io_floor(prefect_api, tmp_path
     assert list(night["stage_seconds"]) == STAGES and all(v >= 0 for v in night["stage_seconds"].values())
     assert sum(night["stage_seconds"].values()) + night["dashboard_seconds"] < night["wall_seconds"]
     assert night["dashboard_seconds"] > 0  # rebuilt after the run, as `mql run` rebuilds it
+    assert 0 <= night["gc_seconds"] < night["cpu_seconds"] and night["gc_full_collections"] >= 0
     assert figures["night_over_floor"] == round(night["wall_seconds"] / floor["seconds"], 2)
     # The rows written are those of the timed date, as the warehouse holds them; the floor writes
     # every input row once and a row per lead scored, into tables it drops again.

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timezone
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tasks.errors import ConfigError, WarehouseError
 from tasks.scoring.score import ledgers
-from tasks.warehouse.connection import _iso_timestamps, bulk_insert, open_warehouse, query_in, query_joined, run_script, statements
+from tasks.warehouse.connection import _iso_timestamps, _python_rows, bulk_insert, open_warehouse, query_in, query_joined, run_script, statements
 from tasks.warehouse.state import carried_engagement, typed
 
 
@@ -256,6 +256,32 @@ def test_bulk_insert_writes_the_same_values_by_either_copy_path(warehouse, monke
     written = pd.Timestamp(first[5])
     assert (written if written.tzinfo else written.tz_localize("UTC")) == pd.Timestamp("2026-03-03T01:02:03.5Z")
     engine.dispose()
+
+
+def test_rows_for_a_bulk_write_hold_plain_python_values_and_none_for_every_kind_of_missing():
+    at = pd.Timestamp("2026-03-02T09:15:00Z")
+    frame = pd.DataFrame({
+        "text": pd.Series(["a", None, np.nan, pd.NA], dtype=object),
+        "when": pd.Series([date(2026, 3, 2), datetime(2026, 3, 2, 1, 2, 3), None, "2026-03-04"], dtype=object),
+        "stamps": pd.Series([at, pd.NaT, at.to_pydatetime(), None], dtype=object),
+        "arrow_text": pd.array(["x", None, "z", ""], dtype="str"),
+        "count": pd.array([1, None, 2**40, 0], dtype="Int64"),
+        "share": [0.5, np.nan, 2.0, -0.0],
+        "flag": [True, False, True, False],
+        "maybe": pd.array([True, None, False, None], dtype="boolean"),
+        "at": pd.to_datetime(["2026-03-02T09:15:00Z", None, "2026-03-02T09:15:00.25Z", "2026-03-03T00:00:00Z"],
+                             utc=True, format="ISO8601"),
+    })
+    rows = _python_rows(frame)
+    assert rows == [
+        ("a", "2026-03-02", "2026-03-02T09:15:00+00:00", "x", 1, 0.5, True, True, "2026-03-02T09:15:00+00:00"),
+        (None, "2026-03-02T01:02:03", None, None, None, None, False, None, None),
+        (None, None, "2026-03-02T09:15:00+00:00", "z", 2**40, 2.0, True, False, "2026-03-02T09:15:00.250000+00:00"),
+        (None, "2026-03-04", None, "", 0, -0.0, False, None, "2026-03-03T00:00:00+00:00"),
+    ]
+    # What the drivers bind: Python's own types, never NumPy's.
+    assert {type(value) for row in rows for value in row} == {str, int, float, bool, type(None)}
+    assert _python_rows(frame.iloc[:0]) == [] and _python_rows(pd.DataFrame()) == []
 
 
 def test_sqlite_connections_get_a_large_page_cache_only_while_bulk_writing(tmp_path):
