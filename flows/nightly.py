@@ -162,6 +162,19 @@ def refuse_password(warehouse_url: str | None) -> None:
     raise problem
 
 
+@contextmanager
+def parent_heartbeat() -> Iterator[None]:
+    """Flows started inside send no Prefect heartbeat of their own: for the dates a backfill or a
+    re-run chain runs as subflows in its own process, whose flow run's heartbeat already tells
+    Prefect the process is alive (zombie detection). A heartbeat thread of their own would only
+    cost time: Prefect waits for its one-second sleep to end when the subflow ends, 0.9 s a date
+    measured (`docs/benchmarks.md`)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
 def nightly_run_name() -> str:
     """`nightly 2026-03-04`: the run's date (a scheduled run's logical day)."""
     from prefect.runtime import flow_run
@@ -223,8 +236,9 @@ def _nightly(run_date: date | None, extracts_dir: str | None, warehouse_url: str
         def run(day: date) -> RunSummary:
             if day == run_date:
                 return _nightly(day, extracts_dir, warehouse_url, model_path)
-            return nightly(run_date=day, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
-                           model_path=model_path)
+            with parent_heartbeat():
+                return nightly(run_date=day, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
+                               model_path=model_path)
 
         summary = run_range(settings, run_date, run_date, run, f"run date {run_date}", note=note)[0]
         rebuild_dashboard(settings, summary.run_date)
@@ -559,8 +573,9 @@ def _backfill(start_date: date, end_date: date, extracts_dir: str | None, wareho
         dates = artifact[1]
         done = dates.index(run_date)
         try:
-            summary = nightly(run_date=run_date, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
-                              model_path=model_path)
+            with parent_heartbeat():
+                summary = nightly(run_date=run_date, extracts_dir=extracts_dir, warehouse_url=warehouse_url,
+                                  model_path=model_path)
         except Exception as exc:
             stopped = (f"backfill stopped at {run_date} (date {done + 1} of {len(dates)}; "
                        + (f"{dates[0]} to {dates[done - 1]} done" if done else "none done")

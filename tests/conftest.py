@@ -121,6 +121,7 @@ def in_schema(warehouse, monkeypatch):
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A real temporary Prefect API server, started once per test session."""
     os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(tmp_path_factory.mktemp("prefect-results"))
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
     # The flow tests read flow runs, task runs and artifacts, never the event feed or automations
@@ -132,9 +133,15 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         env.setenv("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false")
         env.setenv("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
         harness.__enter__()
+    # Nor do they use heartbeats (zombie detection, tried by tests/ops on a real worker): the flows
+    # run here send none, and each flow run ends without waiting up to a second for its heartbeat
+    # thread (flows/nightly.py, parent_heartbeat). A test that needs them turns them on again.
+    quiet = temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+    quiet.__enter__()
     try:
         yield
     finally:
+        quiet.__exit__(None, None, None)
         harness.__exit__(None, None, None)
 
 

@@ -115,6 +115,35 @@ def test_rerunning_dates_is_idempotent(loaded, generated):
     assert (statuses.groupby("run_date")["status"].apply(lambda s: (s == "succeeded").sum()) == 1).all()
 
 
+def test_the_dates_a_backfill_or_a_rerun_chain_runs_leave_the_heartbeat_to_it(in_schema, generated, monkeypatch):
+    """With Prefect's heartbeats on, as in production: the backfill's flow run and the nightly run that
+    starts a re-run chain send them; the dates they run as subflows send none."""
+    from prefect.flow_engine import FlowRunEngine
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    url, _ = in_schema
+    beats: list[str] = []
+    send = FlowRunEngine._emit_flow_run_heartbeat
+
+    def counted(engine, *args, **kwargs):
+        beats.append(engine.flow_run.name)
+        return send(engine, *args, **kwargs)
+
+    monkeypatch.setattr(FlowRunEngine, "_emit_flow_run_heartbeat", counted)
+    second = FIRST_DAY + timedelta(days=1)
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 180}):
+        summaries = backfill(start_date=FIRST_DAY, end_date=second, extracts_dir=str(generated), warehouse_url=url)
+        assert [s.status for s in summaries] == ["succeeded", "succeeded"]
+        assert set(beats) == {f"backfill {FIRST_DAY}..{second}"}
+        beats.clear()
+        rerun = nightly(run_date=FIRST_DAY, extracts_dir=str(generated), warehouse_url=url)  # re-runs the second
+        assert rerun.status == "succeeded"
+        assert set(beats) == {f"nightly {FIRST_DAY}"}
+    runs = read(url, in_schema[1], "SELECT run_date, status FROM runs")
+    statuses = runs.groupby(runs["run_date"].astype(str).str[:10])["status"].apply(sorted).to_dict()
+    assert statuses == {str(day): ["succeeded", "superseded"] for day in (FIRST_DAY, second)}
+
+
 def test_broken_extract_fails_and_changes_nothing(loaded, generated, tmp_path):
     url, schema, _ = loaded
     extracts = tmp_path / "extracts"
