@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from datetime import date, timedelta
 from pathlib import Path
@@ -117,29 +117,6 @@ def in_schema(warehouse, monkeypatch):
     return warehouse
 
 
-TASK_RUN_FLUSH_SECONDS = 1
-
-
-def recorded_task_runs(read: Callable[[], list[Any]], done: Callable[[list[Any]], bool] = lambda runs: True,
-                       timeout: float = 60) -> list[Any]:
-    """What `read` returns of the session API's task runs once the runs so far are recorded: the
-    events this process still holds are sent, then `read` is repeated until `done` holds of its
-    result and two reads a flush apart agree (prefect_api records task runs in batches)."""
-    import time
-
-    from prefect.events.worker import EventsWorker
-
-    EventsWorker.drain_all(timeout=10)
-    deadline = time.monotonic() + timeout
-    runs = read()
-    while True:
-        time.sleep(TASK_RUN_FLUSH_SECONDS + 0.5)
-        again = read()
-        if (done(again) and len(again) == len(runs)) or time.monotonic() > deadline:
-            return again
-        runs = again
-
-
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A real temporary Prefect API server, started once per test session."""
@@ -155,11 +132,6 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false")
         env.setenv("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
-        # Task runs are recorded up to 100 events a transaction, at least every second, not one
-        # event a transaction: half the server's CPU for a night (tests that read task runs from
-        # the API wait for them: `recorded_task_runs`).
-        env.setenv("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE", "100")
-        env.setenv("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL", str(TASK_RUN_FLUSH_SECONDS))
         harness.__enter__()
     # Nor do they use heartbeats (zombie detection, tried by tests/ops on a real worker): the flows
     # run here send none, and each flow run ends without waiting up to a second for its heartbeat
