@@ -168,11 +168,20 @@ def parent_heartbeat() -> Iterator[None]:
     re-run chain runs as subflows in its own process, whose flow run's heartbeat already tells
     Prefect the process is alive (zombie detection). A heartbeat thread of their own would only
     cost time: Prefect waits for its one-second sleep to end when the subflow ends, 0.9 s a date
-    measured (`docs/benchmarks.md`)."""
+    measured (`docs/benchmarks.md`). The CLI's dates run under it too when Prefect's temporary API
+    server serves them (`heartbeat_unread`)."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+def heartbeat_unread() -> bool:
+    """True when flow runs here are served by Prefect's temporary API server (no PREFECT_API_URL):
+    it stops with this process, so no zombie detection ever reads a heartbeat sent to it."""
+    from prefect.settings import PREFECT_API_URL
+
+    return not PREFECT_API_URL.value()
 
 
 def nightly_run_name() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from contextlib import nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +24,7 @@ def run_dates(start: date, end: date, extracts: str | None, warehouse: str | Non
     dates without extracts are recorded as no_data (`missing` "skip") or refuse the range ("fail").
     With `dashboard`, the dashboard across run dates is rebuilt afterwards, as the flows do."""
     _quiet_prefect()
-    from flows.nightly import nightly, rebuild_dashboard, resolve_settings, run_range
+    from flows.nightly import heartbeat_unread, nightly, parent_heartbeat, rebuild_dashboard, resolve_settings, run_range
     from flows.settings import warehouse_option
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -35,7 +36,9 @@ def run_dates(start: date, end: date, extracts: str | None, warehouse: str | Non
             bar.update(task_id, total=len(dates), completed=done, description=following)
 
         def run(run_date: date) -> Any:
-            return nightly(run_date=run_date, extracts_dir=extracts, model_path=model)
+            # A date is a top-level flow run: it keeps its heartbeat where a server outlives this process.
+            with parent_heartbeat() if heartbeat_unread() else nullcontext():
+                return nightly(run_date=run_date, extracts_dir=extracts, model_path=model)
 
         with warehouse_option(warehouse):  # the flows read it from there, never as a parameter
             settings = resolve_settings(extracts_dir=extracts, model_path=model)

@@ -79,12 +79,12 @@ def charts(daily: pd.DataFrame, by_source: pd.DataFrame, by_cohort: pd.DataFrame
     base = alt.Chart(daily).encode(x=_dates())
     out.append(("New MQLs per run date", svg(
         (base.mark_bar().encode(y=alt.Y("new_mqls:Q", title="new MQLs"))
-         + base.mark_text(dy=-6).encode(y="new_mqls:Q", text="new_mqls:Q")).properties(width=width, height=200))))
+         + base.mark_text(dy=-6).encode(y=alt.Y("new_mqls:Q"), text=alt.Text("new_mqls:Q"))).properties(width=width, height=200))))
     anomalous = daily[daily["anomalies"] != ""]
     rate = base.mark_line(point=True).encode(
         y=alt.Y("mql_rate:Q", title="MQL rate (new MQLs / leads scored)", axis=alt.Axis(format="%")))
     marks = alt.Chart(anomalous).mark_point(shape="triangle-up", size=160, color="#d62728", filled=True).encode(
-        x=_dates(), y="mql_rate:Q", tooltip=["anomalies:N"])
+        x=_dates(), y=alt.Y("mql_rate:Q"), tooltip=[alt.Tooltip("anomalies:N")])
     out.append(("MQL rate per run date (red: an anomaly check fired)",
                 svg((rate + marks).properties(width=width, height=200))))
     if len(by_source):
@@ -93,7 +93,7 @@ def charts(daily: pd.DataFrame, by_source: pd.DataFrame, by_cohort: pd.DataFrame
                 y=alt.Y("value:N", title="lead source", sort="-x"),
                 x=alt.X("mql_rate:Q", title="MQL rate (leads that became MQLs)", axis=alt.Axis(format="%")))
              + alt.Chart(by_source).mark_text(align="left", dx=4).encode(
-                y=alt.Y("value:N", sort="-x"), x="mql_rate:Q", text=alt.Text("label:N"))
+                y=alt.Y("value:N", sort="-x"), x=alt.X("mql_rate:Q"), text=alt.Text("label:N"))
              ).properties(width=420, height=max(120, 22 * len(by_source))))))
     if len(by_cohort):
         stages = by_cohort.melt(id_vars=["value"], value_vars=["leads", "mqls", "sales_accepted", "won"],

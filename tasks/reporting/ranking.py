@@ -72,7 +72,7 @@ def ranking_chart(scored: pd.DataFrame, what: str = "Model ranking") -> tuple[st
         color=alt.Color("outcome:N", sort=list(OUTCOMES.values()), title="reached"))
     text = alt.Chart(rates).mark_text(dy=-5, fontSize=9).encode(
         x=alt.X("band:N", sort=order), xOffset=alt.XOffset("outcome:N", sort=list(OUTCOMES.values())),
-        y="rate:Q", text="label:N")
+        y=alt.Y("rate:Q"), text=alt.Text("label:N"))
     aucs = [f"{label} {auc:.2f}" if (auc := ranking_auc(scored, c)) is not None else f"{label} n/a"
             for c, label in OUTCOMES.items()]
     title = (f"{what}: conversion by score band ({int(bands['leads'].sum())} leads; "

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -115,13 +116,10 @@ def test_rerunning_dates_is_idempotent(loaded, generated):
     assert (statuses.groupby("run_date")["status"].apply(lambda s: (s == "succeeded").sum()) == 1).all()
 
 
-def test_the_dates_a_backfill_or_a_rerun_chain_runs_leave_the_heartbeat_to_it(in_schema, generated, monkeypatch):
-    """With Prefect's heartbeats on, as in production: the backfill's flow run and the nightly run that
-    starts a re-run chain send them; the dates they run as subflows send none."""
+def _count_heartbeats(monkeypatch) -> list[str]:
+    """The names of the flow runs that send a Prefect heartbeat from now on, one entry a beat."""
     from prefect.flow_engine import FlowRunEngine
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    url, _ = in_schema
     beats: list[str] = []
     send = FlowRunEngine._emit_flow_run_heartbeat
 
@@ -130,6 +128,22 @@ def test_the_dates_a_backfill_or_a_rerun_chain_runs_leave_the_heartbeat_to_it(in
         return send(engine, *args, **kwargs)
 
     monkeypatch.setattr(FlowRunEngine, "_emit_flow_run_heartbeat", counted)
+    return beats
+
+
+def test_only_prefects_temporary_api_server_leaves_heartbeats_unread():
+    from flows.nightly import heartbeat_unread
+
+    assert heartbeat_unread() is False  # this session's server has an address (PREFECT_API_URL)
+    with temporary_settings({PREFECT_API_URL: None}):
+        assert heartbeat_unread() is True
+
+
+def test_the_dates_a_backfill_or_a_rerun_chain_runs_leave_the_heartbeat_to_it(in_schema, generated, monkeypatch):
+    """With Prefect's heartbeats on, as in production: the backfill's flow run and the nightly run that
+    starts a re-run chain send them; the dates they run as subflows send none."""
+    url, _ = in_schema
+    beats = _count_heartbeats(monkeypatch)
     second = FIRST_DAY + timedelta(days=1)
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 180}):
         summaries = backfill(start_date=FIRST_DAY, end_date=second, extracts_dir=str(generated), warehouse_url=url)
@@ -203,9 +217,19 @@ def test_cli_user_errors_are_one_line(tmp_path):
 def test_cli_run_prints_the_day_and_rebuilds_the_dashboard(in_schema, generated, tmp_path, monkeypatch):
     url, _ = in_schema
     monkeypatch.setenv("MQL_REPORTS_DIR", str(tmp_path / "reports"))
-    result = CliRunner().invoke(app, ["run", "--date", str(FIRST_DAY), "--extracts", str(generated),
-                                      "--warehouse", url])
-    assert result.exit_code == 0, result.output
+    beats = _count_heartbeats(monkeypatch)
+    command = ["run", "--date", str(FIRST_DAY), "--extracts", str(generated), "--warehouse", url]
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 180}):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 0, result.output
+        # A server that outlives the command (this session's) reads the date's heartbeat ...
+        assert set(beats) == {f"nightly {FIRST_DAY}"}
+        beats.clear()
+        # ... Prefect's temporary one, which stops with the command, is sent none.
+        monkeypatch.setattr("flows.nightly.heartbeat_unread", lambda: True)
+        again = CliRunner().invoke(app, command)
+        assert again.exit_code == 0, again.output
+        assert beats == []
     assert str(FIRST_DAY) in result.output and "new MQLs" in result.output
     dashboard = (tmp_path / "reports" / "dashboard.html").read_text()
     assert f"<td>{FIRST_DAY}</td>" in dashboard and dashboard.count("<svg") >= 4
