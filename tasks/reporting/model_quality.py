@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tasks.reporting.charts import svg
 from tasks.reporting.evaluate import roc_auc
 
 
@@ -78,12 +79,6 @@ def ranking_figures(score: pd.Series, label: pd.Series, older_score: pd.Series, 
 # --- the HTML page ---------------------------------------------------------------------------
 
 
-def _svg(chart: Any) -> str:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_svg(chart.to_json())
-
-
 def _charts(report: dict[str, Any]) -> list[tuple[str, str]]:
     import altair as alt
 
@@ -92,7 +87,7 @@ def _charts(report: dict[str, Any]) -> list[tuple[str, str]]:
                          for row in figures.get("lift_by_decile", [])])
     charts = []
     if not lift.empty:
-        charts.append(("Conversion rate by score decile (1 = highest scores)", _svg(
+        charts.append(("Conversion rate by score decile (1 = highest scores)", svg(
             alt.Chart(lift).mark_bar().encode(x=alt.X("decile:O"), xOffset="model:N", y=alt.Y("rate:Q"),
                                               color="model:N", tooltip=["model", "decile", "leads", "rate", "lift"])
             .properties(width=520, height=240))))
@@ -106,12 +101,12 @@ def _charts(report: dict[str, Any]) -> list[tuple[str, str]]:
         top = float(max(calib["predicted"].max(), calib["observed"].max()))
         diagonal = alt.Chart(pd.DataFrame({"predicted": [0, top], "observed": [0, top]})).mark_line(
             strokeDash=[4, 4], color="gray").encode(x="predicted:Q", y="observed:Q")
-        charts.append(("Calibration per score band (dashed: perfect)", _svg((diagonal + points)
+        charts.append(("Calibration per score band (dashed: perfect)", svg((diagonal + points)
                                                                             .properties(width=520, height=240))))
     bins = pd.DataFrame([{"attribute": b["field"], "bin": b["bin"], "points": b["points"], "leads": b["leads"]}
                          for b in report.get("points_per_bin", [])])
     if not bins.empty:
-        charts.append(("Points per bin (fitted model)", _svg(
+        charts.append(("Points per bin (fitted model)", svg(
             alt.Chart(bins).mark_bar().encode(y=alt.Y("bin:N", sort=None, title=None), x="points:Q",
                                               tooltip=["attribute", "bin", "points", "leads"])
             .properties(width=360, height=alt.Step(12)).facet(row=alt.Row("attribute:N", title=None))
