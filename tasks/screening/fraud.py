@@ -40,6 +40,7 @@ from pydantic import (
 
 from tasks.intake.contract import ACTIVITY_TYPES, LEAD_COLUMNS, file_column
 from tasks.errors import ConfigError
+from tasks.scoring.model import SAFE_YAML_LOADER
 
 BOT_ACTIVITY = "bot_activity"
 
@@ -334,7 +335,7 @@ class FraudRules(_Section):
     bot_activity: BotActivityRule = BotActivityRule()
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(SAFE_YAML_LOADER):
     """A safe YAML loader that refuses duplicate keys instead of keeping the last one."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -360,7 +361,7 @@ def load_fraud_rules(path: Path) -> FraudRules:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigError(f"{path}: cannot read fraud rules: {reason}") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader's subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
