@@ -393,9 +393,9 @@ class ScoringModel(Strict):
         return list(dict.fromkeys([step.level for step in self.engagement_levels] + [LAST_LEVEL]))
 
 
-# PyYAML's safe loader on libyaml, in C where the wheel has it: the run's config files (model,
-# linking, monitoring, fraud rules) parse in 10 ms, not 94 ms, each night.
-SAFE_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML's safe loader on libyaml, in C where the wheel has it: the config files a night reads
+# (model, linking, monitoring, fraud rules) load in a sixth of the time (docs/benchmarks.md).
+SAFE_YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml_config(path: Path, schema: type[ConfigModel], what: str, empty_ok: bool = False) -> ConfigModel:

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from tasks.errors import ConfigError
-from tasks.scoring.model import load_model
+from tasks.scoring.model import SAFE_YAML_LOADER, load_model
 from tasks.scoring.score import derive_attributes, score_engagement, score_leads
 
 MODEL = load_model(Path(__file__).resolve().parents[3] / "config" / "scoring_model.yaml")
@@ -93,6 +94,12 @@ def test_model_errors_name_file_and_field(tmp_path):
     with pytest.raises(ConfigError, match=r"engagement.rules.1.activity_types: .*unknown activity type"):
         load_model(bad)
     bad.write_text("version: [unclosed")
+    with pytest.raises(ConfigError, match="not a readable YAML file"):
+        load_model(bad)
+    # Config files are read by libyaml's safe loader where PyYAML has it (these wheels do): a tag that
+    # would build a Python object is refused.
+    assert yaml.__with_libyaml__ and SAFE_YAML_LOADER is yaml.CSafeLoader
+    bad.write_text("version: !!python/object/apply:os.getcwd []")
     with pytest.raises(ConfigError, match="not a readable YAML file"):
         load_model(bad)
     with pytest.raises(ConfigError, match="not found"):
