@@ -430,11 +430,9 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     """A column as trimmed Python strings; missing values and a missing column become ""."""
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype=object)
-    values = frame[column].astype(object)
-    values = values.where(values.notna(), "")
-    if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
-        values = values.map(str)  # numbers or other objects in a text column
-    return values.str.strip().astype(object)
+    # Once per distinct value (a day's million activities hold a few hundred types, systems and
+    # assets); numbers or other objects in a text column as str() writes them.
+    return _map_distinct(frame[column], lambda value: (value if isinstance(value, str) else str(value)).strip())
 
 
 def _per_distinct(values: pd.Series, check: Callable[[str], bool]) -> np.ndarray:
@@ -449,7 +447,7 @@ def _per_distinct(values: pd.Series, check: Callable[[str], bool]) -> np.ndarray
 def _map_distinct(values: pd.Series, func: Callable[[str], str]) -> pd.Series:
     """Apply a text transformation once per distinct value and broadcast it to every row."""
     codes, uniques = pd.factorize(values)
-    mapped = np.array([func(value) for value in uniques] + [""], dtype=object)
+    mapped = np.array([func(value) for value in uniques.to_numpy(dtype=object)] + [""], dtype=object)
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 

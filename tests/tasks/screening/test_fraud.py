@@ -508,3 +508,21 @@ def test_activities_keep_their_index_and_survive_hostile_values():
     assert result.tolist()[:3] == [BOT_ACTIVITY] * 3
     assert set(result.tolist()[3:]) <= {"", BOT_ACTIVITY}
     assert flag_bot_activities(pd.DataFrame(columns=ACTIVITY_COLUMNS), DEFAULTS).tolist() == []
+
+
+def test_text_columns_are_trimmed_strings_with_missing_values_and_columns_empty():
+    from tasks.screening.fraud import _text
+
+    frame = pd.DataFrame({
+        "arrow": pd.Series([" a ", None, "b", " a ", ""], dtype="str"),
+        "mixed": pd.Series([" x", np.nan, 3, 2.5, pd.NA], dtype=object),
+        "numbers": pd.Series([1.0, np.nan, -0.0, 1.0, 7.25]),
+    }).set_axis([10, 10, 11, 12, 13])  # labels may repeat
+    assert _text(frame, "arrow").tolist() == ["a", "", "b", "a", ""]
+    assert _text(frame, "mixed").tolist() == ["x", "", "3", "2.5", ""]
+    assert _text(frame, "numbers").tolist() == ["1.0", "", "-0.0", "1.0", "7.25"]
+    assert _text(frame, "absent").tolist() == [""] * 5
+    for column in ("arrow", "mixed", "numbers", "absent"):
+        text = _text(frame, column)
+        assert text.dtype == object and text.index.tolist() == [10, 10, 11, 12, 13]
+        assert all(type(value) is str for value in text)
