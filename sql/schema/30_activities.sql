@@ -13,4 +13,4 @@ CREATE TABLE IF NOT EXISTS activities (
     value           DOUBLE PRECISION,       -- the activity's measure (e.g. seconds on site), if the extract gives one
     PRIMARY KEY (run_date, source_system, activity_id)
 );
-CREATE INDEX IF NOT EXISTS activities_lead ON activities (lead_id, occurred_at);
+-- Looked up by lead: 30_activities_lead.<database>.sql.

@@ -53,7 +53,8 @@ def structure(url: str, schema: str, ignore_columns: frozenset[str] = frozenset(
             "columns": sorted((c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
                               for c in inspector.get_columns(table, schema=where) if c["name"] not in ignore_columns),
             "primary key": inspector.get_pk_constraint(table, schema=where)["constrained_columns"],
-            "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+            "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]),
+                               i.get("dialect_options", {}).get("postgresql_using", "btree"))
                               for i in inspector.get_indexes(table, schema=where)),
             "unique": sorted(tuple(u["column_names"]) for u in inspector.get_unique_constraints(table, schema=where)),
         }
@@ -123,6 +124,10 @@ def test_upgrade_from_the_baseline_gives_the_schema_of_a_new_warehouse(warehouse
     upgraded = structure(url, schema, ignore_columns=frozenset({"owner_note"}))
     assert upgraded == structure(fresh_url, fresh_schema)
     assert len(upgraded) > 20 and upgraded["leads"]["columns"]
+    # Activities are looked up by lead through a hash index on PostgreSQL, a B-tree on SQLite (0014).
+    lead_index = {"sqlite": ("activities_lead", ("lead_id", "occurred_at"), False, "btree"),
+                  "postgresql": ("activities_lead", ("lead_id",), False, "hash")}[sa.make_url(url).get_backend_name()]
+    assert lead_index in upgraded["activities"]["indexes"]
 
     again = CliRunner().invoke(app, ["upgrade", "--warehouse", url], env={"MQL_WAREHOUSE_SCHEMA": schema})
     assert again.exit_code == 0 and "nothing to do" in again.output
