@@ -22,7 +22,7 @@ from tasks.identity.assignment import Assignment, Known, source_key
 from tasks.identity.blocking import block_sizes
 from tasks.intake.contract import SALES_STATUSES
 from tasks.scoring.qualify import MERGE_ORDER, Lifecycle
-from tasks.scoring.score import WINDOW_COLUMNS, Scores, ledgers, read_ledgers
+from tasks.scoring.score import WINDOW_COLUMNS, Scores, ledgers
 from tasks.warehouse import rerun
 from tasks.warehouse.connection import bulk_insert, execute_joined, query, query_joined, run_script
 from tasks.warehouse.retirement import Retirement
@@ -81,14 +81,6 @@ class DayResult:
     source_lifecycle: pd.DataFrame
     rejected_leads: pd.DataFrame
     quarantined_rows: pd.DataFrame
-
-
-def carried_engagement(last_scored: pd.DataFrame) -> pd.DataFrame:
-    """The decayed value per engagement rule (lead_id, rule, decayed_value, state_date) that leads
-    carry out of their last scoring (`lead_scores` rows: lead_id, contributions, state_date)."""
-    entries = read_ledgers(last_scored, ["lead_id", "state_date"])
-    engagement = entries[entries["kind"] == "engagement"]
-    return engagement[["lead_id", "rule", "decayed_value", "state_date"]].reset_index(drop=True)
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -221,6 +213,11 @@ def _sorted_ids(lead_ids: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"lead_id": ids[pc.array_sort_indices(pa.array(ids, type=pa.string())).to_numpy()]})
 
 
+# The decayed value per engagement rule (lead_id, rule, decayed_value, state_date) that leads carry
+# out of their last scoring, unpacked from its contributions by the database.
+ENGAGEMENT_STATE = {"sqlite": "engagement_state", "postgresql": "engagement_state_postgresql"}
+
+
 def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date, window_days: int | None = None,
                     absorbed: pd.Series | None = None) -> LeadState:
     """The state of `lead_ids` at the end of the day before `run_date`, looked up as the dedupe
@@ -249,7 +246,7 @@ def load_lead_state(conn: Connection, lead_ids: pd.Series, run_date: date, windo
 
     window = activities(ids, params) if window_days else None
     state = LeadState(profiles=read("lead_state").drop(columns=["run_date"], errors="ignore"),
-                      engagement=carried_engagement(read("engagement_state")), enrollments=read("open_enrollments"),
+                      engagement=read(ENGAGEMENT_STATE[conn.dialect.name]), enrollments=read("open_enrollments"),
                       **({"window_activities": window} if window is not None else {}))
     if absorbed.empty:
         return state

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tasks.errors import ConfigError, WarehouseError
 from tasks.scoring.score import ledgers
 from tasks.warehouse.connection import _iso_timestamps, _python_rows, bulk_insert, open_warehouse, query_in, query_joined, run_script, statements
-from tasks.warehouse.state import carried_engagement, typed
+from tasks.warehouse.state import ENGAGEMENT_STATE, typed
 
 
 def test_open_creates_every_table_and_is_repeatable(warehouse):
@@ -146,10 +146,12 @@ def test_joined_lookups_keep_real_numbers_whole_after_a_whole_one(warehouse):
     with engine.begin() as conn:
         bulk_insert(conn, "lead_scores", scores)
     with engine.connect() as conn:
-        state = carried_engagement(typed(query_joined(conn, "engagement_state", pd.DataFrame({"lead_id": ["L1"]}),
-                                                      {"run_date": date(2026, 3, 2)})))
-    assert sorted(zip(state["rule"], state["decayed_value"].astype(float))) == [("a", 40.0), ("b", 38.07),
-                                                                                 ("c", 5.15)]
+        state = typed(query_joined(conn, ENGAGEMENT_STATE[engine.dialect.name], pd.DataFrame({"lead_id": ["L1"]}),
+                                   {"run_date": date(2026, 3, 2)}))
+    # The engagement entries only (not the fit one), unpacked by the database, dated by their scoring.
+    assert list(state.columns) == ["lead_id", "rule", "decayed_value", "state_date"]
+    assert sorted(zip(state["lead_id"], state["rule"], state["decayed_value"].astype(float), state["state_date"])) == [
+        ("L1", "a", 40.0, "2026-03-01"), ("L1", "b", 38.07, "2026-03-01"), ("L1", "c", 5.15, "2026-03-01")]
     engine.dispose()
 
 
