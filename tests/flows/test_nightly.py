@@ -47,11 +47,10 @@ def assert_same(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame])
 
 
 @pytest.fixture
-def loaded(in_schema, generated):
-    """A warehouse with the five generated days backfilled."""
+def loaded(in_schema, loaded_days):
+    """A warehouse with the five generated days backfilled (a copy of one backfill per session)."""
     url, schema = in_schema
-    summaries = backfill(start_date=FIRST_DAY, end_date=LAST_DAY, extracts_dir=str(generated), warehouse_url=url)
-    return url, schema, summaries
+    return url, schema, loaded_days(in_schema, 5)
 
 
 def test_backfill_loads_every_day_and_accounts_for_every_row(loaded, generated):

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.nightly import backfill, nightly
+from flows.nightly import nightly
 from tasks.warehouse.locks import warehouse_lock
 from tasks.warehouse.connection import open_warehouse
 from tests.conftest import FIRST_DAY, read_sql
@@ -46,13 +46,13 @@ DYING_RUN = textwrap.dedent("""
 
 
 @pytest.fixture
-def three_days(in_schema, generated, tmp_path):
+def three_days(in_schema, generated, loaded_days, tmp_path):
     """A warehouse holding three loaded days, and a copy of their extracts the test may change."""
     url, schema = in_schema
     extracts = tmp_path / "extracts"
     for day in (FIRST_DAY, DAY2, DAY3):
         shutil.copytree(generated / str(day), extracts / str(day))
-    backfill(start_date=FIRST_DAY, end_date=DAY3, extracts_dir=str(extracts), warehouse_url=url)
+    loaded_days(in_schema, 3)
     return url, schema, extracts
 
 
