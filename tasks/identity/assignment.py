@@ -528,5 +528,12 @@ def attribute(frame: pd.DataFrame, known: Known, assigned: pd.DataFrame, absorbe
     if absorbed is not None and len(absorbed):  # records of a lead absorbed today: the survivor's
         mapping = {key: absorbed.get(lead, lead) for key, lead in mapping.items()}
     mapping.update(zip(assigned["source_key"], assigned["lead_id"]))
-    leads = source_key(frame["source_system"], frame["source_lead_id"]).map(mapping)
-    return leads.astype(object).where(leads.notna(), None)
+    # Each source record once: a day's activities name about a tenth as many records as they have
+    # rows, and a key made per row would be a new string per row.
+    systems, system_values = pd.factorize(frame["source_system"], use_na_sentinel=False)
+    ids, id_values = pd.factorize(frame["source_lead_id"], use_na_sentinel=False)
+    records, row_record = np.unique(systems.astype(np.int64) * len(id_values) + ids, return_inverse=True)
+    keys = source_key(pd.Series(np.asarray(system_values, dtype=object)[records // max(len(id_values), 1)]),
+                      pd.Series(np.asarray(id_values, dtype=object)[records % max(len(id_values), 1)]))
+    leads = keys.map(mapping).to_numpy(dtype=object)[row_record.reshape(-1)]
+    return pd.Series(leads, index=frame.index, dtype=object).where(pd.notna(leads), None)

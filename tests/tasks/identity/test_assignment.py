@@ -175,6 +175,19 @@ def test_attribute_through_known_and_new_identities():
     assert attribute(activities, known, assigned).tolist() == ["L1", "L9", None]
 
 
+def test_attribute_keeps_the_rows_order_index_and_missing_values_and_follows_absorbed_leads():
+    known = known_of(("source", "hubspot" + SEP + "1", "L1"), ("source", "hubspot" + SEP + "3", "L3"))
+    assigned = pd.DataFrame({"source_key": ["marketo" + SEP + "1"], "lead_id": ["L9"]})
+    activities = pd.DataFrame(
+        {"source_system": ["hubspot", "marketo", None, "hubspot", "marketo", "hubspot", "hubspot"],
+         "source_lead_id": ["1", "1", "1", None, "1", "3", "1"]},
+        index=[70, 11, 12, 13, 14, 15, 16])
+    found = attribute(activities, known, assigned, absorbed=pd.Series({"L3": "L9"}))
+    assert found.index.tolist() == [70, 11, 12, 13, 14, 15, 16] and found.dtype == object
+    assert found.tolist() == ["L1", "L9", None, None, "L9", "L9", "L1"]
+    assert attribute(activities.iloc[:0], known, assigned).tolist() == []
+
+
 def test_unknown_consent_does_not_override_an_explicit_answer():
     day = rows(
         {"source_lead_id": "1", "email": "a@b.com", "email_consent": "true"},
