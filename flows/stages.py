@@ -184,7 +184,9 @@ def retire_stage(engine: Engine, extract: Extract, survivors: pd.DataFrame, assi
     leaves out."""
     live = survivors[["row_number", "source_system", "source_lead_id"]].merge(
         assigned.rows[["row_number", "lead_id"]], on="row_number")
-    touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]], ignore_index=True)
+    # Each lead once: a day's activities name about a tenth as many leads as they have rows.
+    touched = pd.concat([assigned.rows["lead_id"], activities["lead_id"], outcomes["lead_id"]],
+                        ignore_index=True).dropna().drop_duplicates(ignore_index=True)
     with engine.connect() as conn:
         return retirement.retire(conn, run_date, extract.deleted, live, touched, state.end_of_day(run_date))
 
