@@ -145,49 +145,16 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         harness.__exit__(None, None, None)
 
 
-def clone_warehouse(source: tuple[str, str], target: tuple[str, str]) -> None:
-    """Copy the warehouse `source` (URL, schema) into the empty warehouse `target`: a SQLite file
-    page by page (SQLite's backup), a PostgreSQL schema as this release's migrations make it, then
-    every table's rows. Tests that start from the same loaded days copy them instead of loading
-    them again."""
-    source_url, source_schema = source
-    target_url, target_schema = target
-    if source_url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(sa.engine.make_url(source_url).database) as origin, \
-                sqlite3.connect(sa.engine.make_url(target_url).database) as copy:
-            origin.backup(copy)
-        origin.close()
-        copy.close()
-        return
-    from tasks.warehouse.connection import open_warehouse
-
-    open_warehouse(target_url, target_schema).dispose()  # tables, indexes and views of this release
-    engine = sa.create_engine(target_url)
-    try:
-        with engine.begin() as conn:
-            names = sa.inspect(conn).get_table_names(schema=source_schema)
-            assert set(names) == set(sa.inspect(conn).get_table_names(schema=target_schema))
-            for name in names:
-                origin = sa.Table(name, sa.MetaData(), schema=source_schema, autoload_with=conn)
-                copy = sa.Table(name, sa.MetaData(), schema=target_schema, autoload_with=conn)
-                columns = [c.name for c in origin.columns]
-                conn.execute(copy.delete())  # rows the migrations wrote (revision, lock)
-                conn.execute(copy.insert().from_select(columns, sa.select(*(origin.c[c] for c in columns))))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def loaded_days(generated: Path, tmp_path_factory: pytest.TempPathFactory):
     """`loaded_days(warehouse, days)`: fills the empty test warehouse `warehouse` (URL, schema) with
     the first `days` generated days, backfilled once per session and kind of database and copied
-    (clone_warehouse); returns that backfill's summaries. Needs a Prefect API (prefect_api)."""
+    (tasks/warehouse/scratch.py, copy_warehouse); returns that backfill's summaries. Needs a Prefect API (prefect_api)."""
     made: dict[tuple[str, int], tuple[str, str, list]] = {}
 
     def load(warehouse: tuple[str, str], days: int) -> list:
         from flows.nightly import backfill
+        from tasks.warehouse.scratch import copy_warehouse
 
         url, schema = warehouse
         kind = url.split(":", 1)[0]
@@ -202,7 +169,7 @@ def loaded_days(generated: Path, tmp_path_factory: pytest.TempPathFactory):
                                      extracts_dir=str(generated), warehouse_url=source[0])
             made[kind, days] = (*source, summaries)
         source_url, source_schema, summaries = made[kind, days]
-        clone_warehouse((source_url, source_schema), warehouse)
+        copy_warehouse(source_url, source_schema, *warehouse)
         return summaries
 
     yield load

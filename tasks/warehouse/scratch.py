@@ -80,7 +80,14 @@ def scratch_copy(url: str, schema: str, before: date, keep: bool = False) -> Ite
     folder = Path(tempfile.mkdtemp(prefix="mql-whatif-"))
     scratch: Scratch | None = None
     try:
-        scratch = _copy_sqlite(url, schema, folder) if backend == "sqlite" else _copy_postgresql(url, schema, folder)
+        scratch = Scratch(f"sqlite:///{folder / 'warehouse.db'}", schema, folder) if backend == "sqlite" \
+            else Scratch(url, SCRATCH_PREFIX + uuid.uuid4().hex[:12], folder)
+        try:
+            copy_warehouse(url, schema, scratch.url, scratch.schema)
+        except BaseException:
+            if backend == "postgresql":  # a copy cut short is not kept
+                drop_schema(url, scratch.schema)
+            raise
         engine = open_warehouse(scratch.url, scratch.schema)
         try:
             with engine.begin() as conn:
@@ -107,12 +114,22 @@ def _refuse_open_chain(conn: Connection, url: str) -> None:
                        "interrupted: try again once it is done (the next run puts an interrupted one back)")
 
 
-def _copy_sqlite(url: str, schema: str, folder: Path) -> Scratch:
-    """The live file copied by SQLite's online backup (a consistent snapshot, read only), with the
-    match-key file beside it, so that the copy's match keys hash as the live ones do."""
-    live = warehouse_file(url)
-    assert live is not None  # open_live refused anything else
-    target = folder / "warehouse.db"
+def copy_warehouse(url: str, schema: str, target_url: str, target_schema: str) -> None:
+    """Copy every table of the warehouse at `url` (tables in `schema` on PostgreSQL) into an empty
+    one, in one consistent snapshot, reading the source only: a SQLite file by SQLite's online
+    backup into the file of `target_url`, with the match-key file beside it (so that the copy's
+    match keys hash as the source's do); on PostgreSQL, the schema `target_schema` of the same
+    database made at this release's revision, then each table copied inside the server in one
+    repeatable-read transaction."""
+    if parse_url(url, "warehouse URL").get_backend_name() == "sqlite":
+        _copy_sqlite(url, target_url)
+    else:
+        _copy_postgresql(url, schema, target_schema)
+
+
+def _copy_sqlite(url: str, target_url: str) -> None:
+    live, target = warehouse_file(url), warehouse_file(target_url)
+    assert live is not None and target is not None  # open_live refused anything else
     source = sqlite3.connect(live.as_uri() + "?mode=ro", uri=True)
     try:
         copy = sqlite3.connect(target)
@@ -124,22 +141,17 @@ def _copy_sqlite(url: str, schema: str, folder: Path) -> Scratch:
         raise WarehouseError(f"cannot copy warehouse {shown(url)}: {exc}") from exc
     finally:
         source.close()
-    scratch_url = f"sqlite:///{target}"
     keys = key_file(url)
     if keys is not None and keys.exists():
-        shutil.copy2(keys, key_file(scratch_url))  # type: ignore[arg-type]
-    return Scratch(scratch_url, schema, folder)
+        shutil.copy2(keys, key_file(target_url))  # type: ignore[arg-type]
 
 
-def _copy_postgresql(url: str, schema: str, folder: Path) -> Scratch:
-    """A new schema made at this release's revision, every table of the live schema copied into it
-    inside the server, in one repeatable-read transaction (one snapshot of every table)."""
-    scratch = SCRATCH_PREFIX + uuid.uuid4().hex[:12]
-    engine = open_warehouse(url, scratch)
+def _copy_postgresql(url: str, schema: str, target: str) -> None:
+    engine = open_warehouse(url, target)
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
-            columns = {table: [c["name"] for c in inspector.get_columns(table, schema=scratch)]
+            columns = {table: [c["name"] for c in inspector.get_columns(table, schema=target)]
                        for table in sorted(schema_tables() - NOT_COPIED)}
         with engine.connect() as conn:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -147,15 +159,11 @@ def _copy_postgresql(url: str, schema: str, folder: Path) -> Scratch:
                 for table, names in columns.items():
                     # Tables and columns named by SQLAlchemy, which quotes them; a column a user
                     # added to a live table is not copied.
-                    target = sa.table(table, *map(sa.column, names), schema=scratch)
+                    copy = sa.table(table, *map(sa.column, names), schema=target)
                     source = sa.table(table, *map(sa.column, names), schema=schema)
-                    conn.execute(sa.insert(target).from_select(names, sa.select(*source.c)))
-    except BaseException:
+                    conn.execute(sa.insert(copy).from_select(names, sa.select(*source.c)))
+    finally:
         engine.dispose()
-        drop_schema(url, scratch)
-        raise
-    engine.dispose()
-    return Scratch(url, scratch, folder)
 
 
 def drop_schema(url: str, scratch: str) -> None:
